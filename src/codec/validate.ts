@@ -1,0 +1,117 @@
+import type { EntitySpec } from '../interfaces/entity-spec.js';
+import { ValidationError } from '../interfaces/errors.js';
+import { isUuid } from '../interfaces/tenant-context.js';
+import { fieldsOf, qualifiedName, type ResolvedField } from './fields.js';
+
+/**
+ * Checks domain values before any backend stores them, so every backend refuses the same input
+ * with the same error, and nothing is altered on the way in (PostgreSQL would reject U+0000;
+ * jsonb cannot hold NaN; an int column would wrap a 64-bit value...).
+ */
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const NUMERIC_RE = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$|^-?Infinity$|^NaN$/;
+
+/** Why a value cannot be a plain JSON value stored in jsonb, or null when it can. */
+export function jsonProblem(value: unknown, path: string): string | null {
+  if (value === null || typeof value === 'boolean') return null;
+  if (typeof value === 'string') return value.includes('\u0000') ? `${path}: string contains U+0000, which jsonb cannot store` : null;
+  if (typeof value === 'number') return Number.isFinite(value) ? null : `${path}: ${value} cannot be stored in jsonb`;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = jsonProblem(value[i], `${path}[${i}]`);
+      if (p) return p;
+    }
+    return null;
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (k.includes('\u0000')) return `${path}: key contains U+0000, which jsonb cannot store`;
+      const p = jsonProblem(v, `${path}.${k}`);
+      if (p) return p;
+    }
+    return null;
+  }
+  const kind = value === undefined ? 'undefined' : (value as object).constructor?.name ?? typeof value;
+  return `${path}: ${kind} is not a JSON value`;
+}
+
+/** Why `value` is not a legal value of `field`, or null when it is. */
+export function valueProblem(field: ResolvedField, value: unknown): string | null {
+  if (value === null || value === undefined) return field.nullable ? null : 'is required';
+  switch (field.type) {
+    case 'uuid':
+      return isUuid(value) ? null : `must be a lowercase UUID, got ${describe(value)}`;
+    case 'text':
+      if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;
+      if (value.includes('\u0000')) return 'contains U+0000, which PostgreSQL text cannot store';
+      if (field.enum && !field.enum.includes(value)) return `must be one of ${field.enum.join(', ')}, got ${JSON.stringify(value)}`;
+      return null;
+    case 'int':
+      return typeof value === 'number' && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX
+        ? null
+        : `must be a 32-bit integer, got ${describe(value)}`;
+    case 'bigint':
+      return typeof value === 'bigint' && value >= INT64_MIN && value <= INT64_MAX
+        ? null
+        : `must be a bigint within 64 bits, got ${describe(value)}`;
+    case 'float':
+      if (typeof value !== 'number') return `must be a number, got ${describe(value)}`;
+      return Number.isFinite(value) || field.allowNonFinite ? null : `${value} is not allowed here`;
+    case 'numeric':
+      return typeof value === 'string' && NUMERIC_RE.test(value) ? null : `must be a decimal string, got ${describe(value)}`;
+    case 'bool':
+      return typeof value === 'boolean' ? null : `must be a boolean, got ${describe(value)}`;
+    case 'timestamp':
+      return value instanceof Date && !Number.isNaN(value.getTime()) ? null : `must be a valid Date, got ${describe(value)}`;
+    case 'json':
+      return jsonProblem(value, field.name);
+    case 'bytes':
+      return Buffer.isBuffer(value) ? null : `must be a Buffer, got ${describe(value)}`;
+    case 'text[]':
+    case 'uuid[]': {
+      if (!Array.isArray(value)) return `must be an array, got ${describe(value)}`;
+      const element = { ...field, type: field.type === 'text[]' ? 'text' : 'uuid', nullable: false, enum: null } as ResolvedField;
+      for (let i = 0; i < value.length; i++) {
+        const p = valueProblem(element, value[i]);
+        if (p) return `[${i}] ${p}`;
+      }
+      return null;
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value instanceof Date) return 'Invalid Date';
+  if (typeof value === 'object' && value !== null) return (value as object).constructor?.name ?? 'object';
+  return `${typeof value} ${String(value).slice(0, 40)}`;
+}
+
+/**
+ * Validates a whole entity and returns it with every declared field present (missing nullable
+ * fields become null) and no undeclared property. Throws ValidationError naming the field.
+ */
+export function validateEntity<T extends Record<string, unknown>>(spec: EntitySpec, entity: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const field of fieldsOf(spec)) {
+    const value = entity[field.name];
+    if (field.generated) {
+      out[field.name] = value ?? null;
+      continue;
+    }
+    const problem = valueProblem(field, value);
+    if (problem) throw new ValidationError(qualifiedName(spec), field.name, problem);
+    out[field.name] = value ?? null;
+  }
+  const known = new Set(fieldsOf(spec).map((f) => f.name));
+  for (const key of Object.keys(entity)) {
+    if (!known.has(key) && entity[key] !== undefined) {
+      throw new ValidationError(qualifiedName(spec), key, 'is not a declared field');
+    }
+  }
+  return out as T;
+}

@@ -1,0 +1,118 @@
+import type { ModuleName } from './modules.js';
+
+/**
+ * Declarations that describe one entity once, for every backend: its legacy MongoDB collection and
+ * field names, its PostgreSQL table and columns, its natural keys, its list orders and its tier.
+ * The generic Mongo and Postgres repositories, DualWrite, conversion and parity all read this;
+ * a module adds an entity by declaring it, not by writing per-backend code.
+ *
+ * Knows no database: names only.
+ */
+
+/**
+ * Domain value types and their representation in TypeScript:
+ * - `uuid`, `text`: string (uuid lowercase)
+ * - `int`: number (32-bit); `bigint`: bigint (never a JS number); `float`: number
+ * - `numeric`: string (exact decimal, as Decimal128 prints it)
+ * - `bool`: boolean; `timestamp`: Date (milliseconds, UTC)
+ * - `json`: plain JSON value (kept as jsonb; compared in canonical form)
+ * - `bytes`: Buffer; `text[]`, `uuid[]`: string[]
+ */
+export type FieldType =
+  | 'uuid'
+  | 'text'
+  | 'int'
+  | 'bigint'
+  | 'float'
+  | 'numeric'
+  | 'bool'
+  | 'timestamp'
+  | 'json'
+  | 'bytes'
+  | 'text[]'
+  | 'uuid[]';
+
+export interface FieldSpec {
+  /** Domain property name (camelCase). */
+  readonly name: string;
+  readonly type: FieldType;
+  /** PostgreSQL column; defaults to snake_case of `name`. */
+  readonly column?: string;
+  /** Legacy MongoDB field; defaults to `name`. */
+  readonly mongo?: string;
+  /** Null allowed (a missing legacy field reads as null). Default false. */
+  readonly nullable?: boolean;
+  /** For `float`: NaN and ±Infinity are legal values (the column is double precision, not jsonb). */
+  readonly allowNonFinite?: boolean;
+  /** For `text`: the allowed values (a CHECK constraint on the PostgreSQL side). */
+  readonly enum?: readonly string[];
+  /** Maintained by the database from other columns (generated column): read, never written. */
+  readonly generated?: boolean;
+}
+
+export type SortDirection = 'asc' | 'desc';
+
+/** A documented list order: the fields, then `id` as the last tie-breaker (always ascending). */
+export interface OrderSpec {
+  readonly fields: readonly { readonly field: string; readonly dir: SortDirection }[];
+}
+
+/**
+ * Conversion tier (conversion plan section 3):
+ * A converts everything; B converts the rows its predicate keeps (a time window or a state);
+ * C converts nothing (fresh start: schema only).
+ */
+export type TierSpec =
+  | { readonly tier: 'A' }
+  | {
+      readonly tier: 'B';
+      /** Human description, shown in reports and README. */
+      readonly description: string;
+      /** Keep the document? `now` is the job's reference time, fixed for a whole run. */
+      readonly keep: (entity: Record<string, unknown>, now: Date) => boolean;
+    }
+  | { readonly tier: 'C'; readonly description: string };
+
+export interface EntitySpec {
+  readonly module: ModuleName;
+  /** Entity name used in tokens, errors and reports, e.g. `user`. */
+  readonly name: string;
+  /** Legacy MongoDB collection. */
+  readonly collection: string;
+  /** PostgreSQL schema and table. */
+  readonly schema: string;
+  readonly table: string;
+  /** Has `tenant_id` / `tenantId` and row-level security. Default true. */
+  readonly tenantScoped?: boolean;
+  /** Fields besides the standard ones (`id`, `tenantId`, `createdAt`, `updatedAt`). */
+  readonly fields: readonly FieldSpec[];
+  /** Natural keys, unique per tenant (lists of field names). */
+  readonly uniqueKeys?: readonly (readonly string[])[];
+  /** Named list orders; `default` is required. */
+  readonly orders: { readonly default: OrderSpec } & Readonly<Record<string, OrderSpec>>;
+  readonly tier: TierSpec;
+  /** Writes through a repository also write an audit row in the same transaction. */
+  readonly audit?: boolean;
+  /** Table is RANGE-partitioned on this timestamp field (part of the primary key). */
+  readonly partitionedBy?: string;
+  /**
+   * Computes the `generated` fields from the others, for stores without generated columns
+   * (MongoDB). Must agree with the PostgreSQL generated-column expressions.
+   */
+  readonly derive?: (entity: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/** The fields every entity has. */
+export interface Entity {
+  id: string;
+  tenantId: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What a caller passes to `insert`: standard fields are optional and filled by the repository. */
+export type NewEntity<E extends Entity> = Omit<E, 'id' | 'tenantId' | 'createdAt' | 'updatedAt'> &
+  Partial<Pick<E, 'id' | 'createdAt' | 'updatedAt'>>;
+
+/** What `update` may change. */
+export type EntityPatch<E extends Entity> = Partial<Omit<E, 'id' | 'tenantId' | 'createdAt' | 'updatedAt'>>;
