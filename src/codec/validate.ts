@@ -1,6 +1,7 @@
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { ValidationError } from '../interfaces/errors.js';
 import { isUuid } from '../interfaces/tenant-context.js';
+import { normalizeDecimal } from './decimal.js';
 import { fieldsOf, qualifiedName, type ResolvedField } from './fields.js';
 
 /**
@@ -105,7 +106,7 @@ export function validateEntity<T extends Record<string, unknown>>(spec: EntitySp
     }
     const problem = valueProblem(field, value);
     if (problem) throw new ValidationError(qualifiedName(spec), field.name, problem);
-    out[field.name] = value ?? null;
+    out[field.name] = field.type === 'numeric' && typeof value === 'string' ? normalizeDecimal(value) : (value ?? null);
   }
   const known = new Set(fieldsOf(spec).map((f) => f.name));
   for (const key of Object.keys(entity)) {

@@ -91,8 +91,8 @@ export interface EntitySpec {
   /** Named list orders; `default` is required. */
   readonly orders: { readonly default: OrderSpec } & Readonly<Record<string, OrderSpec>>;
   readonly tier: TierSpec;
-  /** Writes through a repository also write an audit row in the same transaction. */
-  readonly audit?: boolean;
+  /** Writes through a repository also write an audit row, into this audit-log entity, in the same transaction. */
+  readonly audit?: EntitySpec;
   /** Table is RANGE-partitioned on this timestamp field (part of the primary key). */
   readonly partitionedBy?: string;
   /**

@@ -32,6 +32,36 @@ export const MAX_PAGE_SIZE = 1000;
 /** Result of applying a replicated write on the secondary store. */
 export type ReplicaOutcome = 'applied' | 'skipped-newer' | 'skipped-missing';
 
+/** An audit row, written in the same transaction as the change it describes (seeds 3.5). */
+export interface AuditRecord {
+  id: string;
+  tenantId: string;
+  actorId: string | null;
+  action: 'insert' | 'update' | 'delete';
+  entityType: string;
+  entityId: string;
+  at: Date;
+  diff: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * One committed write, as the store that made it describes it: what DualWrite records in its
+ * pending log and replays on the other store.
+ */
+export interface ChangeRecord<E extends Entity = Entity> {
+  readonly op: 'upsert' | 'delete';
+  readonly id: string;
+  /** The entity after the write (upsert only). */
+  readonly entity: E | null;
+  /** When the change happened (the entity's updatedAt, or the delete time). */
+  readonly at: Date;
+  /** The legacy `_id` in canonical form (`oid:...`), when the entity came from MongoDB. */
+  readonly legacyId: string | null;
+  readonly audit: AuditRecord | null;
+}
+
 /**
  * The contract every backend implements for one entity. The Mongo, Postgres and DualWrite
  * implementations are generic over the entity's {@link EntitySpec}; the contract suite runs the
@@ -55,10 +85,12 @@ export interface EntityRepository<E extends Entity> {
   /** True when something was deleted. */
   delete(ctx: TenantContext, id: string): Promise<boolean>;
   /**
-   * Replays a write made on the other store: upserts `entity` unless the stored copy is newer
-   * (greater updatedAt). Idempotent. Used by DualWrite and the reconciler only.
+   * Replays a change made on the other store: an upsert is applied unless the stored copy is newer
+   * (greater updatedAt); a delete removes the entity unless it was updated after `at`. The audit
+   * row travels with it. Idempotent. Used by DualWrite and the reconciler only.
    */
-  applyReplica(ctx: TenantContext, entity: E): Promise<ReplicaOutcome>;
-  /** Replays a delete: removes the entity unless it was updated after `at`. Idempotent. */
-  applyDelete(ctx: TenantContext, id: string, at: Date): Promise<ReplicaOutcome>;
+  applyReplica(ctx: TenantContext, change: ChangeRecord<E>): Promise<ReplicaOutcome>;
 }
+
+/** Called inside the write's transaction (PostgreSQL) or right after it (MongoDB). */
+export type ChangeHook = (change: ChangeRecord, ctx: TenantContext, tx: unknown) => Promise<void>;

@@ -1,0 +1,56 @@
+import type { EntitySpec } from '../interfaces/entity-spec.js';
+import type { AuditRecord, ChangeRecord } from '../interfaces/repository.js';
+import { canonicalEntity } from './canonical.js';
+import { fieldsOf } from './fields.js';
+
+/**
+ * Lossless JSON of entities and change records, for the DualWrite pending log: the canonical
+ * projection (Dates as ISO text, bigint / bytes / non-finite floats tagged) and its inverse.
+ */
+export function entityToJson(spec: EntitySpec, entity: Record<string, unknown>): Record<string, unknown> {
+  return canonicalEntity(spec, entity);
+}
+
+export function entityFromJson<E>(spec: EntitySpec, json: Record<string, unknown>): E {
+  const out: Record<string, unknown> = {};
+  for (const field of fieldsOf(spec)) {
+    const v = json[field.name];
+    out[field.name] = field.type === 'json' ? (v ?? null) : revive(field.type, v);
+  }
+  return out as E;
+}
+
+function revive(type: string, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (Array.isArray(v)) return v.map((x) => revive(type, x));
+  if (type === 'timestamp') return new Date(v as string);
+  if (typeof v === 'object') {
+    const o = v as Record<string, string>;
+    if ('$bigint' in o) return BigInt(o.$bigint!);
+    if ('$bytes' in o) return Buffer.from(o.$bytes!, 'base64');
+    if ('$float' in o) return Number(o.$float);
+  }
+  return v;
+}
+
+export function changeToJson(spec: EntitySpec, change: ChangeRecord): Record<string, unknown> {
+  return {
+    op: change.op,
+    id: change.id,
+    at: change.at.toISOString(),
+    legacyId: change.legacyId,
+    entity: change.entity ? entityToJson(spec, change.entity as unknown as Record<string, unknown>) : null,
+    audit: change.audit && spec.audit ? entityToJson(spec.audit, change.audit as unknown as Record<string, unknown>) : null,
+  };
+}
+
+export function changeFromJson(spec: EntitySpec, json: Record<string, unknown>): ChangeRecord {
+  return {
+    op: json.op as ChangeRecord['op'],
+    id: json.id as string,
+    at: new Date(json.at as string),
+    legacyId: (json.legacyId as string | null) ?? null,
+    entity: json.entity ? entityFromJson(spec, json.entity as Record<string, unknown>) : null,
+    audit: json.audit && spec.audit ? entityFromJson<AuditRecord>(spec.audit, json.audit as Record<string, unknown>) : null,
+  };
+}

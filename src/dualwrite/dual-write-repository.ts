@@ -1,0 +1,182 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DualWriteSettings } from '../config/persistence-config.js';
+import type { Entity, EntityPatch, EntitySpec, NewEntity } from '../interfaces/entity-spec.js';
+import type { ChangeRecord, EntityRepository, ListQuery, Page, ReplicaOutcome } from '../interfaces/repository.js';
+import type { TenantContext } from '../interfaces/tenant-context.js';
+import { canonicalEntity, canonicalJson } from '../codec/canonical.js';
+import { changeFromJson, changeToJson } from '../codec/entity-json.js';
+import { qualifiedName } from '../codec/fields.js';
+import { experiment, type ExperimentResult } from './experiment.js';
+import { retryDelayMs, type PendingEntry, type PendingLog } from './pending-log.js';
+
+/** What DualWrite needs of each store's repository besides the contract. */
+export interface ObservableRepository<E extends Entity> extends EntityRepository<E> {
+  onChange(hook: (change: ChangeRecord, ctx: TenantContext, tx: unknown) => Promise<void>): this;
+}
+
+/** The MongoDB repository also tells the legacy id of what it found (for ConvertOnRead). */
+export interface LegacyAwareRepository<E extends Entity> extends EntityRepository<E> {
+  getWithLegacyId(ctx: TenantContext, id: string): Promise<{ entity: E; legacyId: string } | null>;
+  findOneWithLegacyId(ctx: TenantContext, where: Partial<E>): Promise<{ entity: E; legacyId: string } | null>;
+}
+
+export interface DualWriteParts<E extends Entity> {
+  readonly spec: EntitySpec;
+  readonly postgres: ObservableRepository<E>;
+  readonly mongo: ObservableRepository<E> & LegacyAwareRepository<E>;
+  readonly settings: DualWriteSettings;
+  /** The pending log kept in the primary store. */
+  readonly pendingLog: PendingLog;
+  /** Where shadow-read mismatches and secondary failures go. */
+  readonly publish?: (event: DualWriteEvent) => void;
+}
+
+export type DualWriteEvent =
+  | { kind: 'shadow-mismatch'; result: ExperimentResult<unknown> }
+  | { kind: 'secondary-failed'; entity: string; id: string; error: string };
+
+/**
+ * The DualWrite repository (SPEC 7), generic over any entity: writes go to the primary, and the
+ * secondary write is recorded in the primary's pending log inside the same transaction, then
+ * applied after commit. A secondary failure never fails the caller; the reconciler retries it.
+ * Reads go to the primary; with FallbackToMongo a miss falls back to MongoDB, and with
+ * ConvertOnRead what was found there is written into PostgreSQL.
+ *
+ * @example
+ * const users = new DualWriteRepository<User>({ spec: userSpec, postgres, mongo, settings, pendingLog });
+ * await users.insert(ctx, { username: 'alice', ... }); // PostgreSQL now, MongoDB right after commit
+ */
+export class DualWriteRepository<E extends Entity> implements EntityRepository<E> {
+  readonly spec: EntitySpec;
+  private readonly primary: ObservableRepository<E>;
+  private readonly secondary: ObservableRepository<E>;
+  private readonly collected = new AsyncLocalStorage<PendingEntry[]>();
+
+  constructor(private readonly parts: DualWriteParts<E>) {
+    this.spec = parts.spec;
+    const pgFirst = parts.settings.Primary === 'Postgres';
+    this.primary = pgFirst ? parts.postgres : parts.mongo;
+    this.secondary = pgFirst ? parts.mongo : parts.postgres;
+    if (parts.pendingLog.store !== parts.settings.Primary) {
+      throw new Error(`${qualifiedName(parts.spec)}: the pending log must live in the primary (${parts.settings.Primary})`);
+    }
+    if (parts.settings.WriteToBoth) this.primary.onChange((change, ctx, tx) => this.record(change, ctx, tx));
+  }
+
+  private get target(): 'Mongo' | 'Postgres' {
+    return this.parts.settings.Primary === 'Postgres' ? 'Mongo' : 'Postgres';
+  }
+
+  private async record(change: ChangeRecord, ctx: TenantContext, tx: unknown): Promise<void> {
+    const bucket = this.collected.getStore();
+    const entry = {
+      module: this.spec.module,
+      entity: qualifiedName(this.spec),
+      tenantId: ctx.tenantId,
+      entityId: change.id,
+      target: this.target,
+      op: change.op,
+      change: changeToJson(this.spec, change),
+    };
+    const seq = await this.parts.pendingLog.record(tx, ctx, entry);
+    bucket?.push({ ...entry, seq, attempts: 0, lastError: null });
+  }
+
+  /** Runs a primary write, then applies its recorded secondary writes; never throws for those. */
+  private async write<T>(ctx: TenantContext, primaryWrite: () => Promise<T>): Promise<T> {
+    const bucket: PendingEntry[] = [];
+    const result = await this.collected.run(bucket, primaryWrite);
+    for (const entry of bucket) await applyPending(this.parts.pendingLog, this.secondary, ctx, entry, this.parts.publish);
+    return result;
+  }
+
+  insert(ctx: TenantContext, entity: NewEntity<E>): Promise<E> {
+    return this.write(ctx, () => this.primary.insert(ctx, entity));
+  }
+
+  update(ctx: TenantContext, id: string, patch: EntityPatch<E>): Promise<E> {
+    return this.write(ctx, () => this.primary.update(ctx, id, patch));
+  }
+
+  delete(ctx: TenantContext, id: string): Promise<boolean> {
+    return this.write(ctx, () => this.primary.delete(ctx, id));
+  }
+
+  async get(ctx: TenantContext, id: string): Promise<E | null> {
+    const found = await this.shadow(`get`, () => this.primary.get(ctx, id), () => this.secondary.get(ctx, id));
+    if (found || !this.fallsBack) return found;
+    return this.fallback(ctx, await this.parts.mongo.getWithLegacyId(ctx, id));
+  }
+
+  async findOne(ctx: TenantContext, where: Partial<E>): Promise<E | null> {
+    const found = await this.shadow(`findOne`, () => this.primary.findOne(ctx, where), () => this.secondary.findOne(ctx, where));
+    if (found || !this.fallsBack) return found;
+    return this.fallback(ctx, await this.parts.mongo.findOneWithLegacyId(ctx, where));
+  }
+
+  list(ctx: TenantContext, query?: ListQuery<E>): Promise<Page<E>> {
+    // Lists come from the primary only: a page cannot be merged across stores with one cursor.
+    return this.shadow(`list`, () => this.primary.list(ctx, query), () => this.secondary.list(ctx, query), (p) => p.items);
+  }
+
+  applyReplica(ctx: TenantContext, change: ChangeRecord<E>): Promise<ReplicaOutcome> {
+    return this.primary.applyReplica(ctx, change);
+  }
+
+  private get fallsBack(): boolean {
+    return this.parts.settings.Primary === 'Postgres' && this.parts.settings.FallbackToMongo;
+  }
+
+  private async fallback(ctx: TenantContext, hit: { entity: E; legacyId: string } | null): Promise<E | null> {
+    if (!hit) return null;
+    if (this.parts.settings.ConvertOnRead) {
+      await this.parts.postgres.applyReplica(ctx, { op: 'upsert', id: hit.entity.id, entity: hit.entity, at: hit.entity.updatedAt, legacyId: hit.legacyId, audit: null });
+    }
+    return hit.entity;
+  }
+
+  private shadow<T>(op: string, control: () => Promise<T>, candidate: () => Promise<T>, project: (v: T) => unknown = (v) => v): Promise<T> {
+    const digest = (v: T) => {
+      const p = project(v);
+      const one = (x: unknown) => (x ? canonicalEntity(this.spec, x as Record<string, unknown>) : null);
+      return canonicalJson(Array.isArray(p) ? p.map(one) : one(p));
+    };
+    return experiment({
+      name: `${qualifiedName(this.spec)}.${op}`,
+      control,
+      candidate,
+      compare: (a, b) => digest(a) === digest(b),
+      publish: (result) => this.parts.publish?.({ kind: 'shadow-mismatch', result: result as ExperimentResult<unknown> }),
+      sample: this.parts.settings.ShadowReadSampleRate,
+    });
+  }
+}
+
+/**
+ * Applies one pending record to the secondary, unless an older record of the same entity is still
+ * waiting (then the reconciler applies both in order). Resolves it on success; on failure keeps it
+ * with the error and a backoff. Never throws: the caller's write already succeeded.
+ */
+export async function applyPending<E extends Entity>(
+  log: PendingLog,
+  secondary: EntityRepository<E>,
+  ctx: TenantContext,
+  entry: PendingEntry,
+  publish?: (event: DualWriteEvent) => void,
+): Promise<'applied' | 'deferred' | 'failed'> {
+  try {
+    if (await log.hasEarlier(ctx, entry)) return 'deferred';
+    await secondary.applyReplica(ctx, changeFromJson(secondary.spec, entry.change) as ChangeRecord<E>);
+    await log.resolve(ctx, entry.seq);
+    return 'applied';
+  } catch (err) {
+    const error = (err as Error).message;
+    publish?.({ kind: 'secondary-failed', entity: entry.entity, id: entry.entityId, error });
+    try {
+      await log.fail(ctx, entry.seq, error, new Date(Date.now() + retryDelayMs(entry.attempts)));
+    } catch {
+      // The record stays as it was; the reconciler picks it up.
+    }
+    return 'failed';
+  }
+}

@@ -1,0 +1,107 @@
+import type { Entity } from '../interfaces/entity-spec.js';
+import type { EntityRepository } from '../interfaces/repository.js';
+import { tenantContext } from '../interfaces/tenant-context.js';
+import { applyPending, type DualWriteEvent } from './dual-write-repository.js';
+import type { PendingLog } from './pending-log.js';
+
+/** Where the reconciler applies a pending record: its secondary repository, by entity and target. */
+export type SecondaryLookup = (entity: string, target: 'Mongo' | 'Postgres') => EntityRepository<Entity> | undefined;
+
+export interface ReconcileReport {
+  applied: number;
+  failed: number;
+  deferred: number;
+  /** Records naming an entity this process does not know (another module's, or removed). */
+  unknown: number;
+  remaining: number;
+}
+
+/**
+ * Applies pending DualWrite records until none is due: oldest first, per entity in order, each
+ * replay idempotent and never overwriting newer data with older (the repositories' applyReplica).
+ * Runs once from the `reconcile` command, or as a background loop inside a service.
+ *
+ * @example
+ * const reconciler = new Reconciler([pgPendingLog], lookup);
+ * const report = await reconciler.runOnce();
+ * reconciler.start(5000); // background loop
+ */
+export class Reconciler {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<ReconcileReport> | null = null;
+
+  constructor(
+    private readonly logs: readonly PendingLog[],
+    private readonly lookup: SecondaryLookup,
+    private readonly options: { batchSize?: number; publish?: (event: DualWriteEvent) => void; now?: () => Date } = {},
+  ) {}
+
+  /** One pass over everything due now. Concurrent calls share the same pass. */
+  runOnce(): Promise<ReconcileReport> {
+    this.running ??= this.pass().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { applied: 0, failed: 0, deferred: 0, unknown: 0, remaining: 0 };
+    const batch = this.options.batchSize ?? 500;
+    for (const log of this.logs) {
+      const seen = new Set<string>();
+      for (;;) {
+        const now = this.options.now?.() ?? new Date();
+        const due = (await log.due(batch, now)).filter((d) => !seen.has(d.seq));
+        if (due.length === 0) break;
+        // An entity whose older record failed in this pass waits for the next pass (order matters).
+        const blocked = new Set<string>();
+        for (const { seq, tenantId } of due) {
+          seen.add(seq);
+          const ctx = tenantContext(tenantId);
+          const entry = await log.read(ctx, seq);
+          if (!entry) continue;
+          const key = `${entry.entity}|${entry.entityId}|${entry.target}`;
+          const repo = this.lookup(entry.entity, entry.target);
+          if (!repo) {
+            report.unknown++;
+            continue;
+          }
+          if (blocked.has(key)) {
+            report.deferred++;
+            continue;
+          }
+          const outcome = await applyPending(log, repo, ctx, entry, this.options.publish);
+          if (outcome === 'applied') report.applied++;
+          else {
+            blocked.add(key);
+            if (outcome === 'failed') report.failed++;
+            else report.deferred++;
+          }
+        }
+      }
+      report.remaining += await log.count();
+    }
+    return report;
+  }
+
+  /** Starts the background loop; errors of one pass are published and the loop goes on. */
+  start(intervalMs: number): void {
+    if (this.timer || intervalMs <= 0) return;
+    const tick = async () => {
+      try {
+        await this.runOnce();
+      } catch (err) {
+        this.options.publish?.({ kind: 'secondary-failed', entity: '*', id: '*', error: (err as Error).message });
+      }
+      if (this.timer) this.timer = setTimeout(tick, intervalMs);
+    };
+    this.timer = setTimeout(tick, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.running) await this.running.catch(() => undefined);
+  }
+}

@@ -1,0 +1,260 @@
+import type { Document } from 'bson';
+import type { Clock } from '../interfaces/clock.js';
+import { systemClock } from '../interfaces/clock.js';
+import type { Entity, EntityPatch, EntitySpec, NewEntity } from '../interfaces/entity-spec.js';
+import { DuplicateKeyError, NotFoundError, PersistenceError } from '../interfaces/errors.js';
+import type { ChangeHook, ChangeRecord, EntityRepository, ListQuery, Page, ReplicaOutcome } from '../interfaces/repository.js';
+import type { TenantContext } from '../interfaces/tenant-context.js';
+import { buildAudit } from '../codec/audit.js';
+import { decodeCursor, encodeCursor } from '../codec/cursor.js';
+import { checkFilter, pageSize, prepareInsert, prepareUpdate, resolveOrder } from '../codec/entity-lifecycle.js';
+import { fieldOf, isTenantScoped, qualifiedName } from '../codec/fields.js';
+import { decodeDocument, encodeDocument, filterValue } from './document-codec.js';
+import { legacyIdOf, mongoIdForUuid, mongoIdOf } from './legacy-id.js';
+import { isDuplicateKeyError, type MongoCollectionLike, type MongoDbLike } from './mongo-types.js';
+
+/**
+ * The generic MongoDB repository: one class for every entity, driven by its declaration. It reads
+ * and writes the legacy collection and document shape, filters every query by tenant, and keeps
+ * the declared unique keys as unique indexes.
+ *
+ * Documents whose `_id` is not a UUID (legacy ObjectId / string ids) are found by natural keys and
+ * lists; `get(id)` finds them only by their UUID `_id` (a UUIDv5 cannot be inverted).
+ *
+ * @example
+ * const users = new MongoRepository<User>(userSpec, db);
+ * await users.ensureIndexes();
+ */
+export class MongoRepository<E extends Entity> implements EntityRepository<E> {
+  private readonly collection: MongoCollectionLike;
+  private readonly auditCollection: MongoCollectionLike | null;
+  private readonly hooks: ChangeHook[] = [];
+
+  constructor(
+    readonly spec: EntitySpec,
+    readonly db: MongoDbLike,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.collection = db.collection(spec.collection);
+    this.auditCollection = spec.audit ? db.collection(spec.audit.collection) : null;
+  }
+
+  /** Registers a hook called after each committed write (DualWrite's pending log). */
+  onChange(hook: ChangeHook): this {
+    this.hooks.push(hook);
+    return this;
+  }
+
+  /** Creates the unique indexes of the declared natural keys and one index per list order. Idempotent. */
+  async ensureIndexes(): Promise<void> {
+    const tenant: Record<string, 1> = isTenantScoped(this.spec) ? { tenantId: 1 } : {};
+    for (const key of this.spec.uniqueKeys ?? []) {
+      const keys: Record<string, 1> = { ...tenant };
+      for (const f of key) keys[fieldOf(this.spec, f).mongo] = 1;
+      await this.collection.createIndex(keys, { unique: true, name: `ux_${key.join('_')}` });
+    }
+    for (const [name, order] of Object.entries(this.spec.orders)) {
+      const keys: Record<string, 1 | -1> = { ...tenant };
+      for (const { field, dir } of order.fields) keys[fieldOf(this.spec, field).mongo] = dir === 'asc' ? 1 : -1;
+      keys._id = 1;
+      await this.collection.createIndex(keys, { name: `ix_order_${name}` });
+    }
+  }
+
+  private scope(ctx: TenantContext): Document {
+    return isTenantScoped(this.spec) ? { tenantId: ctx.tenantId } : {};
+  }
+
+  private decode(doc: Document): { entity: E; legacyId: string } {
+    try {
+      const { entity, legacyId } = decodeDocument(this.spec, doc);
+      return { entity: entity as unknown as E, legacyId };
+    } catch (err) {
+      throw new PersistenceError(`${qualifiedName(this.spec)}: stored document ${safeId(doc)} cannot be read: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private whereFilter(ctx: TenantContext, where: Record<string, unknown> | undefined): Document {
+    const filter: Document = this.scope(ctx);
+    for (const [name, value] of Object.entries(where ?? {})) {
+      if (value === undefined) continue;
+      const field = fieldOf(this.spec, name);
+      filter[field.mongo] = value === null ? null : filterValue(field, value);
+    }
+    return filter;
+  }
+
+  async insert(ctx: TenantContext, input: NewEntity<E>): Promise<E> {
+    const entity = prepareInsert<E>(this.spec, ctx, input as Record<string, unknown>, this.clock);
+    const doc = encodeDocument(this.spec, entity as unknown as Record<string, unknown>, null);
+    try {
+      await this.collection.insertOne(doc);
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw new DuplicateKeyError(qualifiedName(this.spec), duplicateKeyName(err), { cause: err });
+      throw err;
+    }
+    await this.committed(ctx, { op: 'upsert', id: entity.id, entity, at: entity.updatedAt, legacyId: legacyIdOf(doc._id), audit: this.audit(ctx, 'insert', null, entity, entity.updatedAt) });
+    return entity;
+  }
+
+  async get(ctx: TenantContext, id: string): Promise<E | null> {
+    return (await this.getWithLegacyId(ctx, id))?.entity ?? null;
+  }
+
+  async findOne(ctx: TenantContext, where: Partial<E>): Promise<E | null> {
+    return (await this.findOneWithLegacyId(ctx, where))?.entity ?? null;
+  }
+
+  /** `get`, plus the canonical legacy id of the document (DualWrite's ConvertOnRead keeps it). */
+  async getWithLegacyId(ctx: TenantContext, id: string): Promise<{ entity: E; legacyId: string } | null> {
+    const doc = await this.collection.findOne({ ...this.scope(ctx), _id: mongoIdForUuid(id) });
+    return doc ? this.decode(doc) : null;
+  }
+
+  async findOneWithLegacyId(ctx: TenantContext, where: Partial<E>): Promise<{ entity: E; legacyId: string } | null> {
+    checkFilter(this.spec, { where: where as Record<string, unknown> });
+    const doc = await this.collection.findOne(this.whereFilter(ctx, where as Record<string, unknown>), { sort: { _id: 1 } });
+    return doc ? this.decode(doc) : null;
+  }
+
+  async list(ctx: TenantContext, query: ListQuery<E> = {}): Promise<Page<E>> {
+    checkFilter(this.spec, query as ListQuery<Entity>);
+    const { name, order } = resolveOrder(this.spec, query.order);
+    const limit = pageSize(query as ListQuery<Entity>);
+    const filter = this.whereFilter(ctx, query.where as Record<string, unknown>);
+    if (query.range) {
+      const f = fieldOf(this.spec, query.range.field).mongo;
+      const cond: Document = {};
+      if (query.range.gte) cond.$gte = query.range.gte;
+      if (query.range.lt) cond.$lt = query.range.lt;
+      filter[f] = { ...(typeof filter[f] === 'object' && filter[f] !== null && !(filter[f] instanceof Date) ? filter[f] : {}), ...cond };
+    }
+    const sort: Record<string, 1 | -1> = {};
+    for (const { field, dir } of order.fields) sort[fieldOf(this.spec, field).mongo] = dir === 'asc' ? 1 : -1;
+    sort._id = 1;
+    const clauses: Document[] = [filter];
+    if (query.after) {
+      const cursor = decodeCursor(query.after, 'mongo', name);
+      clauses.push(keysetFilter(this.spec, order.fields, cursor.keys, mongoIdOf(cursor.tie)));
+    }
+    const docs = await this.collection.find(clauses.length > 1 ? { $and: clauses } : filter, { sort, limit: limit + 1 }).toArray();
+    const items = docs.slice(0, limit).map((d) => this.decode(d));
+    let next: string | null = null;
+    if (docs.length > limit) {
+      const last = items[items.length - 1]!;
+      next = encodeCursor({
+        backend: 'mongo',
+        order: name,
+        keys: order.fields.map(({ field }) => (last.entity as unknown as Record<string, unknown>)[field]),
+        tie: last.legacyId,
+      });
+    }
+    return { items: items.map((i) => i.entity), next };
+  }
+
+  async update(ctx: TenantContext, id: string, patch: EntityPatch<E>): Promise<E> {
+    const filter = { ...this.scope(ctx), _id: mongoIdForUuid(id) };
+    const doc = await this.collection.findOne(filter);
+    if (!doc) throw new NotFoundError(qualifiedName(this.spec), id);
+    const { entity: current, legacyId } = this.decode(doc);
+    const next = prepareUpdate<E>(this.spec, current, patch as Record<string, unknown>, this.clock);
+    let result;
+    try {
+      // Optimistic: only replace the version we read; a concurrent writer makes us fail loudly.
+      result = await this.collection.replaceOne({ ...filter, updatedAt: current.updatedAt }, encodeDocument(this.spec, next as unknown as Record<string, unknown>, legacyId));
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw new DuplicateKeyError(qualifiedName(this.spec), duplicateKeyName(err), { cause: err });
+      throw err;
+    }
+    if (result.matchedCount === 0) throw new PersistenceError(`${qualifiedName(this.spec)} ${id} was changed concurrently; retry`);
+    await this.committed(ctx, { op: 'upsert', id, entity: next, at: next.updatedAt, legacyId, audit: this.audit(ctx, 'update', current, next, next.updatedAt) });
+    return next;
+  }
+
+  async delete(ctx: TenantContext, id: string): Promise<boolean> {
+    const filter = { ...this.scope(ctx), _id: mongoIdForUuid(id) };
+    const doc = await this.collection.findOne(filter);
+    if (!doc) return false;
+    const { entity: current, legacyId } = this.decode(doc);
+    const { deletedCount } = await this.collection.deleteOne(filter);
+    if (deletedCount === 0) return false;
+    const at = this.clock.now();
+    await this.committed(ctx, { op: 'delete', id, entity: null, at, legacyId, audit: this.audit(ctx, 'delete', current, null, at) });
+    return true;
+  }
+
+  async applyReplica(ctx: TenantContext, change: ChangeRecord<E>): Promise<ReplicaOutcome> {
+    const _id = change.legacyId ? mongoIdOf(change.legacyId) : mongoIdForUuid(change.id);
+    const filter = { ...this.scope(ctx), _id };
+    const existing = await this.collection.findOne(filter);
+    const existingAt = existing?.updatedAt instanceof Date ? existing.updatedAt.getTime() : null;
+    let outcome: ReplicaOutcome;
+    if (change.op === 'delete') {
+      if (!existing) outcome = 'skipped-missing';
+      else if (existingAt !== null && existingAt > change.at.getTime()) outcome = 'skipped-newer';
+      else {
+        await this.collection.deleteOne({ ...filter, updatedAt: existing.updatedAt });
+        outcome = 'applied';
+      }
+    } else {
+      const entity = change.entity!;
+      if (existingAt !== null && existingAt > entity.updatedAt.getTime()) outcome = 'skipped-newer';
+      else {
+        const doc = encodeDocument(this.spec, entity as unknown as Record<string, unknown>, change.legacyId);
+        const guard = existing ? { updatedAt: existing.updatedAt } : {};
+        await this.collection.replaceOne({ ...filter, ...guard }, doc, { upsert: !existing });
+        outcome = 'applied';
+      }
+    }
+    if (change.audit && this.auditCollection && this.spec.audit) {
+      const auditDoc = encodeDocument(this.spec.audit, change.audit as unknown as Record<string, unknown>, null);
+      await this.auditCollection.replaceOne({ _id: auditDoc._id }, auditDoc, { upsert: true });
+    }
+    return outcome;
+  }
+
+  private audit(ctx: TenantContext, action: 'insert' | 'update' | 'delete', before: E | null, after: E | null, at: Date) {
+    return this.spec.audit ? buildAudit(this.spec, ctx, action, before, after, at) : null;
+  }
+
+  /**
+   * After a write: the audit document (MongoDB has no multi-document transaction on a standalone
+   * server or the memory store, so it follows the write), then the change hooks.
+   */
+  private async committed(ctx: TenantContext, change: ChangeRecord<E>): Promise<void> {
+    if (change.audit && this.auditCollection && this.spec.audit) {
+      await this.auditCollection.insertOne(encodeDocument(this.spec.audit, change.audit as unknown as Record<string, unknown>, null));
+    }
+    for (const hook of this.hooks) await hook(change as ChangeRecord, ctx, null);
+  }
+}
+
+/** `(k1 > v1) or (k1 = v1 and k2 > v2) ... or (all equal and _id > tie)`, honouring directions. */
+function keysetFilter(spec: EntitySpec, fields: readonly { field: string; dir: 'asc' | 'desc' }[], keys: readonly unknown[], tie: unknown): Document {
+  const or: Document[] = [];
+  const equal: Document = {};
+  fields.forEach(({ field, dir }, i) => {
+    const f = fieldOf(spec, field);
+    const value = filterValue(f, keys[i]);
+    or.push({ ...equal, [f.mongo]: { [dir === 'asc' ? '$gt' : '$lt']: value } });
+    equal[f.mongo] = value;
+  });
+  or.push({ ...equal, _id: { $gt: tie } });
+  return { $or: or };
+}
+
+function duplicateKeyName(err: unknown): string {
+  const message = (err as Error).message ?? '';
+  const m = /index: (\S+)/.exec(message);
+  if (!m) return 'key';
+  const name = m[1]!;
+  return name === '_id_' ? 'id' : name.replace(/^ux_/, '').replace(/_/g, ', ');
+}
+
+function safeId(doc: Document): string {
+  try {
+    return legacyIdOf(doc._id);
+  } catch {
+    return '(unreadable _id)';
+  }
+}

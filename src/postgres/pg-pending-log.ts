@@ -1,0 +1,76 @@
+import type { PendingEntry, PendingLog, NewPendingEntry } from '../dualwrite/pending-log.js';
+import type { TenantContext } from '../interfaces/tenant-context.js';
+import type { PostgresDataSource, Tx } from './data-source.js';
+
+const COLUMNS = `seq::text as seq, module, entity, tenant_id, entity_id, target, op, change, attempts, last_error`;
+
+function toEntry(row: Record<string, unknown>): PendingEntry {
+  return {
+    seq: row.seq as string,
+    module: row.module as string,
+    entity: row.entity as string,
+    tenantId: row.tenant_id as string,
+    entityId: row.entity_id as string,
+    target: row.target as PendingEntry['target'],
+    op: row.op as PendingEntry['op'],
+    change: row.change as Record<string, unknown>,
+    attempts: row.attempts as number,
+    lastError: (row.last_error as string | null) ?? null,
+  };
+}
+
+/** The pending log in `core.dualwrite_pending`, written in the primary write's transaction. */
+export class PostgresPendingLog implements PendingLog {
+  readonly store = 'Postgres' as const;
+
+  constructor(private readonly ds: PostgresDataSource) {}
+
+  async record(tx: unknown, _ctx: TenantContext, e: NewPendingEntry): Promise<string> {
+    const res = await (tx as Tx).query<{ seq: string }>(
+      `insert into core.dualwrite_pending (module, entity, tenant_id, entity_id, target, op, change)
+       values ($1, $2, $3, $4, $5, $6, $7) returning seq::text as seq`,
+      [e.module, e.entity, e.tenantId, e.entityId, e.target, e.op, JSON.stringify(e.change)],
+    );
+    return res.rows[0]!.seq;
+  }
+
+  async hasEarlier(ctx: TenantContext, e: PendingEntry): Promise<boolean> {
+    return this.ds.withTenant(ctx, async (tx) => {
+      const res = await tx.query(
+        `select 1 from core.dualwrite_pending where tenant_id = $1 and entity = $2 and entity_id = $3 and target = $4 and seq < $5 limit 1`,
+        [e.tenantId, e.entity, e.entityId, e.target, e.seq],
+      );
+      return res.rowCount! > 0;
+    });
+  }
+
+  async resolve(ctx: TenantContext, seq: string): Promise<void> {
+    await this.ds.withTenant(ctx, (tx) => tx.query(`delete from core.dualwrite_pending where seq = $1`, [seq]));
+  }
+
+  async fail(ctx: TenantContext, seq: string, error: string, retryAt: Date): Promise<void> {
+    await this.ds.withTenant(ctx, (tx) =>
+      tx.query(
+        `update core.dualwrite_pending set attempts = attempts + 1, last_error = $2, next_attempt_at = $3 where seq = $1`,
+        [seq, error.slice(0, 2000), retryAt],
+      ),
+    );
+  }
+
+  async due(limit: number, now: Date): Promise<{ seq: string; tenantId: string }[]> {
+    const res = await this.ds.query<{ seq: string; tenant_id: string }>(`select seq::text as seq, tenant_id from core.dualwrite_due($1, $2)`, [limit, now]);
+    return res.rows.map((r) => ({ seq: r.seq, tenantId: r.tenant_id }));
+  }
+
+  async read(ctx: TenantContext, seq: string): Promise<PendingEntry | null> {
+    return this.ds.withTenant(ctx, async (tx) => {
+      const res = await tx.query(`select ${COLUMNS} from core.dualwrite_pending where seq = $1`, [seq]);
+      return res.rows[0] ? toEntry(res.rows[0]) : null;
+    });
+  }
+
+  async count(): Promise<number> {
+    const res = await this.ds.query<{ n: number }>(`select count(*)::int as n from core.dualwrite_due(2147483647, 'infinity')`);
+    return res.rows[0]!.n;
+  }
+}
