@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import type { Clock } from '../interfaces/clock.js';
-import { systemClock } from '../interfaces/clock.js';
+import { nextTimestamp, systemClock } from '../interfaces/clock.js';
 import type { Entity, EntityPatch, EntitySpec, NewEntity } from '../interfaces/entity-spec.js';
 import { DuplicateKeyError, NotFoundError, PersistenceError } from '../interfaces/errors.js';
 import type { ChangeHook, ChangeRecord, EntityRepository, ListQuery, Page, ReplicaOutcome } from '../interfaces/repository.js';
@@ -178,7 +178,7 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
     const { entity: current, legacyId } = this.decode(doc);
     const { deletedCount } = await this.collection.deleteOne(filter);
     if (deletedCount === 0) return false;
-    const at = this.clock.now();
+    const at = nextTimestamp(this.clock, current.updatedAt);
     await this.committed(ctx, { op: 'delete', id, entity: null, at, legacyId, audit: this.audit(ctx, 'delete', current, null, at) });
     return true;
   }

@@ -1,6 +1,6 @@
 import type { DatabaseError } from 'pg';
 import type { Clock } from '../interfaces/clock.js';
-import { systemClock } from '../interfaces/clock.js';
+import { nextTimestamp, systemClock } from '../interfaces/clock.js';
 import type { Entity, EntityPatch, EntitySpec, NewEntity } from '../interfaces/entity-spec.js';
 import { DuplicateKeyError, NotFoundError, ValidationError } from '../interfaces/errors.js';
 import type { AuditRecord, ChangeHook, ChangeRecord, EntityRepository, ListQuery, Page, ReplicaOutcome } from '../interfaces/repository.js';
@@ -109,7 +109,7 @@ export class PostgresRepository<E extends Entity> implements EntityRepository<E>
       const res = await tx.query(deleteSql(this.spec, false), idParams(this.spec, id, ctx.tenantId));
       if (!res.rows[0]) return false;
       const before = this.row(res.rows[0]);
-      const at = this.clock.now();
+      const at = nextTimestamp(this.clock, before.updatedAt);
       await this.committed(tx, ctx, { op: 'delete', id, entity: null, at, legacyId: (res.rows[0].legacy_id as string | null) ?? null, audit: this.audit(ctx, 'delete', before, null, at) });
       return true;
     });

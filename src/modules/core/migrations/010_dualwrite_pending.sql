@@ -19,12 +19,7 @@ create table if not exists core.dualwrite_pending (
 create index if not exists ix_dualwrite_pending_due on core.dualwrite_pending (next_attempt_at, seq);
 create index if not exists ix_dualwrite_pending_entity on core.dualwrite_pending (tenant_id, entity, entity_id, seq);
 
-alter table core.dualwrite_pending enable row level security;
-alter table core.dualwrite_pending force row level security;
-drop policy if exists p_dualwrite_pending_tenant on core.dualwrite_pending;
-create policy p_dualwrite_pending_tenant on core.dualwrite_pending
-  for all using (tenant_id = current_setting('app.tenant_id', true)::uuid)
-  with check (tenant_id = current_setting('app.tenant_id', true)::uuid);
+select core.enable_tenant_rls('core.dualwrite_pending');
 
 grant select, insert, update, delete on core.dualwrite_pending to stellaops_app;
 grant usage, select on sequence core.dualwrite_pending_seq_seq to stellaops_app;

@@ -1,0 +1,64 @@
+import type { Document } from 'bson';
+import type { Entity, EntitySpec } from './entity-spec.js';
+import type { ModuleName } from './modules.js';
+import type { EntityRepository } from './repository.js';
+import type { TenantContext } from './tenant-context.js';
+
+/**
+ * One output-parity probe: a repository call run against the Mongo and the Postgres
+ * implementation with the same arguments; the canonical outputs must be identical, order included.
+ */
+export interface OutputProbe {
+  /** Unique, stable name within the module (report rows are keyed and sorted by it). */
+  readonly name: string;
+  /** Entity name of the repository the probe calls. */
+  readonly entity: string;
+  readonly call: (repo: EntityRepository<Entity>, ctx: TenantContext) => Promise<unknown>;
+}
+
+/** Inputs of a module's probe catalogue: the tenants and a sample of what the legacy store holds. */
+export interface ProbeInputs {
+  readonly tenants: readonly string[];
+  /** Up to N entities per entity name per tenant, as the Mongo side returns them. */
+  readonly samples: ReadonlyMap<string, readonly Record<string, unknown>[]>;
+  /** The run's reference time (tier windows, "recent" queries). */
+  readonly now: Date;
+}
+
+/** Generated legacy documents for `demo` and tests, in the legacy Mongo shapes. */
+export interface DemoOptions {
+  readonly tenants: readonly string[];
+  /** Documents per collection per tenant (roughly). */
+  readonly count: number;
+  /** Deterministic generator seed. */
+  readonly seed: number;
+  readonly now: Date;
+  /** Folder of the shared corpus, when present (modules that take real documents). */
+  readonly corpusDir: string | null;
+}
+
+/**
+ * Everything the generic machinery needs to know about a module. A module is a folder under
+ * `src/modules/<folder>/` with its declarations, its migrations and this definition; the container,
+ * DualWrite, conversion, parity, `rls check` and `demo` work from it alone.
+ */
+export interface ModuleDefinition {
+  readonly name: ModuleName;
+  /** Folder under src/modules (kebab-case); its `migrations/` holds the SQL. */
+  readonly folder: string;
+  /** PostgreSQL schemas the module owns. */
+  readonly schemas: readonly string[];
+  /** Every entity, each bound to its token in the container. */
+  readonly entities: readonly EntitySpec[];
+  /** Container token of each entity's repository, by entity name. */
+  readonly tokens: Readonly<Record<string, symbol>>;
+  /** Module-specific output-parity probes, besides the generic ones derived from the declarations. */
+  readonly probes?: (inputs: ProbeInputs) => readonly OutputProbe[];
+  /** Generated (and corpus) legacy documents: yields [collection, document] pairs. */
+  readonly demo?: (options: DemoOptions) => Iterable<readonly [string, Document]>;
+}
+
+/** The repository token of one entity: `Symbol.for('<Module>.<entity>')`, stable across bundles. */
+export function repositoryToken(module: ModuleName, entity: string): symbol {
+  return Symbol.for(`${module}.${entity}`);
+}

@@ -1,0 +1,12 @@
+import { AuthorityTokens } from '../../interfaces/authority.js';
+import type { ModuleDefinition } from '../../interfaces/module-definition.js';
+import { authorityEntities } from './entities.js';
+
+/** The Authority module (schema `authority`). */
+export const authorityModule: ModuleDefinition = Object.freeze({
+  name: 'Authority',
+  folder: 'authority',
+  schemas: ['authority'],
+  entities: authorityEntities,
+  tokens: AuthorityTokens,
+});

@@ -1,0 +1,13 @@
+import type { ModuleDefinition } from '../interfaces/module-definition.js';
+import type { ModuleName } from '../interfaces/modules.js';
+import { authorityModule } from './authority/index.js';
+
+/**
+ * Every module the adapter knows, in migration order. Adding a module is one line here plus its
+ * folder under src/modules/.
+ */
+export const MODULES: readonly ModuleDefinition[] = Object.freeze([authorityModule]);
+
+export function moduleByName(name: ModuleName): ModuleDefinition | undefined {
+  return MODULES.find((m) => m.name === name);
+}
