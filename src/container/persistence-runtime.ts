@@ -110,6 +110,14 @@ export class PersistenceRuntime {
           .toDynamicValue((ctx) => ctx.container.get<RepositoryFactory>(CoreTokens.RepositoryFactory).create(spec));
       }
     }
+    const clock = options.clock ?? systemClock;
+    for (const module of modules) {
+      for (const custom of module.custom ?? []) {
+        container
+          .bind(custom.token)
+          .toDynamicValue(() => custom.create(config.Persistence[module.name], { postgres, mongo: mongo?.db ?? null, clock }));
+      }
+    }
     if (mongo) {
       for (const module of modules.filter((m) => config.Persistence[m.name] !== 'Postgres')) {
         for (const spec of module.entities) await new MongoRepository(spec, mongo.db).ensureIndexes();

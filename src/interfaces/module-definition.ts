@@ -37,6 +37,26 @@ export interface DemoOptions {
   readonly corpusDir: string | null;
 }
 
+/** A monthly RANGE-partitioned table (SPEC 4.4), maintained by `partitions maintain`. */
+export interface PartitionedTable {
+  readonly schema: string;
+  readonly table: string;
+  /** The timestamptz partition key column. */
+  readonly column: string;
+  /** Partitions wholly older than this many months are detached and dropped. */
+  readonly retentionMonths: number;
+}
+
+/**
+ * A repository that is not plain CRUD (a job queue, a bitemporal store...): bound under `token`,
+ * built by `create` for the module's backend. `deps` holds `postgres` (PostgresDataSource),
+ * `mongo` (MongoDbLike) and `clock`, typed loosely here because this file knows no database.
+ */
+export interface CustomBinding {
+  readonly token: symbol;
+  readonly create: (backend: 'Mongo' | 'Postgres' | 'DualWrite', deps: { readonly postgres: unknown; readonly mongo: unknown; readonly clock: unknown }) => unknown;
+}
+
 /**
  * Everything the generic machinery needs to know about a module. A module is a folder under
  * `src/modules/<folder>/` with its declarations, its migrations and this definition; the container,
@@ -56,6 +76,10 @@ export interface ModuleDefinition {
   readonly probes?: (inputs: ProbeInputs) => readonly OutputProbe[];
   /** Generated (and corpus) legacy documents: yields [collection, document] pairs. */
   readonly demo?: (options: DemoOptions) => Iterable<readonly [string, Document]>;
+  /** Monthly-partitioned tables of the module. */
+  readonly partitions?: readonly PartitionedTable[];
+  /** Repositories beyond the generic entity repositories. */
+  readonly custom?: readonly CustomBinding[];
 }
 
 /** The repository token of one entity: `Symbol.for('<Module>.<entity>')`, stable across bundles. */
