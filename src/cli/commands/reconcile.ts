@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { PersistenceRuntime } from '../../container/persistence-runtime.js';
+import { configFrom, err, ExitCode, out, positiveInt, withConfigOption } from '../cli-support.js';
+
+/**
+ * `reconcile`: applies pending DualWrite records (secondary writes that failed or were not yet
+ * applied) idempotently, never overwriting newer data with older. Once by default; `--loop` keeps
+ * going every `--interval-ms` until interrupted. Exit 1 when records remain unapplied.
+ */
+export function registerReconcile(program: Command): void {
+  withConfigOption(
+    program
+      .command('reconcile')
+      .description('Apply pending DualWrite secondary writes (once, or --loop)')
+      .option('--loop', 'keep reconciling until interrupted')
+      .option('--interval-ms <n>', 'loop period', positiveInt('--interval-ms'))
+      .option('--json', 'print the report as JSON'),
+  ).action(async (opts: { loop?: boolean; intervalMs?: number; json?: boolean; config?: string }) => {
+    const config = configFrom(opts);
+    const runtime = await PersistenceRuntime.start(config, { log: err, publish: (e) => e.kind === 'secondary-failed' && err(`secondary write failed: ${e.entity} ${e.id}: ${e.error}`) });
+    try {
+      if (!runtime.reconciler) {
+        out('no module is on DualWrite: nothing to reconcile');
+        return;
+      }
+      const print = (r: object) => out(opts.json ? JSON.stringify(r) : Object.entries(r).map(([k, v]) => `${k}=${v}`).join(' '));
+      if (!opts.loop) {
+        const report = await runtime.reconciler.runOnce();
+        print(report);
+        if (report.remaining > 0) throw new ExitCode(1);
+        return;
+      }
+      const interval = opts.intervalMs ?? config.DualWrite.ReconcileIntervalMs;
+      let stop = false;
+      const onSignal = () => {
+        stop = true;
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      while (!stop) {
+        print(await runtime.reconciler.runOnce());
+        await new Promise((r) => setTimeout(r, interval));
+      }
+    } finally {
+      await runtime.close();
+    }
+  });
+}

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { adminUrlOf } from '../../config/persistence-config.js';
+import { migrationSetsFor } from '../../container/migration-sets.js';
+import { PersistenceRuntime } from '../../container/persistence-runtime.js';
+import { migrationStatus } from '../../postgres/migrations/index.js';
+import { configFrom, ExitCode, out, withConfigOption } from '../cli-support.js';
+import { selectModules } from './module-options.js';
+
+/**
+ * `status`: the backend of each module, its applied and pending migrations (for modules on
+ * PostgreSQL or DualWrite) and whether each backend in use answers, and how fast.
+ * Reads only: applies nothing. Exit 1 when a backend in use does not answer.
+ */
+export function registerStatus(program: Command): void {
+  withConfigOption(
+    program
+      .command('status')
+      .description('Backend per module, applied and pending migrations, backend health')
+      .option('--module <names...>', 'only these modules (default: all)')
+      .option('--json', 'print as JSON'),
+  ).action(async (opts: { module?: string[]; json?: boolean; config?: string }) => {
+    const config = configFrom(opts);
+    const modules = selectModules(opts.module);
+    const pgModules = modules.filter((m) => config.Persistence[m.name] !== 'Mongo');
+    const migrations = pgModules.length ? await migrationStatus(adminUrlOf(config)!, migrationSetsFor(pgModules)) : [];
+    const runtime = await PersistenceRuntime.start(config, { modules, migrate: false });
+    let health;
+    try {
+      health = await runtime.health();
+    } finally {
+      await runtime.close();
+    }
+    const rows = modules.map((m) => {
+      const status = migrations.find((s) => s.module === m.name);
+      return {
+        module: m.name,
+        backend: config.Persistence[m.name],
+        applied: status?.applied.map((a) => a.version) ?? [],
+        pending: status?.pending.map((p) => `${p.version} (${p.category})`) ?? [],
+      };
+    });
+    const core = migrations.find((s) => s.module === 'core');
+    if (opts.json) {
+      out(JSON.stringify({ modules: rows, core: core ? { applied: core.applied.map((a) => a.version), pending: core.pending.map((p) => p.version) } : null, health }, null, 2));
+    } else {
+      for (const r of rows) {
+        const mig = r.backend === 'Mongo' ? '' : ` migrations applied: ${r.applied.join(', ') || 'none'}${r.pending.length ? `; pending: ${r.pending.join(', ')}` : ''}`;
+        out(`${r.module.padEnd(16)} ${r.backend.padEnd(9)}${mig}`);
+      }
+      for (const h of health) out(`${h.backend}: ${h.ok ? 'ok' : `DOWN (${h.error})`} ${h.latencyMs} ms (${h.target})`);
+    }
+    if (health.some((h) => !h.ok)) throw new ExitCode(1);
+  });
+}
