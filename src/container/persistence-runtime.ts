@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
 import type { PersistenceConfig } from '../config/persistence-config.js';
-import { adminUrlOf } from '../config/persistence-config.js';
+import { adminUrlOf, dualWriteFor } from '../config/persistence-config.js';
 import type { DualWriteEvent } from '../dualwrite/dual-write-repository.js';
 import type { PendingLog } from '../dualwrite/pending-log.js';
 import { Reconciler } from '../dualwrite/reconciler.js';
@@ -120,7 +120,16 @@ export class PersistenceRuntime {
     }
     if (mongo) {
       for (const module of modules.filter((m) => config.Persistence[m.name] !== 'Postgres')) {
-        for (const spec of module.entities) await new MongoRepository(spec, mongo.db).ensureIndexes();
+        const secondary = config.Persistence[module.name] === 'DualWrite' && dualWriteFor(config, module.name).Primary === 'Postgres';
+        for (const spec of module.entities) {
+          try {
+            await new MongoRepository(spec, mongo.db).ensureIndexes();
+          } catch (err) {
+            // MongoDB as a DualWrite secondary may be down at start; writes queue in the pending log.
+            if (!secondary) throw err;
+            log(`${module.name}: MongoDB indexes not ensured (secondary unavailable: ${(err as Error).message})`);
+          }
+        }
       }
     }
 

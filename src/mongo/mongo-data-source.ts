@@ -41,8 +41,9 @@ export async function connectMongo(url: string, database: string): Promise<Mongo
       close: () => client.close(),
     };
   }
+  // No eager connect(): the driver connects on first use, so a service whose MongoDB is only the
+  // DualWrite secondary still starts during a MongoDB outage (health reports it down).
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
-  await client.connect();
   const driverDb = client.db(database);
   return {
     db: adaptDb(driverDb),
