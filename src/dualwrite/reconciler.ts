@@ -36,21 +36,25 @@ export class Reconciler {
     private readonly options: { batchSize?: number; publish?: (event: DualWriteEvent) => void; now?: () => Date } = {},
   ) {}
 
-  /** One pass over everything due now. Concurrent calls share the same pass. */
-  runOnce(): Promise<ReconcileReport> {
-    this.running ??= this.pass().finally(() => {
+  /**
+   * One pass over everything due now; with `all`, over every pending record regardless of its
+   * backoff (an operator's `reconcile` after an outage). Concurrent calls share the same pass.
+   */
+  runOnce(options: { all?: boolean } = {}): Promise<ReconcileReport> {
+    this.running ??= this.pass(options.all ?? false).finally(() => {
       this.running = null;
     });
     return this.running;
   }
 
-  private async pass(): Promise<ReconcileReport> {
+  private async pass(all: boolean): Promise<ReconcileReport> {
     const report: ReconcileReport = { applied: 0, failed: 0, deferred: 0, unknown: 0, remaining: 0 };
     const batch = this.options.batchSize ?? 500;
     for (const log of this.logs) {
       const seen = new Set<string>();
       for (;;) {
-        const now = this.options.now?.() ?? new Date();
+        // The latest instant both stores represent: every record is due.
+        const now = all ? new Date(8.64e15) : (this.options.now?.() ?? new Date());
         const due = (await log.due(batch, now)).filter((d) => !seen.has(d.seq));
         if (due.length === 0) break;
         // An entity whose older record failed in this pass waits for the next pass (order matters).

@@ -12,10 +12,11 @@ export function registerReconcile(program: Command): void {
     program
       .command('reconcile')
       .description('Apply pending DualWrite secondary writes (once, or --loop)')
-      .option('--loop', 'keep reconciling until interrupted')
+      .option('--loop', 'keep reconciling until interrupted (honours each record\'s retry backoff)')
+      .option('--due-only', 'once: only records whose retry backoff has passed (default: every pending record)')
       .option('--interval-ms <n>', 'loop period', positiveInt('--interval-ms'))
       .option('--json', 'print the report as JSON'),
-  ).action(async (opts: { loop?: boolean; intervalMs?: number; json?: boolean; config?: string }) => {
+  ).action(async (opts: { loop?: boolean; dueOnly?: boolean; intervalMs?: number; json?: boolean; config?: string }) => {
     const config = configFrom(opts);
     const runtime = await PersistenceRuntime.start(config, { log: err, publish: (e) => e.kind === 'secondary-failed' && err(`secondary write failed: ${e.entity} ${e.id}: ${e.error}`) });
     try {
@@ -25,7 +26,7 @@ export function registerReconcile(program: Command): void {
       }
       const print = (r: object) => out(opts.json ? JSON.stringify(r) : Object.entries(r).map(([k, v]) => `${k}=${v}`).join(' '));
       if (!opts.loop) {
-        const report = await runtime.reconciler.runOnce();
+        const report = await runtime.reconciler.runOnce({ all: !opts.dueOnly });
         print(report);
         if (report.remaining > 0) throw new ExitCode(1);
         return;
