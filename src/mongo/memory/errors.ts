@@ -38,7 +38,8 @@ function serverError(code: number, codeName: string, errmsg: string, extra: Reco
 
 /** Renders a value roughly the way the server prints it in error messages. */
 export function formatValue(v: unknown): string {
-  if (v === undefined || v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (v === null) return 'null';
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   if (v instanceof Date) return `new Date(${v.getTime()})`;

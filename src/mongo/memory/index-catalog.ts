@@ -8,7 +8,7 @@
  * persisted) but have no effect on results.
  */
 import type { Document } from 'bson';
-import { canonicalKey } from './bson-order.js';
+import { canonicalKey, EMPTY_ARRAY_KEY } from './bson-order.js';
 import { valueForDriver } from './bson-codec.js';
 import { pathValues, splitPath } from './doc-path.js';
 import { badValue, duplicateKey, indexConflict, unsupported } from './errors.js';
@@ -68,12 +68,14 @@ class UniqueIndex {
     for (const k of this.keysOf(view)) if (this.owners.get(k.key) === idKey) this.owners.delete(k.key);
   }
 
+  /** The clashing key as the driver reports it in `keyValue` (an empty array indexes as undefined). */
   keyValue(tuple: KeyTuple): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     Object.keys(this.spec.key).forEach((field, i) => {
-      out[field] = tuple.values[i];
+      const v = tuple.values[i];
+      out[field] = v === EMPTY_ARRAY_KEY ? undefined : valueForDriver(v);
     });
-    return valueForDriver(out) as Record<string, unknown>;
+    return out;
   }
 }
 
