@@ -1,0 +1,44 @@
+import type { OutputProbe, ProbeInputs } from '../../interfaces/module-definition.js';
+
+/**
+ * Helpers for module-specific output probes (Policy, PacksRegistry, IssuerDirectory): probes built
+ * from the sampled legacy entities of each tenant, with stable names.
+ */
+
+export type Sample = Record<string, unknown>;
+
+/** The samples of one entity, grouped by tenant, in the order the inputs give them. */
+export function samplesByTenant(inputs: ProbeInputs, entity: string): Map<string, Sample[]> {
+  const out = new Map<string, Sample[]>();
+  for (const s of inputs.samples.get(entity) ?? []) {
+    const tenant = s.tenantId as string;
+    if (!out.has(tenant)) out.set(tenant, []);
+    out.get(tenant)!.push(s);
+  }
+  return out;
+}
+
+/**
+ * One probe per (tenant, sample) for an entity: `make` turns a sample into the call. Names carry
+ * the tenant's index in `inputs.tenants`, so they are stable across runs over the same data.
+ */
+export function perTenantProbes(
+  inputs: ProbeInputs,
+  entity: string,
+  probe: string,
+  make: (sample: Sample) => OutputProbe['call'],
+  perTenant = 1,
+): OutputProbe[] {
+  const grouped = samplesByTenant(inputs, entity);
+  const probes: OutputProbe[] = [];
+  inputs.tenants.forEach((tenant, ti) => {
+    (grouped.get(tenant) ?? []).slice(0, perTenant).forEach((sample, si) => {
+      probes.push({ name: `${entity}.${probe}#t${ti}.${si}`, entity, call: make(sample) });
+    });
+  });
+  return probes;
+}
+
+/** Page items only: a cursor names its backend, the items must not differ. */
+export const items = async (page: Promise<{ items: unknown[] }>) => (await page).items;
+
