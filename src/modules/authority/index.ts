@@ -1,5 +1,6 @@
 import { AuthorityTokens } from '../../interfaces/authority.js';
 import type { ModuleDefinition } from '../../interfaces/module-definition.js';
+import { authorityDemo } from './demo.js';
 import { authorityEntities } from './entities.js';
 
 /** The Authority module (schema `authority`). */
@@ -9,4 +10,5 @@ export const authorityModule: ModuleDefinition = Object.freeze({
   schemas: ['authority'],
   entities: authorityEntities,
   tokens: AuthorityTokens,
+  demo: authorityDemo,
 });

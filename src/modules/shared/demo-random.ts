@@ -1,0 +1,74 @@
+import type { Document } from 'bson';
+import type { EntitySpec } from '../../interfaces/entity-spec.js';
+import { derivedUuid } from '../../codec/ids.js';
+import { validateEntity } from '../../codec/validate.js';
+import { encodeDocument } from '../../mongo/document-codec.js';
+
+/**
+ * Deterministic helpers for the modules' `demo` generators:
+ * the same options always yield byte-identical legacy documents.
+ */
+
+/** A seeded PRNG (mulberry32): `next()` in [0, 1). */
+export class DemoRandom {
+  private state: number;
+
+  constructor(seed: number, ...salt: string[]) {
+    let h = seed >>> 0;
+    for (const s of salt.join('|')) h = Math.imul(h ^ s.charCodeAt(0), 0x9e3779b1) >>> 0;
+    this.state = h;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  int(min: number, maxInclusive: number): number {
+    return min + Math.floor(this.next() * (maxInclusive - min + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+
+  bool(pTrue = 0.5): boolean {
+    return this.next() < pTrue;
+  }
+
+  hex(length: number): string {
+    let out = '';
+    while (out.length < length) out += Math.floor(this.next() * 16).toString(16);
+    return out;
+  }
+}
+
+/** A deterministic UUID for a demo document. */
+export function demoId(module: string, collection: string, tenant: string, seed: number, i: number | string): string {
+  return derivedUuid('demo', module, collection, tenant, String(seed), String(i));
+}
+
+/** `now` shifted by minutes, at millisecond precision (BSON Dates are milliseconds). */
+export function minutesBefore(now: Date, minutes: number): Date {
+  return new Date(Math.trunc(now.getTime()) - Math.round(minutes * 60_000));
+}
+
+/**
+ * A domain entity as the legacy store holds it: validated against its declaration first (a demo
+ * generator bug fails here, not in conversion), then encoded in the legacy shape (`_id` a UUID unless a legacy id is given,
+ * string tenant, BSON Dates). `explicitNulls` writes null-valued optional fields as `null`
+ * instead of leaving them out: legacy documents have both spellings.
+ */
+export function legacyDocument(spec: EntitySpec, entity: Record<string, unknown>, explicitNulls = false, legacyId: string | null = null): Document {
+  const valid = validateEntity<Record<string, unknown>>(spec, entity);
+  const doc = encodeDocument(spec, valid, legacyId);
+  if (explicitNulls) {
+    for (const f of spec.fields) {
+      if (f.nullable && valid[f.name] === null) doc[f.mongo ?? f.name] = null;
+    }
+  }
+  return doc;
+}
