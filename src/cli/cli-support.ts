@@ -25,8 +25,8 @@ export function withConfigOption(cmd: Command): Command {
   return cmd.option('--config <file>', 'JSON config file (default: PERSISTENCE_CONFIG, then config/default.json)');
 }
 
-export function configFrom(opts: { config?: string }, require: LoadConfigOptions['require'] = {}): PersistenceConfig {
-  return loadConfig({ file: opts.config ?? null, require });
+export function configFrom(opts: { config?: string }, require: LoadConfigOptions['require'] = {}, envDefaults: Record<string, string> = {}): PersistenceConfig {
+  return loadConfig({ file: opts.config ?? null, require, env: { ...envDefaults, ...process.env } });
 }
 
 /** Parses a positive integer option, or throws a UsageError naming it. */
