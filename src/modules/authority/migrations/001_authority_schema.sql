@@ -143,26 +143,11 @@ create table authority.revocation (
 create unique index ux_revocation_key on authority.revocation (tenant_id, category, revocation_id);
 create index ix_revocation_revoked on authority.revocation (tenant_id, revoked_at desc, id);
 
-create table authority.audit_log (
-  id           uuid primary key,
-  tenant_id    uuid not null,
-  actor_id     uuid,
-  action       text not null check (action in ('insert', 'update', 'delete')),
-  entity_type  text not null,
-  entity_id    uuid not null,
-  at           timestamptz(3) not null,
-  diff         jsonb not null,
-  created_at   timestamptz(3) not null,
-  updated_at   timestamptz(3) not null,
-  legacy_id    text
-);
-create index ix_audit_log_at on authority.audit_log (tenant_id, at desc, id);
-create index ix_audit_log_entity on authority.audit_log (tenant_id, entity_id, at, id);
+select core.create_audit_log_table('authority');
 
 select core.enable_tenant_rls(t::regclass) from unnest(array[
   'authority."user"', 'authority.role', 'authority."grant"', 'authority.oauth_client', 'authority.scope',
-  'authority.oauth_token', 'authority.service_account', 'authority.login_attempt', 'authority.revocation',
-  'authority.audit_log'
+  'authority.oauth_token', 'authority.service_account', 'authority.login_attempt', 'authority.revocation'
 ]) as t;
 
 grant select, insert, update, delete on all tables in schema authority to stellaops_app;
