@@ -1,12 +1,14 @@
 import type { ModuleDefinition } from '../interfaces/module-definition.js';
 import type { ModuleName } from '../interfaces/modules.js';
 import { authorityModule } from './authority/index.js';
+import { concelierModule } from './concelier/index.js';
+import { artifactModule } from './artifact/index.js';
 
 /**
  * Every module the adapter knows, in migration order. Adding a module is one line here plus its
  * folder under src/modules/.
  */
-export const MODULES: readonly ModuleDefinition[] = Object.freeze([authorityModule]);
+export const MODULES: readonly ModuleDefinition[] = Object.freeze([authorityModule, concelierModule, artifactModule]);
 
 export function moduleByName(name: ModuleName): ModuleDefinition | undefined {
   return MODULES.find((m) => m.name === name);
