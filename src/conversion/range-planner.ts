@@ -1,0 +1,43 @@
+import type { MongoCollectionLike } from '../mongo/mongo-types.js';
+import { isBoundaryCandidate } from './id-ranges.js';
+
+/** One planned range: `lower <= _id < upper`, null = open; `planned` documents were in it when planned. */
+export interface PlannedRange {
+  readonly seq: number;
+  readonly lower: unknown | null;
+  readonly upper: unknown | null;
+  readonly planned: number;
+}
+
+/**
+ * Plans the key ranges of a pass: one scan of the `_id`s in the source's order, cutting a new range
+ * every `rangeSize` documents (at the next `_id` that can serve as a bound). Deterministic for the
+ * same data. The first range is open below and the last open above, so together they cover every
+ * possible `_id`, including documents written after planning.
+ *
+ * @example
+ * const { ranges, total } = await planRanges(db.collection('authority_users'), 10_000);
+ */
+export async function planRanges(collection: MongoCollectionLike, rangeSize: number): Promise<{ ranges: PlannedRange[]; total: number }> {
+  const ranges: PlannedRange[] = [];
+  let lower: unknown | null = null;
+  let inRange = 0;
+  let total = 0;
+  const cursor = collection.find({}, { sort: { _id: 1 }, projection: { _id: 1 }, batchSize: Math.min(rangeSize, 10_000) });
+  try {
+    for await (const doc of cursor) {
+      const id = doc._id;
+      if (inRange >= rangeSize && isBoundaryCandidate(id)) {
+        ranges.push({ seq: ranges.length + 1, lower, upper: id, planned: inRange });
+        lower = id;
+        inRange = 0;
+      }
+      inRange++;
+      total++;
+    }
+  } finally {
+    await cursor.close();
+  }
+  ranges.push({ seq: ranges.length + 1, lower, upper: null, planned: inRange });
+  return { ranges, total };
+}

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { deserialize, EJSON, serialize, type Document } from 'bson';
+import { EXACT_READ } from './id-ranges.js';
+
+/**
+ * One legacy document as the conversion reads it: its exact BSON bytes (the source of truth for the
+ * quarantine) and, decoded on demand, the driver's view of it (what the codecs read) and its type-exact
+ * view (checkpoints and Extended JSON).
+ *
+ * The cursor is opened with `raw: true`, so a real MongoDB hands over the stored bytes untouched. A
+ * source that ignores `raw` (the `memory:` store today) hands over decoded documents; their bytes are
+ * then re-serialised, which is exact except where the driver's default promotion already lost a type
+ * (an Int64 or a Double that fits an Int32 comes back as Int32). `exactBytes` says which one it was.
+ */
+
+/** What the `mongodb` driver returns with its default options: the shape the document codec reads. */
+const DRIVER_READ = { promoteLongs: true, promoteValues: true, promoteBuffers: false, bsonRegExp: false, useBigInt64: false } as const;
+
+/** The options the driver serialises with (no key checks: the server stores `$` and dotted names as given). */
+const WRITE = { checkKeys: false, ignoreUndefined: false, serializeFunctions: false } as const;
+
+export class SourceDocument {
+  private driverView?: Document;
+  private driverError?: Error;
+  private exactView?: Document;
+
+  private constructor(
+    readonly bytes: Buffer,
+    readonly exactBytes: boolean,
+    decoded?: Document,
+  ) {
+    this.driverView = decoded;
+  }
+
+  /** Wraps one item of a `raw: true` cursor: a Buffer, or a decoded document from a source without raw support. */
+  static fromCursorItem(item: unknown): SourceDocument {
+    if (item instanceof Uint8Array) return new SourceDocument(Buffer.from(item.buffer, item.byteOffset, item.byteLength), true);
+    const doc = item as Document;
+    return new SourceDocument(Buffer.from(serialize(doc, WRITE)), false, doc);
+  }
+
+  /** The document as the driver returns it by default; throws when the bytes cannot be decoded (invalid UTF-8...). */
+  driverDocument(): Document {
+    if (this.driverView) return this.driverView;
+    if (this.driverError) throw this.driverError;
+    try {
+      this.driverView = deserialize(this.bytes, DRIVER_READ);
+      return this.driverView;
+    } catch (err) {
+      this.driverError = err as Error;
+      throw err;
+    }
+  }
+
+  /** The type-exact view (Int32, Double, Long kept apart); lenient on UTF-8 so even an unreadable document has one. */
+  exactDocument(): Document {
+    this.exactView ??= deserializeLenient(this.bytes);
+    return this.exactView;
+  }
+
+  /** The `_id`, type-exact: the checkpoint value. */
+  id(): unknown {
+    return this.exactDocument()._id;
+  }
+
+  /** Canonical Extended JSON (relaxed: false) of the document. */
+  ejson(): string {
+    try {
+      return EJSON.stringify(this.exactDocument(), { relaxed: false });
+    } catch (err) {
+      // Not even a lenient decode works: keep the bytes readable as base64 rather than lose the row.
+      return JSON.stringify({ $unreadableBson: this.bytes.toString('base64'), error: (err as Error).message });
+    }
+  }
+
+  /** `unreadable:<sha256 of the BSON>`: the quarantine key of a document whose `_id` has no canonical form. */
+  unreadableId(): string {
+    return `unreadable:${createHash('sha256').update(this.bytes).digest('hex')}`;
+  }
+}
+
+function deserializeLenient(bytes: Buffer): Document {
+  try {
+    return deserialize(bytes, EXACT_READ);
+  } catch {
+    return deserialize(bytes, { ...EXACT_READ, validation: { utf8: false } });
+  }
+}

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * `--workers N`: N worker processes of the same binary (`convert ... --worker`), each claiming
+ * ranges of the already planned pass until none is left. They share the job exactly as processes
+ * on other hosts would: through the range table only.
+ */
+export interface WorkerProcessSpec {
+  readonly module: string;
+  readonly collection: string;
+  readonly tier: 'A' | 'B' | 'C';
+  readonly batchSize: number;
+  readonly leaseSeconds: number;
+  readonly throttleMs: number;
+  /** `--config FILE` to hand down, when the parent had one. */
+  readonly configFile: string | null;
+  /** Connection settings for the children (environment variables of SPEC 3). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** The CLI entry point beside this module (works from `dist/` and from any `--outDir`). */
+export function cliEntryPoint(): string {
+  return fileURLToPath(new URL('../cli/main.js', import.meta.url));
+}
+
+/**
+ * Runs `count` worker processes to completion; resolves with one message per failed worker
+ * (its exit code and last lines of stderr), empty when all succeeded.
+ *
+ * @example
+ * const failures = await runWorkerProcesses(4, spec, (l) => process.stderr.write(l + '\n'));
+ */
+export async function runWorkerProcesses(count: number, spec: WorkerProcessSpec, log: (line: string) => void): Promise<string[]> {
+  const args = [
+    cliEntryPoint(),
+    'convert',
+    '--module', spec.module,
+    '--collection', spec.collection,
+    '--tier', spec.tier,
+    '--batch-size', String(spec.batchSize),
+    '--lease-seconds', String(spec.leaseSeconds),
+    '--throttle-ms', String(spec.throttleMs),
+    '--worker',
+    ...(spec.configFile ? ['--config', spec.configFile] : []),
+  ];
+  const runs = Array.from({ length: count }, (_, i) =>
+    new Promise<string | null>((resolve) => {
+      const child = spawn(process.execPath, args, { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const tail: string[] = [];
+      createInterface({ input: child.stderr! }).on('line', (line) => {
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+        log(`[worker ${i + 1} pid ${child.pid}] ${line}`);
+      });
+      child.on('error', (err) => resolve(`worker ${i + 1} could not start: ${err.message}`));
+      child.on('exit', (code, signal) => {
+        if (code === 0) resolve(null);
+        else resolve(`worker ${i + 1} (pid ${child.pid}) ended with ${signal ?? `exit code ${code}`}: ${tail.slice(-3).join(' | ')}`);
+      });
+    }),
+  );
+  return (await Promise.all(runs)).filter((r): r is string => r !== null);
+}

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EntitySpec } from '../interfaces/entity-spec.js';
+import type { MongoCollectionLike, FindOptions } from '../mongo/mongo-types.js';
+import type { PostgresDataSource } from '../postgres/data-source.js';
+import { loadBatch, type BatchTarget } from './batch-loader.js';
+import { classify, type Outcome } from './classify.js';
+import { LostClaimError } from './errors.js';
+import { idRangeFilter, type LowerBound } from './id-ranges.js';
+import { claimRange, finishPass, liveClaims, passTotals, rangePosition, readPass, releaseClaim, type ClaimedRange } from './job-store.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+import { SourceDocument } from './source-document.js';
+import type { EffectiveTier } from './tiers.js';
+
+/**
+ * One worker of a pass: claims ranges (SKIP LOCKED) until none is left, streams each range from the
+ * source in `_id` order and loads it batch by batch, each batch with its checkpoint. Several workers
+ * (processes, hosts) run this same loop against the same job; the last one to see every range done
+ * finishes the pass.
+ */
+
+export interface WorkerContext {
+  readonly ds: PostgresDataSource;
+  readonly source: MongoCollectionLike;
+  readonly spec: EntitySpec;
+  readonly tier: EffectiveTier;
+  readonly jobId: string;
+  readonly pass: number;
+  readonly referenceTime: Date;
+  readonly batchSize: number;
+  readonly leaseSeconds: number;
+  /** Pause between batches (limits the load on the legacy database); 0 = none. */
+  readonly throttleMs: number;
+  readonly retry: RetryPolicy;
+  readonly log: (line: string) => void;
+  /** Called once when the source hands over decoded documents instead of raw BSON. */
+  readonly onInexactBytes?: () => void;
+}
+
+/** `<host>:<pid>`: who holds a claim. */
+export const WORKER_ID = `${hostname()}:${process.pid}`;
+
+/** Claim tokens this process is working on right now (a claim of ours not in here is left over from a failed run). */
+const activeTokens = new Set<string>();
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Live claims whose holder is known to be gone: a process of this host that no longer exists
+ * (killed), or this very process with a claim it is not working on. Claims of other hosts wait for
+ * their lease to expire.
+ */
+async function staleTokens(ctx: WorkerContext): Promise<string[]> {
+  const host = hostname();
+  const stale: string[] = [];
+  for (const { claimedBy, token } of await liveClaims(ctx.ds, ctx.jobId, ctx.pass)) {
+    const sep = claimedBy.lastIndexOf(':');
+    if (claimedBy.slice(0, sep) !== host) continue;
+    const pid = Number(claimedBy.slice(sep + 1));
+    if (pid === process.pid ? !activeTokens.has(token) : !pidAlive(pid)) stale.push(token);
+  }
+  return stale;
+}
+
+export interface WorkerResult {
+  readonly ranges: number;
+  readonly finishedPass: boolean;
+}
+
+/**
+ * Works on the pass until every range is done (by this worker or others). Permanent errors
+ * propagate after the current claim is given back; the job stays resumable.
+ *
+ * @example
+ * await workPass({ ds, source: db.collection('authority_users'), spec: user, tier, jobId, pass: 1, ... });
+ */
+export async function workPass(ctx: WorkerContext): Promise<WorkerResult> {
+  let ranges = 0;
+  for (;;) {
+    const token = randomUUID();
+    const claimed = await withRetry(
+      `${ctx.jobId} claim`,
+      async () => claimRange(ctx.ds, ctx.jobId, ctx.pass, { workerId: WORKER_ID, token, leaseSeconds: ctx.leaseSeconds, staleTokens: await staleTokens(ctx) }),
+      ctx.retry,
+      ctx.log,
+    );
+    if (claimed) {
+      activeTokens.add(token);
+      try {
+        await processRange(ctx, claimed);
+        ranges++;
+      } catch (err) {
+        if (err instanceof LostClaimError) {
+          ctx.log(err.message);
+          continue;
+        }
+        await releaseClaim(ctx.ds, claimed).catch(() => undefined);
+        throw err;
+      } finally {
+        activeTokens.delete(token);
+      }
+      continue;
+    }
+    const totals = await withRetry(`${ctx.jobId} progress`, () => passTotals(ctx.ds, ctx.jobId, ctx.pass), ctx.retry, ctx.log);
+    if (totals.done === totals.ranges) {
+      const finished = await withRetry(
+        `${ctx.jobId} finish`,
+        () => finishPass(ctx.ds, ctx.jobId, ctx.pass, () => ctx.source.countDocuments({})),
+        ctx.retry,
+        ctx.log,
+      );
+      return { ranges, finishedPass: finished };
+    }
+    // Other workers hold the remaining ranges: wait for them to finish or for their leases to expire.
+    const pass = await readPass(ctx.ds, ctx.jobId, ctx.pass);
+    if (pass.status === 'finished') return { ranges, finishedPass: false };
+    await sleep(500);
+  }
+}
+
+/** Streams one range from its committed checkpoint to its end, a batch per transaction. */
+async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<void> {
+  const target: BatchTarget = { spec: ctx.spec, jobId: ctx.jobId, pass: ctx.pass, leaseSeconds: ctx.leaseSeconds };
+  const what = `${ctx.jobId} range ${range.seq}`;
+  await withRetry(
+    what,
+    async () => {
+      // The committed checkpoint, not a local variable, says where to start: after an ambiguous commit
+      // (connection lost during COMMIT) the batch is either in it or not, never twice.
+      const position = await rangePosition(ctx.ds, range);
+      if (position.done) return;
+      if (!position.owned) throw new LostClaimError(range.jobId, range.seq);
+      const lower: LowerBound | null = position.hasCheckpoint
+        ? { value: position.checkpoint, inclusive: false }
+        : range.lower !== null
+          ? { value: range.lower, inclusive: true }
+          : null;
+      const options = { sort: { _id: 1 }, batchSize: ctx.batchSize, raw: true } as FindOptions;
+      const cursor = ctx.source.find(idRangeFilter(lower, range.upper), options);
+      let batch: SourceDocument[] = [];
+      const flush = async (done: boolean) => {
+        const outcomes: Outcome[] = batch.map((s) => classify(ctx.spec, ctx.tier, s, ctx.referenceTime));
+        const last = batch.length ? { value: batch[batch.length - 1]!.id() } : null;
+        await loadBatch(ctx.ds, target, range, outcomes, last, done);
+        batch = [];
+        if (!done && ctx.throttleMs > 0) await sleep(ctx.throttleMs);
+      };
+      try {
+        for await (const item of cursor) {
+          const source = SourceDocument.fromCursorItem(item);
+          if (!source.exactBytes) ctx.onInexactBytes?.();
+          batch.push(source);
+          if (batch.length >= ctx.batchSize) await flush(false);
+        }
+      } finally {
+        await cursor.close().catch(() => undefined);
+      }
+      await flush(true);
+    },
+    ctx.retry,
+    ctx.log,
+  );
+}
