@@ -1,0 +1,211 @@
+import { canonicalJson } from '../codec/canonical.js';
+import { isTenantScoped } from '../codec/fields.js';
+import type { Entity, EntitySpec } from '../interfaces/entity-spec.js';
+import type { ModuleDefinition } from '../interfaces/module-definition.js';
+import { tenantContext } from '../interfaces/tenant-context.js';
+import { MongoRepository } from '../mongo/mongo-repository.js';
+import type { MongoDbLike } from '../mongo/mongo-types.js';
+import type { PostgresDataSource } from '../postgres/data-source.js';
+import { PostgresRepository } from '../postgres/postgres-repository.js';
+import { diffFields } from './canonical-row.js';
+import { compareBoth, type ComparisonResult } from './comparison.js';
+import { shouldConvert, type LookupSample } from './data-parity.js';
+import { genericProbes, type ParityProbe } from './generic-probes.js';
+import { canonicalOutput, ListOutput } from './output-canonical.js';
+import type { ProbeDifference, ProbeReport } from './report-types.js';
+
+/**
+ * Output parity (SPEC 9): the same repository calls against the MongoDB and the PostgreSQL
+ * implementation of every entity, per tenant, compared in canonical form, order included (ties in
+ * a declared order excepted, see `normalizeTies`). The Mongo side reads a view without the
+ * quarantined documents; tier-B entities outside the window are left out on both sides, so what is
+ * compared is what conversion should have produced.
+ */
+export interface OutputParityInput {
+  readonly module: ModuleDefinition;
+  /** Entities to probe (tier A and B; tier C is never compared). */
+  readonly entities: readonly EntitySpec[];
+  readonly mongo: MongoDbLike;
+  readonly postgres: PostgresDataSource;
+  /** Tenants to probe, sorted. */
+  readonly tenants: readonly string[];
+  /** Entity name -> tenant ('' when not tenant-scoped) -> sample. */
+  readonly samples: ReadonlyMap<string, ReadonlyMap<string, readonly LookupSample[]>>;
+  /** Entity name -> reference time of its tier window. */
+  readonly referenceTimes: ReadonlyMap<string, Date>;
+  /** `ProbeInputs.now` for the module's own probes. */
+  readonly now: Date;
+  readonly pageSize: number;
+  readonly maxListItems: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface OutputParityResult {
+  readonly probes: ProbeReport[];
+  readonly notes: string[];
+}
+
+/** Context of entities that are not tenant-scoped (the repositories ignore the tenant). */
+const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+
+export async function outputParity(input: OutputParityInput): Promise<OutputParityResult> {
+  const reports: (ProbeReport & { order: number })[] = [];
+  const notes = new Set<string>();
+  const specs = new Map(input.entities.map((s) => [s.name, s]));
+  const repos = new Map<string, { mongo: MongoRepository<Entity>; postgres: PostgresRepository<Entity> }>();
+  for (const spec of input.entities) repos.set(spec.name, { mongo: new MongoRepository<Entity>(spec, input.mongo), postgres: new PostgresRepository<Entity>(spec, input.postgres) });
+  const position = (entity: string) => input.entities.findIndex((s) => s.name === entity);
+
+  /** Runs one probe as each tenant (once, as no tenant, for entities that are not tenant-scoped). */
+  async function runProbe(probe: ParityProbe, kind: 'generic' | 'module', tenants: readonly string[]): Promise<void> {
+    const spec = specs.get(probe.entity)!;
+    const keep = shouldConvert(spec, input.referenceTimes.get(spec.name) ?? input.now);
+    const { mongo, postgres } = repos.get(spec.name)!;
+    const options = { spec, keep, order: probe.order ?? null };
+    for (const tenant of isTenantScoped(spec) ? tenants : [NO_TENANT]) {
+      const ctx = tenantContext(tenant);
+      let mongoCanon: unknown = null;
+      let pgCanon: unknown = null;
+      const result = await compareBoth<unknown>({
+        name: `${spec.module}.${spec.name} ${probe.name}`,
+        control: () => probe.call(mongo, ctx),
+        candidate: () => probe.call(postgres, ctx),
+        compare: (a, b) => {
+          mongoCanon = canonicalOutput(a, options);
+          pgCanon = canonicalOutput(b, options);
+          return canonicalJson(mongoCanon) === canonicalJson(pgCanon);
+        },
+      });
+      reports.push({ ...probeReport(spec, probe, kind, isTenantScoped(spec) ? tenant : null, result, mongoCanon, pgCanon), order: position(spec.name) });
+    }
+  }
+
+  for (const spec of input.entities) {
+    input.log?.(`output parity: ${spec.module}.${spec.name} on ${isTenantScoped(spec) ? input.tenants.length : 1} tenant(s)`);
+    const keep = shouldConvert(spec, input.referenceTimes.get(spec.name) ?? input.now);
+    const byTenant = input.samples.get(spec.name) ?? new Map<string, readonly LookupSample[]>();
+    // Generic probes depend on the tenant's sample: built per tenant, with the same names for all.
+    for (const tenant of isTenantScoped(spec) ? input.tenants : ['']) {
+      const samples = byTenant.get(tenant) ?? [];
+      if (samples.some((s) => !s.legacyId.startsWith('uuid:'))) {
+        notes.add('get(id) probes only entities whose legacy _id is a UUID: MongoRepository.get finds documents by their UUID _id, and the UUIDv5 of an ObjectId or string _id cannot be inverted; those entities are probed through findOne and list instead.');
+      }
+      const probes = genericProbes({ spec, pageSize: input.pageSize, maxListItems: input.maxListItems, keep, referenceTime: input.referenceTimes.get(spec.name) ?? input.now, samples });
+      for (const probe of probes) await runProbe(probe, 'generic', [tenant]);
+    }
+  }
+
+  // The module's own catalogue, run for every probed tenant.
+  if (input.module.probes) {
+    const flat = new Map<string, Record<string, unknown>[]>();
+    for (const [entity, byTenant] of input.samples) flat.set(entity, [...byTenant.keys()].sort().flatMap((t) => byTenant.get(t)!.map((s) => s.entity)));
+    const probes = [...input.module.probes({ tenants: input.tenants, samples: flat, now: input.now })].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const names = new Set<string>();
+    for (const probe of probes) {
+      if (names.has(probe.name)) throw new Error(`${input.module.name}: two output probes are named ${JSON.stringify(probe.name)}`);
+      names.add(probe.name);
+      if (!specs.has(probe.entity)) {
+        if (!input.module.entities.some((s) => s.name === probe.entity)) throw new Error(`${input.module.name}: output probe ${probe.name} names unknown entity ${probe.entity}`);
+        continue; // entity not selected (--collection) or tier C
+      }
+      await runProbe(probe as ParityProbe, 'module', input.tenants);
+    }
+  }
+
+  reports.sort((a, b) => a.order - b.order || cmp(a.kind, b.kind) || cmp(a.name, b.name) || cmp(a.tenant ?? '', b.tenant ?? ''));
+  return { probes: reports.map(({ order: _order, ...r }) => r), notes: [...notes].sort() };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function countOf(canonical: unknown): number {
+  if (canonical === null || canonical === undefined) return 0;
+  if (Array.isArray(canonical)) return canonical.length;
+  const items = (canonical as { items?: unknown }).items;
+  return Array.isArray(items) ? items.length : 1;
+}
+
+function probeReport(
+  spec: EntitySpec,
+  probe: ParityProbe,
+  kind: 'generic' | 'module',
+  tenant: string | null,
+  result: ComparisonResult<unknown>,
+  mongoCanon: unknown,
+  pgCanon: unknown,
+): ProbeReport {
+  const { control, candidate } = result;
+  const bothFailed = Boolean(control.error && candidate.error);
+  const status = result.matched ? 'match' : bothFailed || result.compareError ? 'error' : 'mismatch';
+  const truncated = [control.value, candidate.value].some((v) => v instanceof ListOutput && v.truncated);
+  let difference: ProbeDifference | null = null;
+  if (!result.matched) {
+    if (control.error || candidate.error || result.compareError) {
+      const message = result.compareError
+        ? `comparison failed: ${result.compareError.message}`
+        : [control.error ? `MongoDB failed: ${control.error.message}` : null, candidate.error ? `PostgreSQL failed: ${candidate.error.message}` : null].filter(Boolean).join('; ');
+      difference = { message, index: null, mongo: null, postgres: null, differences: [], onlyInMongo: [], onlyInPostgres: [] };
+    } else {
+      difference = describeDifference(spec, mongoCanon, pgCanon);
+    }
+  }
+  return {
+    name: probe.name,
+    entity: spec.name,
+    tenant,
+    kind,
+    status,
+    mongo: { count: control.error ? null : countOf(mongoCanon), error: control.error?.message ?? null },
+    postgres: { count: candidate.error ? null : countOf(pgCanon), error: candidate.error?.message ?? null },
+    truncated,
+    difference,
+  };
+}
+
+function itemsOf(canonical: unknown): unknown[] | null {
+  if (Array.isArray(canonical)) return canonical;
+  const items = canonical && typeof canonical === 'object' ? (canonical as { items?: unknown }).items : undefined;
+  return Array.isArray(items) ? items : null;
+}
+
+function idsOf(items: readonly unknown[]): string[] {
+  return items.map((i) => (i && typeof i === 'object' && typeof (i as { id?: unknown }).id === 'string' ? (i as { id: string }).id : canonicalJson(i ?? null)));
+}
+
+/** Where two canonical outputs part: first differing position, fields, membership. */
+export function describeDifference(spec: EntitySpec, mongo: unknown, postgres: unknown): ProbeDifference {
+  const a = itemsOf(mongo);
+  const b = itemsOf(postgres);
+  const entityDiff = (x: unknown, y: unknown) =>
+    x && y && typeof x === 'object' && typeof y === 'object' && (x as { id?: unknown }).id === (y as { id?: unknown }).id
+      ? diffFields(spec, x as Record<string, unknown>, y as Record<string, unknown>).filter((d) => d.field !== 'legacyId')
+      : [];
+  if (a && b) {
+    let i = 0;
+    while (i < a.length && i < b.length && canonicalJson(a[i] ?? null) === canonicalJson(b[i] ?? null)) i++;
+    const idsA = idsOf(a);
+    const idsB = idsOf(b);
+    const setA = new Set(idsA);
+    const setB = new Set(idsB);
+    const onlyInMongo = idsA.filter((id) => !setB.has(id)).slice(0, 5);
+    const onlyInPostgres = idsB.filter((id) => !setA.has(id)).slice(0, 5);
+    const x = a[i] ?? null;
+    const y = b[i] ?? null;
+    const kind =
+      onlyInMongo.length === 0 && onlyInPostgres.length === 0 && a.length === b.length
+        ? (entityDiff(x, y).length ? 'same items, different values' : 'same items in a different order')
+        : 'different items';
+    return {
+      message: `${kind}: MongoDB ${a.length} item(s), PostgreSQL ${b.length}; first difference at position ${i}`,
+      index: i,
+      mongo: x,
+      postgres: y,
+      differences: entityDiff(x, y),
+      onlyInMongo,
+      onlyInPostgres,
+    };
+  }
+  return { message: 'outputs differ', index: null, mongo, postgres, differences: entityDiff(mongo, postgres), onlyInMongo: [], onlyInPostgres: [] };
+}

@@ -1,0 +1,270 @@
+import { canonicalJson, sha256Hex } from '../codec/canonical.js';
+import type { PersistenceConfig } from '../config/persistence-config.js';
+import { adminUrlOf } from '../config/persistence-config.js';
+import { pgSettings } from '../container/persistence-runtime.js';
+import { systemClock, type Clock } from '../interfaces/clock.js';
+import type { EntitySpec } from '../interfaces/entity-spec.js';
+import { ConfigError } from '../interfaces/errors.js';
+import type { ModuleDefinition } from '../interfaces/module-definition.js';
+import type { ModuleName } from '../interfaces/modules.js';
+import { legacyIdOf, mongoIdOf } from '../mongo/legacy-id.js';
+import { connectMongo } from '../mongo/mongo-data-source.js';
+import { MODULES } from '../modules/registry.js';
+import { maskUrl } from '../postgres/data-source.js';
+import { conversionRecords } from './conversion-records.js';
+import { dataParity, type LookupSample } from './data-parity.js';
+import { legacyView } from './legacy-view.js';
+import { outputParity } from './output-parity.js';
+import { assertTable, countRows } from './postgres-rows.js';
+import { ReadOnlyDataSource } from './read-only-data-source.js';
+import { reportDigest } from './report-digest.js';
+import { type EntityDataReport, type ReferenceTimeSource, type VerifyReport } from './report-types.js';
+import { writeReports, type ReportFormat, REPORT_FORMATS } from './report-writer.js';
+
+/** Defaults of {@link VerifyOptions}. */
+export const VERIFY_DEFAULTS = Object.freeze({
+  outDir: 'reports',
+  formats: REPORT_FORMATS,
+  sampleSize: 20,
+  maxTenants: 20,
+  maxListItems: 500,
+  pageSize: 7,
+  lookupSamples: 5,
+});
+
+export interface VerifyOptions {
+  /** Mongo.Url / Mongo.Database and the admin URL (Postgres.AdminUrl, else Postgres.Url) are used. */
+  readonly config: PersistenceConfig;
+  /** A registered module name, or a module definition (tests, tools). */
+  readonly module: ModuleName | ModuleDefinition;
+  /** Entity names or legacy collection names; all the module's entities when absent or empty. */
+  readonly collections?: readonly string[] | null;
+  /** Folder of the report files (default `reports`); null writes nothing. */
+  readonly outDir?: string | null;
+  readonly formats?: readonly ReportFormat[];
+  /** Samples per kind (missing, extra, differing...) per entity. Default 20. */
+  readonly sampleSize?: number;
+  /** Tenants probed by output parity (the first, sorted). Default 20. */
+  readonly maxTenants?: number;
+  /** Items compared per list probe. Default 500. */
+  readonly maxListItems?: number;
+  /** Page size of list probes. Default 7. */
+  readonly pageSize?: number;
+  /** Legacy entities per tenant and entity used by lookup probes. Default 5. */
+  readonly lookupSamples?: number;
+  /** Evaluate tier-B windows at this time instead of the conversion job's reference time. */
+  readonly referenceTime?: Date | null;
+  readonly clock?: Clock;
+  /** Progress lines (the CLI sends them to stderr). */
+  readonly log?: (line: string) => void;
+}
+
+export interface VerifyResult {
+  readonly report: VerifyReport;
+  /** Files written, in the order of `formats`. */
+  readonly paths: readonly string[];
+  /** 0 with zero mismatches, 1 otherwise (SPEC 10). */
+  readonly exitCode: 0 | 1;
+}
+
+/** A module or collection that does not exist; the CLI answers it with exit code 2. */
+export class VerifySelectionError extends Error {}
+
+/** Resolves `module` and `collections` to the definition and the entities to verify. */
+export function resolveSelection(module: ModuleName | ModuleDefinition | string, collections?: readonly string[] | null): { module: ModuleDefinition; entities: EntitySpec[] } {
+  const def = typeof module === 'string' ? MODULES.find((m) => m.name.toLowerCase() === module.toLowerCase()) : module;
+  if (!def) throw new VerifySelectionError(`unknown module ${JSON.stringify(module)}; allowed: ${MODULES.map((m) => m.name).join(', ')}`);
+  const wanted = (collections ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+  if (wanted.length === 0) return { module: def, entities: [...def.entities] };
+  const entities = wanted.map((name) => {
+    const spec = def.entities.find((s) => s.collection === name || s.name === name);
+    if (!spec) {
+      const allowed = def.entities.map((s) => `${s.collection} (${s.name})`).join(', ');
+      throw new VerifySelectionError(`${def.name} has no collection ${JSON.stringify(name)}; allowed: ${allowed}`);
+    }
+    return spec;
+  });
+  // Declaration order, once each: reports do not depend on how the option was spelled.
+  return { module: def, entities: def.entities.filter((s) => entities.includes(s)) };
+}
+
+/**
+ * Verifies one module (SPEC 9): data parity of every selected legacy collection against its table,
+ * then output parity of the repositories, then the JSON / HTML / JUnit reports. Reads only: the
+ * PostgreSQL side runs in read-only transactions, the MongoDB side through a read-only view.
+ *
+ * @example
+ * const { report, paths, exitCode } = await runVerify({ config: loadConfig(), module: 'Authority' });
+ * console.log(report.summary.mismatches, paths);
+ */
+export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
+  const { module, entities } = resolveSelection(options.module, options.collections);
+  const o = {
+    sampleSize: options.sampleSize ?? VERIFY_DEFAULTS.sampleSize,
+    maxTenants: options.maxTenants ?? VERIFY_DEFAULTS.maxTenants,
+    maxListItems: options.maxListItems ?? VERIFY_DEFAULTS.maxListItems,
+    pageSize: options.pageSize ?? VERIFY_DEFAULTS.pageSize,
+    lookupSamples: options.lookupSamples ?? VERIFY_DEFAULTS.lookupSamples,
+  };
+  for (const [name, value] of Object.entries(o)) {
+    if (!Number.isInteger(value) || value < (name === 'sampleSize' || name === 'lookupSamples' ? 0 : 1)) throw new VerifySelectionError(`${name} must be a positive integer, got ${value}`);
+  }
+  if (o.pageSize > 1000) throw new VerifySelectionError(`pageSize must be at most 1000, got ${o.pageSize}`);
+  const config = options.config;
+  const mongoUrl = config.Mongo.Url;
+  const adminUrl = adminUrlOf(config);
+  if (!mongoUrl) throw new ConfigError('Mongo.Url (environment variable MONGO_URL) is missing; verify reads the legacy MongoDB');
+  if (!adminUrl) throw new ConfigError('Postgres.AdminUrl / Postgres.Url (POSTGRES_ADMIN_URL / POSTGRES_URL) is missing; verify reads PostgreSQL');
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? (() => {});
+  const started = clock.now();
+  const startMs = performance.now();
+
+  const postgres = new ReadOnlyDataSource(pgSettings(config, adminUrl));
+  let mongo;
+  try {
+    mongo = await connectMongo(mongoUrl, config.Mongo.Database);
+  } catch (err) {
+    await postgres.close();
+    throw err;
+  }
+  try {
+    const records = await conversionRecords(postgres);
+    const data: EntityDataReport[] = [];
+    const dataMs: Record<string, number> = {};
+    const tenants = new Set<string>();
+    const samples = new Map<string, Map<string, readonly LookupSample[]>>();
+    const referenceTimes = new Map<string, Date>();
+    const excluded = new Map<string, unknown[]>();
+    const jobTimes: Date[] = [];
+
+    for (const spec of entities) {
+      const t0 = performance.now();
+      await assertTable(postgres, spec);
+      const recorded = await records.referenceTime(module.name, spec.collection);
+      if (recorded) jobTimes.push(recorded);
+      const [referenceTime, source]: [Date, ReferenceTimeSource] = options.referenceTime
+        ? [options.referenceTime, 'option']
+        : recorded
+          ? [recorded, 'conversion_job']
+          : [started, 'run'];
+      referenceTimes.set(spec.name, referenceTime);
+      if (spec.tier.tier === 'C') {
+        log(`data parity: ${module.name}.${spec.name} is tier C: counting only`);
+        data.push(tierC(spec, await mongo.db.collection(spec.collection).countDocuments({}), await countRows(postgres, spec)));
+      } else {
+        log(`data parity: ${module.name}.${spec.name} (${spec.collection} -> ${spec.schema}.${spec.table})`);
+        const quarantine = await records.quarantine(module.name, spec.collection);
+        excluded.set(spec.collection, [...quarantine.keys()].flatMap((id) => legacyIdAsMongo(id)));
+        const result = await dataParity({ spec, mongo: mongo.db, postgres, quarantine, referenceTime, referenceTimeSource: source, sampleSize: o.sampleSize, lookupSamples: o.lookupSamples });
+        data.push(result.report);
+        for (const t of result.tenants) tenants.add(t);
+        samples.set(spec.name, result.samples as Map<string, readonly LookupSample[]>);
+        log(`  ${result.report.counts.matched} matched, ${result.report.mismatches} mismatch(es)`);
+      }
+      dataMs[spec.name] = Math.round(performance.now() - t0);
+    }
+
+    const t1 = performance.now();
+    const sortedTenants = [...tenants].sort();
+    const probed = sortedTenants.slice(0, o.maxTenants);
+    const now = options.referenceTime ?? (jobTimes.length ? new Date(Math.max(...jobTimes.map((d) => d.getTime()))) : started);
+    const output = await outputParity({
+      module,
+      entities: entities.filter((s) => s.tier.tier !== 'C'),
+      mongo: legacyView(mongo.db, excluded),
+      postgres,
+      tenants: probed,
+      samples,
+      referenceTimes,
+      now,
+      pageSize: o.pageSize,
+      maxListItems: o.maxListItems,
+      log,
+    });
+    const notes = [...output.notes];
+    if (probed.length < sortedTenants.length) notes.push(`output parity probed the first ${probed.length} of ${sortedTenants.length} tenants (sorted); raise maxTenants (--max-tenants) to probe more`);
+    const outputMs = Math.round(performance.now() - t1);
+
+    const dataMismatches = data.reduce((n, d) => n + d.mismatches, 0);
+    const outputMismatches = output.probes.filter((p) => p.status !== 'match').length;
+    const mismatches = dataMismatches + outputMismatches;
+    const targets = {
+      mongo: { kind: mongo.kind, url: maskUrl(mongoUrl), database: config.Mongo.Database },
+      postgres: { url: maskUrl(adminUrl) },
+    };
+    const reportOptions = { ...o, referenceTime: options.referenceTime ? options.referenceTime.toISOString() : null };
+    const finished = clock.now();
+    const content: Omit<VerifyReport, 'digest'> = {
+      format: 'stellaops-parity-report',
+      version: 1,
+      module: module.name,
+      collections: entities.map((s) => s.collection),
+      config: {
+        fingerprint: `sha256:${sha256Hex(canonicalJson({ module: module.name, collections: entities.map((s) => s.collection), ...targets, options: reportOptions }))}`,
+        ...targets,
+        options: reportOptions,
+      },
+      summary: {
+        ok: mismatches === 0,
+        mismatches,
+        dataMismatches,
+        outputMismatches,
+        entities: data.length,
+        comparedEntities: data.filter((d) => d.compared).length,
+        matchedRows: data.reduce((n, d) => n + d.counts.matched, 0),
+        accountedRows: data.reduce((n, d) => n + d.counts.quarantined + d.counts.outsideWindow, 0),
+        probes: output.probes.length,
+        matchedProbes: output.probes.length - outputMismatches,
+      },
+      data,
+      output: { tenantsFound: sortedTenants.length, tenants: probed, probes: output.probes, notes },
+      timings: {
+        startedAt: started.toISOString(),
+        finishedAt: finished.toISOString(),
+        durationMs: Math.round(performance.now() - startMs),
+        dataMs,
+        outputMs,
+      },
+    };
+    const report: VerifyReport = { ...content, digest: reportDigest(content) };
+    const outDir = options.outDir === undefined ? VERIFY_DEFAULTS.outDir : options.outDir;
+    const selected = (options.collections ?? []).some((c) => c.trim() !== '');
+    const paths = outDir === null ? [] : writeReports(report, outDir, options.formats ?? VERIFY_DEFAULTS.formats, selected);
+    return { report, paths, exitCode: mismatches === 0 ? 0 : 1 };
+  } finally {
+    await postgres.close();
+    await mongo.close();
+  }
+}
+
+/** The `_id` of a quarantined legacy id, for the output-parity view (an unparseable one excludes nothing). */
+function legacyIdAsMongo(legacyId: string): unknown[] {
+  try {
+    const id = mongoIdOf(legacyId);
+    // Round trip guards against a malformed row in the quarantine table.
+    return legacyIdOf(id) === legacyId ? [id] : [];
+  } catch {
+    return [];
+  }
+}
+
+function tierC(spec: EntitySpec, mongoDocuments: number, postgresRows: number): EntityDataReport {
+  const description = spec.tier.tier === 'C' ? spec.tier.description : '';
+  const empty = Object.fromEntries(['missingInPostgres', 'missingInMongo', 'differing', 'undecodable', 'quarantined', 'outsideWindow'].map((k) => [k, []]));
+  return {
+    entity: spec.name,
+    collection: spec.collection,
+    table: `${spec.schema}.${spec.table}`,
+    tier: 'C',
+    tierDescription: description,
+    compared: false,
+    note: `tier C (${description}): fresh start, nothing is converted, so nothing is compared`,
+    referenceTime: null,
+    referenceTimeSource: null,
+    counts: { mongoDocuments, postgresRows, matched: 0, missingInPostgres: 0, missingInMongo: 0, differing: 0, undecodable: 0, quarantined: 0, outsideWindow: 0 },
+    mismatches: 0,
+    samples: empty as unknown as EntityDataReport['samples'],
+  };
+}
+
