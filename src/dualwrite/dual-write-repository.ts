@@ -50,7 +50,7 @@ export class DualWriteRepository<E extends Entity> implements EntityRepository<E
   readonly spec: EntitySpec;
   private readonly primary: ObservableRepository<E>;
   private readonly secondary: ObservableRepository<E>;
-  private readonly collected = new AsyncLocalStorage<PendingEntry[]>();
+  private readonly collected = new AsyncLocalStorage<{ entry: PendingEntry; hasEarlier: boolean }[]>();
 
   constructor(private readonly parts: DualWriteParts<E>) {
     this.spec = parts.spec;
@@ -78,15 +78,19 @@ export class DualWriteRepository<E extends Entity> implements EntityRepository<E
       op: change.op,
       change: changeToJson(this.spec, change),
     };
-    const seq = await this.parts.pendingLog.record(tx, ctx, entry);
-    bucket?.push({ ...entry, seq, attempts: 0, lastError: null });
+    const { seq, hasEarlier } = await this.parts.pendingLog.record(tx, ctx, entry);
+    bucket?.push({ entry: { ...entry, seq, attempts: 0, lastError: null }, hasEarlier });
   }
 
   /** Runs a primary write, then applies its recorded secondary writes; never throws for those. */
   private async write<T>(ctx: TenantContext, primaryWrite: () => Promise<T>): Promise<T> {
-    const bucket: PendingEntry[] = [];
+    const bucket: { entry: PendingEntry; hasEarlier: boolean }[] = [];
     const result = await this.collected.run(bucket, primaryWrite);
-    for (const entry of bucket) await applyPending(this.parts.pendingLog, this.secondary, ctx, entry, this.parts.publish);
+    for (const { entry, hasEarlier } of bucket) {
+      // An older record of this entity still waits: the reconciler applies both, in order.
+      if (hasEarlier) continue;
+      await applyPending(this.parts.pendingLog, this.secondary, ctx, entry, this.parts.publish, { checkEarlier: false });
+    }
     return result;
   }
 
@@ -163,9 +167,10 @@ export async function applyPending<E extends Entity>(
   ctx: TenantContext,
   entry: PendingEntry,
   publish?: (event: DualWriteEvent) => void,
+  options: { checkEarlier?: boolean } = {},
 ): Promise<'applied' | 'deferred' | 'failed'> {
   try {
-    if (await log.hasEarlier(ctx, entry)) return 'deferred';
+    if (options.checkEarlier !== false && (await log.hasEarlier(ctx, entry))) return 'deferred';
     await secondary.applyReplica(ctx, changeFromJson(secondary.spec, entry.change) as ChangeRecord<E>);
     await log.resolve(ctx, entry.seq);
     return 'applied';

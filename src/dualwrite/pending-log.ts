@@ -23,8 +23,11 @@ export type NewPendingEntry = Omit<PendingEntry, 'seq' | 'attempts' | 'lastError
  */
 export interface PendingLog {
   readonly store: 'Postgres' | 'Mongo';
-  /** Inside the primary write; `tx` is what the primary repository's change hook received. */
-  record(tx: unknown, ctx: TenantContext, entry: NewPendingEntry): Promise<string>;
+  /**
+   * Inside the primary write; `tx` is what the primary repository's change hook received. Also
+   * tells whether an older record of the same entity is still pending (one round trip, not two).
+   */
+  record(tx: unknown, ctx: TenantContext, entry: NewPendingEntry): Promise<{ seq: string; hasEarlier: boolean }>;
   /** An older record for the same entity is still pending (replays must stay in order). */
   hasEarlier(ctx: TenantContext, entry: PendingEntry): Promise<boolean>;
   resolve(ctx: TenantContext, seq: string): Promise<void>;

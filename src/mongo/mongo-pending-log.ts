@@ -20,13 +20,14 @@ export class MongoPendingLog implements PendingLog {
     this.coll = db.collection(PENDING_COLLECTION);
   }
 
-  async record(_tx: unknown, _ctx: TenantContext, e: NewPendingEntry): Promise<string> {
+  async record(_tx: unknown, _ctx: TenantContext, e: NewPendingEntry): Promise<{ seq: string; hasEarlier: boolean }> {
     const _id = new ObjectId();
     await this.coll.insertOne({
       _id, module: e.module, entity: e.entity, tenantId: e.tenantId, entityId: e.entityId, target: e.target, op: e.op,
       change: JSON.stringify(e.change), attempts: 0, nextAttemptAt: new Date(), lastError: null,
     });
-    return _id.toHexString();
+    const seq = _id.toHexString();
+    return { seq, hasEarlier: await this.hasEarlier(_ctx, { ...e, seq, attempts: 0, lastError: null }) };
   }
 
   async hasEarlier(_ctx: TenantContext, e: PendingEntry): Promise<boolean> {

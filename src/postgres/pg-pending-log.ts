@@ -25,13 +25,18 @@ export class PostgresPendingLog implements PendingLog {
 
   constructor(private readonly ds: PostgresDataSource) {}
 
-  async record(tx: unknown, _ctx: TenantContext, e: NewPendingEntry): Promise<string> {
-    const res = await (tx as Tx).query<{ seq: string }>(
-      `insert into core.dualwrite_pending (module, entity, tenant_id, entity_id, target, op, change)
-       values ($1, $2, $3, $4, $5, $6, $7) returning seq::text as seq`,
+  async record(tx: unknown, _ctx: TenantContext, e: NewPendingEntry): Promise<{ seq: string; hasEarlier: boolean }> {
+    const res = await (tx as Tx).query<{ seq: string; earlier: boolean }>(
+      `with ins as (
+         insert into core.dualwrite_pending (module, entity, tenant_id, entity_id, target, op, change)
+         values ($1, $2, $3, $4, $5, $6, $7) returning seq)
+       select ins.seq::text as seq,
+              exists (select 1 from core.dualwrite_pending p
+                      where p.tenant_id = $3 and p.entity = $2 and p.entity_id = $4 and p.target = $5 and p.seq < ins.seq) as earlier
+       from ins`,
       [e.module, e.entity, e.tenantId, e.entityId, e.target, e.op, JSON.stringify(e.change)],
     );
-    return res.rows[0]!.seq;
+    return { seq: res.rows[0]!.seq, hasEarlier: res.rows[0]!.earlier };
   }
 
   async hasEarlier(ctx: TenantContext, e: PendingEntry): Promise<boolean> {
