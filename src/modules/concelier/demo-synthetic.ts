@@ -60,7 +60,7 @@ export function syntheticAdvisory(seed: number, tenant: string, source: Syntheti
   const aliases = source.prefix === 'GHSA' ? [cve] : r.bool(0.8) ? [cve, ghsa] : [cve];
   const pkg = r.pick(PACKAGES[source.ecosystem]!);
   const fixed = `${r.int(0, 3)}.${r.int(0, 20)}.${r.int(0, 9)}`;
-  const placeholder = source.prefix === 'GO' && i % 7 === 3;
+  const placeholder = source.prefix === 'GO' && i % 4 === 1;
   const payload: { [key: string]: JsonValue } = {
     schema_version: '1.6.0',
     id,
