@@ -9,8 +9,8 @@ grant usage on schema issuer to stellaops_app;
 create table issuer.issuer (
   id                     uuid primary key,
   tenant_id              uuid not null,
-  issuer_id              text not null,
-  display_name           text not null,
+  issuer_id              text collate "C" not null,
+  display_name           text collate "C" not null,
   category               text not null check (category in ('vendor', 'coordinator', 'discoverer', 'translator', 'user', 'other')),
   namespace_uri          text not null,
   contact_email          text,
@@ -24,15 +24,15 @@ create table issuer.issuer (
 );
 -- Lookup by issuer id.
 create unique index ux_issuer_issuer_id on issuer.issuer (tenant_id, issuer_id);
-create index ix_issuer_order_issuer_id on issuer.issuer (tenant_id, issuer_id collate "C", id);
-create index ix_issuer_order_name on issuer.issuer (tenant_id, display_name collate "C", id);
+create index ix_issuer_order_issuer_id on issuer.issuer (tenant_id, issuer_id, id);
+create index ix_issuer_order_name on issuer.issuer (tenant_id, display_name, id);
 
 create table issuer.issuer_key (
   id                 uuid primary key,
   tenant_id          uuid not null,
-  issuer_id          text not null,
-  key_id             text not null,
-  fingerprint        text not null,
+  issuer_id          text collate "C" not null,
+  key_id             text collate "C" not null,
+  fingerprint        text collate "C" not null,
   key_type           text not null check (key_type in ('ed25519', 'ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-4096', 'pgp')),
   public_key         text not null,
   valid_from         timestamptz(3) not null,
@@ -47,13 +47,13 @@ create table issuer.issuer_key (
 create unique index ux_issuer_key_fingerprint on issuer.issuer_key (tenant_id, fingerprint);
 create unique index ux_issuer_key_issuer_kid on issuer.issuer_key (tenant_id, issuer_id, key_id);
 -- Keys of an issuer (lookup by issuer id), newest first; and by kid.
-create index ix_issuer_key_order_default on issuer.issuer_key (tenant_id, issuer_id collate "C", valid_from desc, id);
-create index ix_issuer_key_order_kid on issuer.issuer_key (tenant_id, issuer_id collate "C", key_id collate "C", id);
+create index ix_issuer_key_order_default on issuer.issuer_key (tenant_id, issuer_id, valid_from desc, id);
+create index ix_issuer_key_order_kid on issuer.issuer_key (tenant_id, issuer_id, key_id, id);
 
 create table issuer.trust_override (
   id          uuid primary key,
   tenant_id   uuid not null,
-  issuer_id   text not null,
+  issuer_id   text collate "C" not null,
   trust       text not null check (trust in ('trusted', 'untrusted', 'neutral')),
   weight      double precision not null,
   reason      text,
@@ -64,7 +64,7 @@ create table issuer.trust_override (
   legacy_id   text
 );
 create unique index ux_trust_override_issuer on issuer.trust_override (tenant_id, issuer_id);
-create index ix_trust_override_order_issuer on issuer.trust_override (tenant_id, issuer_id collate "C", id);
+create index ix_trust_override_order_issuer on issuer.trust_override (tenant_id, issuer_id, id);
 create index ix_trust_override_newest on issuer.trust_override (tenant_id, updated_at desc, id);
 
 create table issuer.audit_log (

@@ -11,8 +11,8 @@ grant usage on schema policy to stellaops_app;
 create table policy.registry_entry (
   id           uuid primary key,
   tenant_id    uuid not null,
-  name         text not null,
-  publisher    text not null,
+  name         text collate "C" not null,
+  publisher    text collate "C" not null,
   description  text,
   visibility   text not null check (visibility in ('public', 'internal', 'private')),
   homepage     text,
@@ -22,17 +22,17 @@ create table policy.registry_entry (
   legacy_id    text
 );
 create unique index ux_registry_entry_name on policy.registry_entry (tenant_id, name);
-create index ix_registry_entry_order_name on policy.registry_entry (tenant_id, name collate "C", id);
-create index ix_registry_entry_publisher on policy.registry_entry (tenant_id, publisher collate "C", name collate "C", id);
+create index ix_registry_entry_order_name on policy.registry_entry (tenant_id, name, id);
+create index ix_registry_entry_publisher on policy.registry_entry (tenant_id, publisher, name, id);
 create index ix_registry_entry_newest on policy.registry_entry (tenant_id, created_at desc, id);
 
 create table policy.registry_version (
   id                uuid primary key,
   tenant_id         uuid not null,
   entry_id          uuid not null,
-  version           text not null,
-  state             text not null check (state in ('draft', 'published', 'deprecated', 'yanked')),
-  digest            text not null,
+  version           text collate "C" not null,
+  state             text collate "C" not null check (state in ('draft', 'published', 'deprecated', 'yanked')),
+  digest            text collate "C" not null,
   size_bytes        bigint not null,
   media_type        text not null,
   artifact_uri      text not null,
@@ -49,10 +49,10 @@ create table policy.registry_version (
   legacy_id         text
 );
 create unique index ux_registry_version_entry_version on policy.registry_version (tenant_id, entry_id, version);
-create index ix_registry_version_order on policy.registry_version (tenant_id, entry_id, version collate "C", id);
+create index ix_registry_version_order on policy.registry_version (tenant_id, entry_id, version, id);
 create index ix_registry_version_newest on policy.registry_version (tenant_id, created_at desc, id);
-create index ix_registry_version_digest on policy.registry_version (tenant_id, digest collate "C", id);
-create index ix_registry_version_state on policy.registry_version (tenant_id, state collate "C", entry_id, version collate "C", id);
+create index ix_registry_version_digest on policy.registry_version (tenant_id, digest, id);
+create index ix_registry_version_state on policy.registry_version (tenant_id, state, entry_id, version, id);
 
 -- Publication state machine and artifact immutability, whoever writes (RegistryPublisher enforces
 -- the same on every backend; this catches any other writer on PostgreSQL). A replayed write that

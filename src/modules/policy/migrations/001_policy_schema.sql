@@ -12,7 +12,7 @@ grant usage on schema policy to stellaops_app;
 create table policy.pack (
   id            uuid primary key,
   tenant_id     uuid not null,
-  name          text not null,
+  name          text collate "C" not null,
   display_name  text,
   description   text,
   status        text not null check (status in ('active', 'deprecated', 'archived')),
@@ -23,7 +23,7 @@ create table policy.pack (
   legacy_id     text
 );
 create unique index ux_pack_name on policy.pack (tenant_id, name);
-create index ix_pack_order_name on policy.pack (tenant_id, name collate "C", id);
+create index ix_pack_order_name on policy.pack (tenant_id, name, id);
 create index ix_pack_newest on policy.pack (tenant_id, created_at desc, id);
 
 -- Source of truth (seeds 3.1): one row per distinct content per tenant; importing the same content
@@ -33,7 +33,7 @@ create table policy.pack_version (
   tenant_id       uuid not null,
   pack_id         uuid not null,
   version         integer not null,
-  content_hash    text not null,
+  content_hash    text collate "C" not null,
   schema_version  integer not null,
   document        jsonb not null,
   imported_by     uuid,
@@ -79,8 +79,8 @@ create table policy.rule (
   id               uuid primary key,
   tenant_id        uuid not null,
   pack_version_id  uuid not null,
-  rule_id          text not null,
-  name             text not null,
+  rule_id          text collate "C" not null,
+  name             text collate "C" not null,
   description      text,
   severity         text not null check (severity in ('critical', 'high', 'medium', 'low', 'info')),
   action           text not null check (action in ('block', 'warn', 'allow', 'ignore')),
@@ -93,15 +93,15 @@ create table policy.rule (
   legacy_id        text
 );
 create unique index ux_rule_version_rule on policy.rule (tenant_id, pack_version_id, rule_id);
-create index ix_rule_order_default on policy.rule (tenant_id, pack_version_id, priority, rule_id collate "C", id);
-create index ix_rule_order_rule_id on policy.rule (tenant_id, rule_id collate "C", id);
+create index ix_rule_order_default on policy.rule (tenant_id, pack_version_id, priority, rule_id, id);
+create index ix_rule_order_rule_id on policy.rule (tenant_id, rule_id, id);
 
 create table policy.risk_profile (
   id                  uuid primary key,
   tenant_id           uuid not null,
-  profile_id          text not null,
+  profile_id          text collate "C" not null,
   version             integer not null,
-  name                text not null,
+  name                text collate "C" not null,
   description         text,
   is_default          boolean not null,
   extends_profile_id  text,
@@ -112,12 +112,12 @@ create table policy.risk_profile (
   legacy_id           text
 );
 create unique index ux_risk_profile_version on policy.risk_profile (tenant_id, profile_id, version);
-create index ix_risk_profile_order on policy.risk_profile (tenant_id, profile_id collate "C", version desc, id);
+create index ix_risk_profile_order on policy.risk_profile (tenant_id, profile_id, version desc, id);
 
 create table policy.exception (
   id                uuid primary key,
   tenant_id         uuid not null,
-  exception_id      text not null,
+  exception_id      text collate "C" not null,
   status            text not null check (status in ('proposed', 'approved', 'rejected', 'revoked')),
   scope             text not null check (scope in ('vulnerability', 'package', 'image', 'global')),
   vulnerability_id  text,
@@ -145,8 +145,8 @@ create table policy.evaluation_run (
   tenant_id        uuid not null,
   pack_id          uuid not null,
   pack_version_id  uuid not null,
-  content_hash     text not null,
-  subject_digest   text not null,
+  content_hash     text collate "C" not null,
+  subject_digest   text collate "C" not null,
   trigger          text not null check (trigger in ('manual', 'scheduled', 'sbom-update', 'advisory-update')),
   status           text not null check (status in ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
   verdict          text check (verdict in ('pass', 'warn', 'fail')),
@@ -161,7 +161,7 @@ create table policy.evaluation_run (
   legacy_id        text
 );
 create index ix_evaluation_run_started on policy.evaluation_run (tenant_id, started_at desc, id);
-create index ix_evaluation_run_subject on policy.evaluation_run (tenant_id, subject_digest collate "C", started_at desc, id);
+create index ix_evaluation_run_subject on policy.evaluation_run (tenant_id, subject_digest, started_at desc, id);
 create index ix_evaluation_run_pack_version on policy.evaluation_run (tenant_id, pack_version_id, started_at desc, id);
 
 create table policy.audit_log (
