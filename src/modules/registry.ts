@@ -3,12 +3,13 @@ import type { ModuleName } from '../interfaces/modules.js';
 import { authorityModule } from './authority/index.js';
 import { concelierModule } from './concelier/index.js';
 import { artifactModule } from './artifact/index.js';
+import { excititorModule } from './excititor/index.js';
 
 /**
  * Every module the adapter knows, in migration order. Adding a module is one line here plus its
  * folder under src/modules/.
  */
-export const MODULES: readonly ModuleDefinition[] = Object.freeze([authorityModule, concelierModule, artifactModule]);
+export const MODULES: readonly ModuleDefinition[] = Object.freeze([authorityModule, concelierModule, artifactModule, excititorModule]);
 
 export function moduleByName(name: ModuleName): ModuleDefinition | undefined {
   return MODULES.find((m) => m.name === name);
