@@ -135,6 +135,9 @@ export async function runConversion(options: ConversionOptions): Promise<Convers
     statementTimeoutMs: config.Postgres.StatementTimeoutMs,
     applicationName: 'stellaops-convert',
   });
+  // A checked-out client whose server connection dies also emits 'error'; without a listener that
+  // would crash the process instead of failing the query, which the retry policy then handles.
+  ds.pool.on('connect', (client) => client.on('error', () => undefined));
   let mongo: MongoDataSource | null = null;
   const collections: CollectionSummary[] = [];
   try {

@@ -1,0 +1,98 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { runConversion } from '../../src/conversion/index.js';
+import { user } from '../../src/modules/authority/entities.js';
+import { startConversionEnv, type ConversionEnv } from './conversion-env.js';
+import { expectExactlyConverted, seed, userDoc, waitFor } from './legacy-docs.js';
+
+describe('conversion: several workers and transient errors', function () {
+  this.timeout(180_000);
+  let env: ConversionEnv;
+
+  beforeEach(async () => {
+    env = await startConversionEnv('conv_workers');
+  });
+  afterEach(async () => env?.close());
+
+  it('two worker processes share one job without overlap or gap', async () => {
+    const N = 1500;
+    await seed(env, 'authority_users', Array.from({ length: N }, (_, i) => userDoc(i)));
+    const lines: string[] = [];
+    const report = await runConversion({
+      config: env.config,
+      module: 'Authority',
+      collection: 'authority_users',
+      workers: 2,
+      batchSize: 20,
+      rangeSize: 60,
+      throttleMs: 10,
+      progress: 'log',
+      log: (l) => lines.push(l),
+    });
+    expect(report.ok, `${JSON.stringify(report)}\n${lines.join('\n')}`).to.equal(true);
+    const s = report.collections[0]!;
+    expect([s.outcome, s.converted, s.inserted, s.alreadyPresent, s.processed]).to.deep.equal(['completed', N, N, 0, N]);
+    expect(await expectExactlyConverted(env, user)).to.equal(N);
+    const ranges = (await env.admin.query(`select claimed_by, claims, status, planned, converted from core.conversion_range order by seq`)).rows;
+    expect(ranges.length).to.equal(25);
+    // Each range was claimed once (no overlap) and is done (no gap); both workers took part.
+    expect(ranges.every((r) => r.claims === 1 && r.status === 'done')).to.equal(true);
+    expect(ranges.map((r) => Number(r.converted))).to.deep.equal(ranges.map((r) => Number(r.planned)));
+    const workers = new Set(ranges.map((r) => r.claimed_by as string));
+    expect(workers.size, [...workers].join(', ')).to.equal(2);
+    expect(workers.has(`${(await import('node:os')).hostname()}:${process.pid}`), 'the parent itself does not convert').to.equal(false);
+    // The parent reported progress from the shared counters.
+    expect(lines.some((l) => /Authority\/authority_users: 1500\/1500 rows \(100%\)/.test(l)), lines.join('\n')).to.equal(true);
+  });
+
+  it('retries transient errors: the server terminates the conversion connections mid-run', async () => {
+    const N = 600;
+    await seed(env, 'authority_users', Array.from({ length: N }, (_, i) => userDoc(i)));
+    const lines: string[] = [];
+    const running = runConversion({
+      config: env.config,
+      module: 'Authority',
+      collection: 'authority_users',
+      batchSize: 20,
+      throttleMs: 20,
+      progress: 'none',
+      retry: { retries: 8, minTimeoutMs: 50, maxTimeoutMs: 500 },
+      log: (l) => lines.push(l),
+    });
+    await waitFor('first checkpoints', async () => {
+      const r = await env.admin.query(`select coalesce(sum(batches), 0)::int as b from core.conversion_range`);
+      return r.rows[0].b >= 3;
+    });
+    // Hold the range rows so the worker's next batch waits on a lock, then terminate that backend:
+    // a guaranteed in-flight 57P01 (admin shutdown), which must be retried, not fatal.
+    const locker = new pg.Client({ connectionString: env.db.adminUrl });
+    await locker.connect();
+    let terminated = 0;
+    try {
+      await locker.query('begin');
+      await locker.query('select * from core.conversion_range for update');
+      for (let round = 0; round < 2; round++) {
+        let pids: number[] = [];
+        await waitFor('a conversion backend waiting on the lock', async () => {
+          const r = await env.admin.query(
+            `select pid from pg_stat_activity where datname = $1 and application_name = 'stellaops-convert' and wait_event_type = 'Lock'`,
+            [env.db.name],
+          );
+          pids = r.rows.map((x) => x.pid as number);
+          return pids.length > 0;
+        });
+        for (const pid of pids) terminated += (await env.admin.query('select pg_terminate_backend($1) as ok', [pid])).rows[0].ok ? 1 : 0;
+      }
+    } finally {
+      await locker.query('rollback').catch(() => undefined);
+      await locker.end();
+    }
+    const report = await running;
+    expect(terminated).to.be.greaterThan(0);
+    expect(report.ok, `${JSON.stringify(report)}\n${lines.join('\n')}`).to.equal(true);
+    expect(lines.filter((l) => /transient error .*terminating connection due to administrator command/.test(l)).length, lines.join('\n')).to.be.at.least(2);
+    expect(await expectExactlyConverted(env, user)).to.equal(N);
+    const counts = (await env.admin.query(`select sum(converted)::int as c, sum(present)::int as p from core.conversion_range`)).rows[0];
+    expect([counts.c, counts.p]).to.deep.equal([N, 0]);
+  });
+});
