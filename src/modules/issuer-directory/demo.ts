@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import type { DemoOptions } from '../../interfaces/module-definition.js';
-import { DemoRandom, demoId, legacyDocument, minutesBefore } from '../policy/demo-random.js';
+import { DemoRandom, demoId, idFor, legacyDocument, minutesBefore, mixedLegacyId } from '../policy/demo-random.js';
 import { auditLog, issuer, issuerKey, trustOverride } from './entities.js';
 
 const DAY_MIN = 24 * 60;
@@ -60,12 +60,13 @@ export function* issuerDirectoryDemo(options: DemoOptions): Iterable<readonly [s
       const validTo = situation === 1 ? minutesBefore(now, 5 * DAY_MIN) : situation === 3 ? null : minutesBefore(now, -365 * DAY_MIN);
       const revokedAt = situation === 4 || situation === 5 ? minutesBefore(now, r.int(1, 30) * DAY_MIN) : null;
       const created = new Date(Math.min(validFrom.getTime(), now.getTime()));
+      const lid = mixedLegacyId(r, issuerKey.collection, tenantId, i);
       yield [issuerKey.collection, legacyDocument(issuerKey, {
-        id: id('issuer_keys', i), tenantId, createdAt: created, updatedAt: revokedAt ?? created,
+        id: idFor(issuerKey.collection, lid, id('issuer_keys', i)), tenantId, createdAt: created, updatedAt: revokedAt ?? created,
         issuerId: iss.issuerId, keyId: `${iss.issuerId}-${2020 + i}`, fingerprint, keyType: 'ed25519', publicKey,
         validFrom, validTo, revokedAt,
         revocationReason: situation === 4 ? 'superseded' : situation === 5 ? 'keyCompromise' : null,
-      }, i % 3 === 0)];
+      }, i % 3 === 0, lid)];
     }
 
     for (const [i, iss] of issuers.entries()) {
@@ -82,10 +83,11 @@ export function* issuerDirectoryDemo(options: DemoOptions): Iterable<readonly [s
 
     for (const [i] of issuers.entries()) {
       const at = minutesBefore(now, 700 * DAY_MIN - i * 3);
+      const lid = mixedLegacyId(r, auditLog.collection, tenantId, i);
       yield [auditLog.collection, legacyDocument(auditLog, {
-        id: id('issuer_audit', i), tenantId, createdAt: at, updatedAt: at, actorId: null, action: 'insert',
+        id: idFor(auditLog.collection, lid, id('issuer_audit', i)), tenantId, createdAt: at, updatedAt: at, actorId: null, action: 'insert',
         entityType: 'IssuerDirectory.issuer', entityId: id('issuers', i), at, diff: { after: { issuerId: issuers[i]!.issuerId } },
-      })];
+      }, false, lid)];
     }
   }
 }

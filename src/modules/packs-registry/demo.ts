@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { DemoOptions } from '../../interfaces/module-definition.js';
 import type { RegistryState } from '../../interfaces/packs-registry.js';
-import { DemoRandom, demoId, legacyDocument, minutesBefore } from '../policy/demo-random.js';
+import { DemoRandom, demoId, idFor, legacyDocument, minutesBefore, mixedLegacyId } from '../policy/demo-random.js';
 import { auditLog, registryEntry, registryVersion } from './entities.js';
 
 const DAY_MIN = 24 * 60;
@@ -47,8 +47,9 @@ export function* packsRegistryDemo(options: DemoOptions): Iterable<readonly [str
       const yankedAt = state === 'yanked' ? new Date(created.getTime() + 10 * 86_400_000) : null;
       const signed = state !== 'draft' && r.bool(0.8);
       const digest = `sha256:${r.hex(64)}`;
+      const lid = mixedLegacyId(r, registryVersion.collection, tenantId, i);
       yield [registryVersion.collection, legacyDocument(registryVersion, {
-        id: id('packs_registry_versions', i), tenantId, createdAt: created,
+        id: idFor(registryVersion.collection, lid, id('packs_registry_versions', i)), tenantId, createdAt: created,
         updatedAt: yankedAt ?? deprecatedAt ?? publishedAt ?? created,
         entryId, version: `1.${minor * 3 + (i % 3)}.${r.int(0, 12)}`, state, digest,
         sizeBytes: BigInt(r.int(2_000, 900_000)) * (i % 7 === 0 ? 5_000n : 1n),
@@ -59,16 +60,17 @@ export function* packsRegistryDemo(options: DemoOptions): Iterable<readonly [str
         signerKeyId: signed ? `sha256:${r.hex(64)}` : null,
         releaseNotes: r.bool() ? `Release ${i}` : null,
         publishedAt, deprecatedAt, yankedAt, yankReason: yankedAt ? 'broken rule set' : null,
-      }, i % 3 === 0)];
+      }, i % 3 === 0, lid)];
     }
 
     for (let i = 0; i < Math.max(1, Math.floor(count / 2)); i++) {
       const at = minutesBefore(now, 500 * DAY_MIN - i * 31);
+      const lid = mixedLegacyId(r, auditLog.collection, tenantId, i);
       yield [auditLog.collection, legacyDocument(auditLog, {
-        id: id('packs_registry_audit', i), tenantId, createdAt: at, updatedAt: at,
+        id: idFor(auditLog.collection, lid, id('packs_registry_audit', i)), tenantId, createdAt: at, updatedAt: at,
         actorId: null, action: 'insert', entityType: 'PacksRegistry.registry_entry',
         entityId: entryIds[i % entryIds.length]!, at, diff: { after: { publisher: PUBLISHERS[i % PUBLISHERS.length]! } },
-      })];
+      }, false, lid)];
     }
   }
 }

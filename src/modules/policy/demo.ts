@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { DemoOptions } from '../../interfaces/module-definition.js';
 import type { JsonValue } from '../../interfaces/policy.js';
-import { DemoRandom, demoId, legacyDocument, minutesBefore } from './demo-random.js';
+import { DemoRandom, demoId, idFor, legacyDocument, minutesBefore, mixedLegacyId } from './demo-random.js';
 import { auditLog, evaluationRun, exception, pack, packVersion, riskProfile, rule, EVALUATION_RUN_WINDOW_DAYS } from './entities.js';
 import { packContentHash } from './pack-versions.js';
 
@@ -71,8 +71,9 @@ export function* policyDemo(options: DemoOptions): Iterable<readonly [string, Do
 
     for (let i = 0; i < count; i++) {
       const v = versions[i % versions.length]!;
+      const lid = mixedLegacyId(r, rule.collection, tenantId, i);
       yield [rule.collection, legacyDocument(rule, {
-        id: id('policy_rules', i), tenantId, ...stamp(200 * DAY_MIN - i * 13),
+        id: idFor(rule.collection, lid, id('policy_rules', i)), tenantId, ...stamp(200 * DAY_MIN - i * 13),
         packVersionId: v.id, ruleId: `${r.pick(['block', 'warn', 'Allow'])}-${String(i).padStart(3, '0')}`,
         name: `Rule ${i}`, description: r.bool() ? 'Generated demo rule' : null,
         severity: r.pick(SEVERITIES), action: r.pick(ACTIONS),
@@ -80,20 +81,21 @@ export function* policyDemo(options: DemoOptions): Iterable<readonly [string, Do
         enabled: r.bool(0.8),
         condition: { all: [{ field: 'vulnerability.severity', op: 'gte', value: r.pick(SEVERITIES) }, { field: 'kev', op: 'eq', value: r.bool() }] },
         tags: r.bool() ? ['demo'] : [],
-      }, i % 2 === 0)];
+      }, i % 2 === 0, lid)];
     }
 
     for (let i = 0; i < count; i++) {
       const profileId = PROFILES[i % PROFILES.length]!;
       const version = Math.floor(i / PROFILES.length) + 1;
+      const lid = mixedLegacyId(r, riskProfile.collection, tenantId, i);
       yield [riskProfile.collection, legacyDocument(riskProfile, {
-        id: id('policy_risk_profiles', i), tenantId, ...stamp(150 * DAY_MIN - i * 11),
+        id: idFor(riskProfile.collection, lid, id('policy_risk_profiles', i)), tenantId, ...stamp(150 * DAY_MIN - i * 11),
         profileId, version, name: `${profileId} v${version}`, description: r.bool() ? 'Demo risk profile' : null,
         isDefault: profileId === 'default' && version === 1,
         extendsProfileId: profileId === 'default' ? null : 'default',
         weights: { cvss: 0.5, epss: Number((r.next() * 0.4).toFixed(3)), kev: 0.2, reachability: 0.1 },
         thresholds: { critical: 9, high: 7, medium: 4, low: 0.1 },
-      })];
+      }, false, lid)];
     }
 
     for (let i = 0; i < count; i++) {
@@ -101,8 +103,9 @@ export function* policyDemo(options: DemoOptions): Iterable<readonly [string, Do
       const effectiveFrom = minutesBefore(now, r.int(1, 60) * DAY_MIN);
       const expiresAt = minutesBefore(now, -r.int(-30, 90) * DAY_MIN); // some already expired
       const scope = r.pick(['vulnerability', 'package', 'image', 'global'] as const);
+      const lid = mixedLegacyId(r, exception.collection, tenantId, i);
       yield [exception.collection, legacyDocument(exception, {
-        id: id('policy_exceptions', i), tenantId, ...stamp(70 * DAY_MIN - i * 17),
+        id: idFor(exception.collection, lid, id('policy_exceptions', i)), tenantId, ...stamp(70 * DAY_MIN - i * 17),
         exceptionId: `EXC-${now.getUTCFullYear()}-${String(i + 1).padStart(4, '0')}`, status, scope,
         vulnerabilityId: scope === 'vulnerability' ? `CVE-2025-${1000 + (i % 7)}` : null,
         purl: scope === 'package' ? `pkg:npm/lodash@4.17.${i % 21}` : null,
@@ -110,7 +113,7 @@ export function* policyDemo(options: DemoOptions): Iterable<readonly [string, Do
         justification: 'Compensating control: not reachable from the network',
         requestedBy: id('users', i % 3), approvedBy: status === 'approved' ? id('users', 10) : null,
         effectiveFrom, expiresAt, revokedAt: status === 'revoked' ? minutesBefore(now, DAY_MIN) : null,
-      }, i % 4 === 1)];
+      }, i % 4 === 1, lid)];
     }
 
     for (let i = 0; i < count; i++) {
@@ -120,8 +123,9 @@ export function* policyDemo(options: DemoOptions): Iterable<readonly [string, Do
       const status = r.pick(['succeeded', 'succeeded', 'failed', 'running', 'queued', 'cancelled'] as const);
       const done = status === 'succeeded' || status === 'failed' || status === 'cancelled';
       const findings = r.int(0, 40);
+      const lid = mixedLegacyId(r, evaluationRun.collection, tenantId, i);
       yield [evaluationRun.collection, legacyDocument(evaluationRun, {
-        id: id('policy_evaluation_runs', i), tenantId, createdAt: startedAt, updatedAt: done ? new Date(startedAt.getTime() + 5_000 + i) : startedAt,
+        id: idFor(evaluationRun.collection, lid, id('policy_evaluation_runs', i)), tenantId, createdAt: startedAt, updatedAt: done ? new Date(startedAt.getTime() + 5_000 + i) : startedAt,
         packId: v.packId, packVersionId: v.id, contentHash: v.contentHash,
         subjectDigest: `sha256:${r.hex(64)}`, trigger: r.pick(['manual', 'scheduled', 'sbom-update', 'advisory-update'] as const),
         status, verdict: status === 'succeeded' ? r.pick(['pass', 'warn', 'fail'] as const) : null,
@@ -129,16 +133,17 @@ export function* policyDemo(options: DemoOptions): Iterable<readonly [string, Do
         completedAt: done ? new Date(startedAt.getTime() + 5_000 + i) : null,
         error: status === 'failed' ? 'evaluation timed out after 300s' : null,
         summary: { rulesEvaluated: r.int(1, 50), bySeverity: { critical: r.int(0, 3), high: r.int(0, 10) } },
-      }, i % 5 === 2)];
+      }, i % 5 === 2, lid)];
     }
 
     for (let i = 0; i < Math.max(1, Math.floor(count / 2)); i++) {
       const at = minutesBefore(now, 400 * DAY_MIN - i * 7);
+      const lid = mixedLegacyId(r, auditLog.collection, tenantId, i);
       yield [auditLog.collection, legacyDocument(auditLog, {
-        id: id('policy_audit', i), tenantId, createdAt: at, updatedAt: at,
+        id: idFor(auditLog.collection, lid, id('policy_audit', i)), tenantId, createdAt: at, updatedAt: at,
         actorId: r.bool() ? id('users', i % 3) : null, action: 'insert', entityType: 'Policy.pack',
         entityId: packIds[i % packIds.length]!, at, diff: { after: { name: PACK_NAMES[i % packIds.length]! } },
-      })];
+      }, false, lid)];
     }
   }
 }
