@@ -1,21 +1,10 @@
 import { expect } from 'chai';
-import type { Clock } from '../../src/interfaces/clock.js';
 import type { Backend } from '../../src/interfaces/modules.js';
 import { DEFAULT_JOB_QUEUE_OPTIONS, JOB_QUEUE_TOKEN, LeaseLostError, retryDelay, type JobQueue, type QueuedJob } from '../../src/interfaces/scheduler.js';
 import { MongoJobQueue } from '../../src/mongo/job-queue-mongo.js';
 import { schedulerModule } from '../../src/modules/scheduler/index.js';
 import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';
-
-/** A clock the test moves by hand (lease expiry and backoff without sleeping). */
-export class ManualClock implements Clock {
-  constructor(public ms: number) {}
-  now(): Date {
-    return new Date(this.ms);
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
+import { ManualClock } from './manual-clock.js';
 
 async function rejects(p: Promise<unknown>): Promise<unknown> {
   try {
