@@ -170,8 +170,9 @@ function itemsOf(canonical: unknown): unknown[] | null {
   return Array.isArray(items) ? items : null;
 }
 
+/** Ids of the entities in a list (a null, "not found", has none; other values stand for themselves). */
 function idsOf(items: readonly unknown[]): string[] {
-  return items.map((i) => (i && typeof i === 'object' && typeof (i as { id?: unknown }).id === 'string' ? (i as { id: string }).id : canonicalJson(i ?? null)));
+  return items.flatMap((i) => (i === null || i === undefined ? [] : [i && typeof i === 'object' && typeof (i as { id?: unknown }).id === 'string' ? (i as { id: string }).id : canonicalJson(i)]));
 }
 
 /** Where two canonical outputs part: first differing position, fields, membership. */

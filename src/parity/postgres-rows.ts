@@ -1,3 +1,4 @@
+import type { QueryResult } from 'pg';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import type { PostgresDataSource, Tx } from '../postgres/data-source.js';
 import { selectList, tableOf } from '../postgres/entity-sql.js';
@@ -53,12 +54,15 @@ export async function assertTable(ds: PostgresDataSource, spec: EntitySpec): Pro
 export async function drainRows(ds: PostgresDataSource, spec: EntitySpec, onRow: (row: PostgresRow) => void, fetchSize = FETCH_SIZE): Promise<number> {
   return allTenants(ds, spec, async (tx) => {
     await tx.query(`declare parity_rows no scroll cursor for select ${selectList(spec)} from ${tableOf(spec)} order by id`);
+    const fetch = `fetch forward ${Math.trunc(fetchSize)} from parity_rows`;
     let total = 0;
-    for (;;) {
-      const res = await tx.query(`fetch forward ${Math.trunc(fetchSize)} from parity_rows`);
+    // The next batch is requested before this one is digested: the server and the wire work while we hash.
+    let pending: Promise<QueryResult> | null = tx.query(fetch);
+    while (pending) {
+      const res: QueryResult = await pending;
+      pending = res.rows.length === fetchSize ? tx.query(fetch) : null;
       for (const row of res.rows) onRow({ entity: fromRow(spec, row), legacyId: (row.legacy_id as string | null) ?? null });
       total += res.rows.length;
-      if (res.rows.length < fetchSize) break;
     }
     await tx.query('close parity_rows');
     return total;

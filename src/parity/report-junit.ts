@@ -9,15 +9,15 @@ import { escapeXml as x } from './text-escape.js';
  * writeFileSync('reports/parity-authority.junit.xml', renderJunit(report));
  */
 export function renderJunit(report: VerifyReport): string {
+  const m = x(report.module);
+  const seconds = (ms: number) => (ms / 1000).toFixed(3);
   const data = report.data.map(dataCase);
   const probes = report.output.probes.map(probeCase);
   const dataFailures = report.data.filter((d) => d.compared && d.mismatches > 0).length;
   const dataSkipped = report.data.filter((d) => !d.compared).length;
   const probeFailures = report.output.probes.filter((p) => p.status === 'mismatch').length;
   const probeErrors = report.output.probes.filter((p) => p.status === 'error').length;
-  const seconds = (ms: number) => (ms / 1000).toFixed(3);
   const dataMs = Object.values(report.timings.dataMs).reduce((a, b) => a + b, 0);
-  const m = x(report.module);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="${m} parity" tests="${data.length + probes.length}" failures="${dataFailures + probeFailures}" errors="${probeErrors}" skipped="${dataSkipped}" time="${seconds(report.timings.durationMs)}">`,

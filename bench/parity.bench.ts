@@ -1,0 +1,137 @@
+import type { Document } from 'bson';
+import type { BenchLine } from './run.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { pgSettings } from '../src/container/persistence-runtime.js';
+import { migrationSetsFor } from '../src/container/migration-sets.js';
+import { authorityModule } from '../src/modules/authority/index.js';
+import { user } from '../src/modules/authority/entities.js';
+import { decodeDocument, encodeDocument } from '../src/mongo/document-codec.js';
+import { connectMongo } from '../src/mongo/mongo-data-source.js';
+import { PostgresDataSource } from '../src/postgres/data-source.js';
+import { selectList, tableOf } from '../src/postgres/entity-sql.js';
+import { runMigrations } from '../src/postgres/migrations/index.js';
+import { toParams } from '../src/postgres/row-codec.js';
+import { dataParity, runVerify } from '../src/parity/index.js';
+import { ReadOnlyDataSource } from '../src/parity/read-only-data-source.js';
+import { createTestDatabase } from '../test/setup/environment.js';
+
+/**
+ * Parity rows/s next to the raw drains of both sides (SPEC 12), on N Authority users (default 100k,
+ * `BENCH_PARITY_N`): the MongoDB cursor drain in `_id` order (MONGO_URL, else the in-process
+ * memory: store), the PostgreSQL row drain (server-side cursor, rows parsed by pg, not decoded), and
+ * data parity of the same collection (drain + decode + canonical digest on both sides + lookup).
+ * Then one whole `runVerify` (data and output parity, 4 tenants, list probes capped at 70 items) for the
+ * end-to-end time.
+ */
+const N = Number(process.env.BENCH_PARITY_N ?? 100_000);
+const TENANTS = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222', '33333333-3333-4333-8333-333333333333', '44444444-4444-4444-8444-444444444444'];
+const BATCH = 1000;
+
+function userDoc(i: number): Document {
+  const t = Date.UTC(2025, 0, 1) + i * 61_000;
+  return encodeDocument(
+    user,
+    {
+      tenantId: TENANTS[i % TENANTS.length],
+      createdAt: new Date(t),
+      updatedAt: new Date(t + 1000),
+      username: `user-${i.toString(36)}-é`,
+      email: `u${i}@example.org`,
+      displayName: i % 5 ? `User ${i}` : null,
+      passwordHash: i % 2 ? `sha256:${i.toString(16).padStart(16, '0')}` : null,
+      status: ['active', 'disabled', 'locked'][i % 3],
+      mfaEnabled: i % 2 === 0,
+      lastLoginAt: i % 3 ? new Date(t + 86_400_000) : null,
+    },
+    `oid:65b0${i.toString(16).padStart(20, '0')}`,
+  );
+}
+
+async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+export default async function run(emit: (line: BenchLine) => void): Promise<void> {
+  const db = await createTestDatabase('parity_bench');
+  const mongoUrl = process.env.MONGO_URL ?? 'memory:';
+  const mongoDatabase = `parity_bench_${process.pid}`;
+  const mongo = await connectMongo(mongoUrl, mongoDatabase);
+  const loader = new PostgresDataSource({ url: db.adminUrl, pool: { min: 0, max: 2, connectionTimeoutMs: 10_000, idleTimeoutMs: 10_000, maxLifetimeMs: 600_000 }, statementTimeoutMs: 0 });
+  try {
+    await runMigrations(db.adminUrl, migrationSetsFor([authorityModule]), { categories: ['startup'] });
+    // Load both sides: the same documents, converted exactly as conversion would.
+    const collection = mongo.db.collection(user.collection);
+    for (let start = 0; start < N; start += BATCH) {
+      const docs: Document[] = [];
+      for (let i = start; i < Math.min(N, start + BATCH); i++) docs.push(userDoc(i));
+      await collection.insertMany(docs);
+      const rows = docs.map((d) => decodeDocument(user, d));
+      const params: unknown[] = [];
+      const values: string[] = [];
+      let columns: string[] = [];
+      for (const { entity, legacyId } of rows) {
+        const p = toParams(user, entity);
+        columns = p.columns;
+        const base = params.length;
+        values.push(`(${[...p.params, legacyId].map((_, k) => `$${base + k + 1}`).join(', ')})`);
+        params.push(...p.params, legacyId);
+      }
+      await loader.query(`insert into ${tableOf(user)} (${[...columns, 'legacy_id'].map((c) => `"${c}"`).join(', ')}) values ${values.join(', ')}`, params);
+    }
+    await loader.query(`analyze ${tableOf(user)}`);
+    process.stderr.write(`parity bench: ${N} users loaded (${mongo.kind})\n`);
+
+    const mongoDrain = await time(async () => {
+      let n = 0;
+      for await (const _doc of collection.find({}, { sort: { _id: 1 }, batchSize: 1000 })) n++;
+      return n;
+    });
+    const pg = new ReadOnlyDataSource(pgSettings(loadConfig({ env: { POSTGRES_URL: db.adminUrl, MONGO_URL: mongoUrl } }), db.adminUrl));
+    try {
+      const pgDrain = await time(() =>
+        pg.transaction(async (tx) => {
+          await tx.query(`declare drain no scroll cursor for select ${selectList(user)} from ${tableOf(user)} order by id`);
+          let n = 0;
+          for (;;) {
+            const res = await tx.query('fetch forward 2000 from drain');
+            n += res.rows.length;
+            if (res.rows.length < 2000) return n;
+          }
+        }),
+      );
+      const parity = await time(() =>
+        dataParity({ spec: user, mongo: mongo.db, postgres: pg, quarantine: new Map(), referenceTime: new Date(), referenceTimeSource: 'run', sampleSize: 20, lookupSamples: 5 }),
+      );
+      if (parity.value.report.counts.matched !== N || mongoDrain.value !== N || pgDrain.value !== N) {
+        throw new Error(`parity bench: expected ${N} everywhere, got drain ${mongoDrain.value} / ${pgDrain.value}, matched ${parity.value.report.counts.matched}`);
+      }
+      const rate = (ms: number) => Math.round((N / ms) * 1000);
+      emit({ name: 'parity.mongo_drain', n: N, value: rate(mongoDrain.ms), unit: 'rows/s', baseline: null, ratio: null });
+      emit({ name: 'parity.postgres_drain', n: N, value: rate(pgDrain.ms), unit: 'rows/s', baseline: null, ratio: null });
+      emit({ name: 'parity.data', n: N, value: rate(parity.ms), unit: 'rows/s', baseline: 'parity.mongo_drain', ratio: round(rate(parity.ms) / rate(mongoDrain.ms)) });
+      emit({ name: 'parity.data_vs_postgres_drain', n: N, value: rate(parity.ms), unit: 'rows/s', baseline: 'parity.postgres_drain', ratio: round(rate(parity.ms) / rate(pgDrain.ms)) });
+
+      // End to end: the whole verify of the collection (data + output parity on 4 tenants, no files).
+      // List probes stop after 70 items (10 pages of 7): the memory: store scans the collection for every
+      // page (it has no index-driven sort), which would otherwise dominate the figure.
+      const config = loadConfig({ env: { POSTGRES_URL: db.adminUrl, MONGO_URL: mongoUrl, MONGO_DATABASE: mongoDatabase } });
+      const verify = await time(() => runVerify({ config, module: authorityModule, collections: [user.collection], outDir: null, maxListItems: 70 }));
+      if (!verify.value.report.summary.ok) throw new Error(`parity bench: verify found mismatches: ${JSON.stringify(verify.value.report.summary)}`);
+      emit({ name: 'parity.verify_users_total', n: N, value: round(verify.ms / 1000), unit: 's', baseline: null, ratio: null });
+      emit({ name: 'parity.verify_users_output_probes', n: verify.value.report.summary.probes, value: verify.value.report.timings.outputMs, unit: 'ms', baseline: null, ratio: null });
+    } finally {
+      await pg.close();
+    }
+  } finally {
+    await loader.close();
+    await mongo.db.dropDatabase().catch(() => undefined);
+    await mongo.close();
+    await db.drop();
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
