@@ -184,6 +184,8 @@ export interface TriageQueueQuery {
   readonly after?: string | null;
   readonly limit?: number;
   readonly live?: boolean;
+  /** With `live`: count only timeline events at or after this time (the materialized view counts every event kept). */
+  readonly eventsSince?: Date;
 }
 
 /**
@@ -202,7 +204,7 @@ export interface TriageQueueRepository {
    * (PostgreSQL: the view's defining aggregate; MongoDB is always live): parity and the benchmark's baseline.
    */
   list(ctx: TenantContext, query?: TriageQueueQuery): Promise<Page<TriageQueueItem>>;
-  get(ctx: TenantContext, packageId: string, vulnId: string, options?: { readonly live?: boolean }): Promise<TriageQueueItem | null>;
+  get(ctx: TenantContext, packageId: string, vulnId: string, options?: Pick<TriageQueueQuery, 'live' | 'eventsSince'>): Promise<TriageQueueItem | null>;
   /** Recomputes the queue for every tenant (PostgreSQL: REFRESH MATERIALIZED VIEW CONCURRENTLY). */
   refresh(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { ExcititorCustomTokens, ExcititorTokens, type TimelineEventRepository, type TriageQueueItem, type TriageQueueRepository, type VexDecisionRepository, type VexPackageRepository, type VexStatus } from '../../src/interfaces/excititor.js';
+import { PersistenceError } from '../../src/interfaces/errors.js';
 import type { Backend } from '../../src/interfaces/modules.js';
 import type { TenantContext } from '../../src/interfaces/tenant-context.js';
 import { excititorModule } from '../../src/modules/excititor/index.js';
@@ -70,6 +71,17 @@ async function all(queue: TriageQueueRepository, ctx: TenantContext, live: boole
   return out;
 }
 
+async function all2(queue: TriageQueueRepository, ctx: TenantContext, query: { live: boolean; eventsSince: Date }): Promise<TriageQueueItem[]> {
+  const out: TriageQueueItem[] = [];
+  let after: string | null = null;
+  do {
+    const page = await queue.list(ctx, { ...query, after, limit: 3 });
+    out.push(...page.items);
+    after = page.next;
+  } while (after);
+  return out;
+}
+
 for (const backend of ['Mongo', 'Postgres', 'DualWrite'] as Backend[]) {
   describe(`Excititor triage queue on ${backend}`, function () {
     this.timeout(120_000);
@@ -93,6 +105,10 @@ for (const backend of ['Mongo', 'Postgres', 'DualWrite'] as Backend[]) {
       expect(first.tenantId).to.equal(a.tenantId);
       expect(await queue().get(a, first.packageId, first.vulnId)).to.deep.equal(first);
       expect(await queue().get(b, first.packageId, first.vulnId)).to.equal(null);
+      // Live reads can count only recent activity; the view cannot (it is computed once for all).
+      const quiet = await all2(queue(), a, { live: true, eventsSince: at(500) });
+      expect(quiet.map((i) => [i.eventCount, i.lastEventAt])).to.deep.equal(expectedA.map(() => [0, null]));
+      expect(await caught(() => queue().list(a, { eventsSince: at(0) }))).to.be.instanceOf(PersistenceError);
     });
 
     if (backend === 'Postgres') {

@@ -4,6 +4,7 @@ import type { EntitySpec } from '../../interfaces/entity-spec.js';
 import type { DemoOptions } from '../../interfaces/module-definition.js';
 import { VEX_STATUSES, type VexStatus } from '../../interfaces/excititor.js';
 import { planAssertion, subjectHashOf, type UnknownAssertion, type UnknownRecord } from '../../interfaces/unknowns.js';
+import { canonicalEntity } from '../../codec/canonical.js';
 import { derivedUuid, idFromLegacyId } from '../../codec/ids.js';
 import { validateEntity } from '../../codec/validate.js';
 import { encodeDocument } from '../../mongo/document-codec.js';
@@ -18,6 +19,7 @@ import {
   timelineEvent,
   unknown,
   vexDecision,
+  vexAuditLog,
   vexPackage,
   vulnFact,
 } from './entities.js';
@@ -113,7 +115,7 @@ function* tenantDemo(tenantId: string, ti: number, n: number, seed: number, now:
       const decidedAt = new Date(now.getTime() - (k * 5 + j + 1) * HOUR);
       const legacyId = demoObjectId(decidedAt, 'decision', seed, tenantId, k, j);
       const decisionId = idFromLegacyId(vexDecision.collection, legacyId);
-      yield doc(vexDecision, {
+      const decision = {
         ...stamp(decidedAt),
         packageId: pkg.id,
         vulnId,
@@ -122,7 +124,13 @@ function* tenantDemo(tenantId: string, ti: number, n: number, seed: number, now:
         proofRef: k % 4 === 0 ? `https://evidence.example.org/${k}/${j}` : null,
         decidedBy: k % 3 === 1 ? derivedUuid('excititor-demo-user', String(seed), String(k % 5)) : null,
         decidedAt,
-      }, legacyId);
+      };
+      yield doc(vexDecision, decision, legacyId);
+      // The legacy service audited its decisions too (same shape as the repositories' audit rows).
+      yield doc(vexAuditLog, {
+        ...stamp(decidedAt), actorId: decision.decidedBy, action: 'insert', entityType: 'Excititor.vex_decision', entityId: decisionId, at: decidedAt,
+        diff: { after: canonicalEntity(vexDecision, { ...decision, id: decisionId }) },
+      }, demoObjectId(decidedAt, 'audit', seed, tenantId, k, j));
       const events = (k + j) % 4;
       for (let e = 0; e < events; e++) {
         // Distinct times per tenant (lists sorted by time alone never tie); every 10th pair has an

@@ -58,9 +58,9 @@ const once = (entity: string, probe: string, call: Call): OutputProbe => ({ name
 /**
  * Excititor's module-specific output probes: the lookups and filtered lists services run (statements
  * of a vulnerability or a product, a provider's observations, facts by upstream id, open decisions,
- * a pair's timeline, pending raw documents), the triage queue (computed live on both stores: parity
- * runs read-only and cannot refresh the materialized view; the view itself is tested against the live
- * aggregate after a refresh), and the bitemporal Unknowns: open rows, as-of snapshots at several
+ * a pair's timeline, pending raw documents), the triage queue (computed live on both stores, over the
+ * retained timeline: parity runs read-only and cannot refresh the materialized view, which is tested
+ * against the live aggregate after a refresh), and the bitemporal Unknowns: open rows, as-of snapshots at several
  * (system, valid) times, and each sampled subject's history and as-of answer.
  */
 export function excititorProbes(inputs: ProbeInputs): OutputProbe[] {
@@ -85,7 +85,7 @@ export function excititorProbes(inputs: ProbeInputs): OutputProbe[] {
     ...fromSamples(inputs, 'package', 'ofEcosystem', (s) => (repo, ctx) => items(repo.list(ctx, { where: { ecosystem: s.ecosystem } as never, order: 'byName', limit: 100 })), 1),
     ...fromSamples(inputs, 'vex_decision', 'ofVulnerability', (s) => (repo, ctx) => items(repo.list(ctx, { where: { vulnId: s.vulnId } as never, order: 'byVuln', limit: 100 })), 1),
     ...fromSamples(inputs, 'vex_decision', 'ofPackage', (s) => (repo, ctx) => items(repo.list(ctx, { where: { packageId: s.packageId } as never, order: 'default', limit: 100 })), 1),
-    ...fromSamples(inputs, 'vex_decision', 'triageItem', (s) => (repo, ctx) => storeOf(repo).triage.get(ctx, s.packageId as string, s.vulnId as string, { live: true })),
+    ...fromSamples(inputs, 'vex_decision', 'triageItem', (s) => (repo, ctx) => storeOf(repo).triage.get(ctx, s.packageId as string, s.vulnId as string, { live: true, eventsSince: horizon })),
     ...fromSamples(inputs, 'timeline_event', 'ofPair', (s) => (repo, ctx) =>
       items(repo.list(ctx, { where: { packageId: s.packageId, vulnId: s.vulnId } as never, range: { field: 'occurredAt', gte: horizon }, order: 'byPair', limit: 100 }))),
     ...fromSamples(inputs, 'unknown', 'history', (s) => (repo, ctx) => storeOf(repo).unknowns.history(ctx, s.subjectHash as string, s.kind as string)),
@@ -96,7 +96,7 @@ export function excititorProbes(inputs: ProbeInputs): OutputProbe[] {
       return out;
     }),
     once('vex_decision', 'openByStatus', (repo, ctx) => items(repo.list(ctx, { where: { status: 'affected' } as never, order: 'byStatus', limit: 100 }))),
-    once('vex_decision', 'triageQueue', (repo, ctx) => allPages((after) => storeOf(repo).triage.list(ctx, { after, limit: 7, live: true }))),
+    once('vex_decision', 'triageQueue', (repo, ctx) => allPages((after) => storeOf(repo).triage.list(ctx, { after, limit: 7, live: true, eventsSince: horizon }))),
     once('raw_document', 'pendingRecent', (repo, ctx) => items(repo.list(ctx, { where: { processedAt: null } as never, range: { field: 'retrievedAt', gte: rawRecent }, order: 'default', limit: 100 }))),
     once('unknown', 'current', (repo, ctx) => allPages((after) => storeOf(repo).unknowns.current(ctx, { after, limit: 5 }))),
   ];

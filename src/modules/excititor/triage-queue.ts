@@ -1,6 +1,7 @@
 import type { Document } from 'bson';
 import type { TenantContext } from '../../interfaces/tenant-context.js';
 import type { Page } from '../../interfaces/repository.js';
+import { PersistenceError } from '../../interfaces/errors.js';
 import type { TimelineEvent, TriageQueueItem, TriageQueueQuery, TriageQueueRepository, VexDecision, VexPackage } from '../../interfaces/excititor.js';
 import { decodeCursor, encodeCursor } from '../../codec/cursor.js';
 import { pageSize } from '../../codec/entity-lifecycle.js';
@@ -29,19 +30,28 @@ const COLUMNS = 'tenant_id, package_id, purl, vuln_id, status, decided_at, event
 
 /**
  * The defining query of `vex.mv_triage_queue` (migration 003), for one tenant ($1): what a refresh
- * would compute now. Row-level security applies to the base tables; the explicit tenant filters let
- * the planner use the tenant-leading indexes.
+ * would compute now; with `since` (a parameter placeholder), only the events at or after it count.
+ * Row-level security applies to the base tables; the explicit tenant filters let the planner use the
+ * tenant-leading indexes.
  */
-export const LIVE_AGGREGATE = `
+export function liveAggregate(since: string | null): string {
+  return `
   select d.tenant_id, d.package_id, p.purl, d.vuln_id, d.status, d.decided_at,
          coalesce(e.event_count, 0)::int as event_count, e.last_event_at
   from vex.vex_decision d
   join vex.package p on p.tenant_id = d.tenant_id and p.id = d.package_id
   left join (select tenant_id, package_id, vuln_id, count(*) as event_count, max(occurred_at) as last_event_at
-             from vex.timeline_event where tenant_id = $1
+             from vex.timeline_event where tenant_id = $1${since ? ` and occurred_at >= ${since}` : ''}
              group by tenant_id, package_id, vuln_id) e
     on e.tenant_id = d.tenant_id and e.package_id = d.package_id and e.vuln_id = d.vuln_id
   where d.tenant_id = $1 and d.status in ('affected', 'under_investigation')`;
+}
+
+/** `eventsSince` only makes sense on a live read (the view is computed once for everybody). */
+function checkQuery(query: { live?: boolean; eventsSince?: Date }): void {
+  if (query.eventsSince !== undefined && !query.live) throw new PersistenceError('triage queue: eventsSince needs live: true (the materialized view counts every event kept)');
+  if (query.eventsSince !== undefined && (!(query.eventsSince instanceof Date) || Number.isNaN(query.eventsSince.getTime()))) throw new PersistenceError('triage queue: eventsSince must be a valid Date');
+}
 
 function fromRow(r: Record<string, unknown>): TriageQueueItem {
   return {
@@ -70,6 +80,7 @@ export class PostgresTriageQueue implements TriageQueueRepository {
   constructor(readonly ds: PostgresDataSource) {}
 
   async list(ctx: TenantContext, query: TriageQueueQuery = {}): Promise<Page<TriageQueueItem>> {
+    checkQuery(query);
     const limit = pageSize({ limit: query.limit });
     const params: unknown[] = [ctx.tenantId];
     let keyset = '';
@@ -78,19 +89,25 @@ export class PostgresTriageQueue implements TriageQueueRepository {
       params.push(c.keys[0], c.keys[1], c.keys[2]);
       keyset = ` and (event_count < $2 or (event_count = $2 and (purl collate "C", vuln_id collate "C") > ($3 collate "C", $4 collate "C")))`;
     }
+    let since: string | null = null;
+    if (query.eventsSince) {
+      params.push(query.eventsSince);
+      since = `$${params.length}`;
+    }
     params.push(limit + 1);
-    const source = query.live ? `(${LIVE_AGGREGATE}) q` : 'vex.triage_queue';
+    const source = query.live ? `(${liveAggregate(since)}) q` : 'vex.triage_queue';
     const sql = `select ${COLUMNS} from ${source} where tenant_id = $1${keyset} order by event_count desc, purl collate "C", vuln_id collate "C" limit $${params.length}`;
     const rows = await this.ds.withTenant(ctx, async (tx) => (await tx.query(sql, params)).rows);
     const items = rows.slice(0, limit).map(fromRow);
     return { items, next: rows.length > limit ? cursorOf('pg', items[items.length - 1]!) : null };
   }
 
-  async get(ctx: TenantContext, packageId: string, vulnId: string, options: { live?: boolean } = {}): Promise<TriageQueueItem | null> {
-    const source = options.live ? `(${LIVE_AGGREGATE}) q` : 'vex.triage_queue';
-    const rows = await this.ds.withTenant(ctx, async (tx) =>
-      (await tx.query(`select ${COLUMNS} from ${source} where tenant_id = $1 and package_id = $2 and vuln_id = $3`, [ctx.tenantId, packageId, vulnId])).rows,
-    );
+  async get(ctx: TenantContext, packageId: string, vulnId: string, options: Pick<TriageQueueQuery, 'live' | 'eventsSince'> = {}): Promise<TriageQueueItem | null> {
+    checkQuery(options);
+    const params: unknown[] = [ctx.tenantId, packageId, vulnId];
+    if (options.eventsSince) params.push(options.eventsSince);
+    const source = options.live ? `(${liveAggregate(options.eventsSince ? '$4' : null)}) q` : 'vex.triage_queue';
+    const rows = await this.ds.withTenant(ctx, async (tx) => (await tx.query(`select ${COLUMNS} from ${source} where tenant_id = $1 and package_id = $2 and vuln_id = $3`, params)).rows);
     return rows[0] ? fromRow(rows[0]) : null;
   }
 
@@ -107,7 +124,7 @@ export class PostgresTriageQueue implements TriageQueueRepository {
 export class MongoTriageQueue implements TriageQueueRepository {
   constructor(readonly db: MongoDbLike) {}
 
-  private async all(ctx: TenantContext, only?: { packageId: string; vulnId: string }): Promise<TriageQueueItem[]> {
+  private async all(ctx: TenantContext, since: Date | undefined, only?: { packageId: string; vulnId: string }): Promise<TriageQueueItem[]> {
     const status = fieldOf(vexDecision, 'status').mongo;
     const decisionFilter: Document = { tenantId: ctx.tenantId, [status]: { $in: [...OPEN_STATUSES] } };
     const decisions = (await this.db.collection(vexDecision.collection).find(decisionFilter).toArray())
@@ -120,7 +137,9 @@ export class MongoTriageQueue implements TriageQueueRepository {
       packages.set(p.id, p);
     }
     const activity = new Map<string, { count: number; last: Date | null }>();
-    for (const doc of await this.db.collection(timelineEvent.collection).find({ tenantId: ctx.tenantId }).toArray()) {
+    const occurredAt = fieldOf(timelineEvent, 'occurredAt').mongo;
+    const eventFilter: Document = since ? { tenantId: ctx.tenantId, [occurredAt]: { $gte: since } } : { tenantId: ctx.tenantId };
+    for (const doc of await this.db.collection(timelineEvent.collection).find(eventFilter).toArray()) {
       const e = decodeDocument(timelineEvent, doc).entity as unknown as TimelineEvent;
       const key = `${e.packageId}|${e.vulnId}`;
       const a = activity.get(key) ?? { count: 0, last: null };
@@ -148,8 +167,9 @@ export class MongoTriageQueue implements TriageQueueRepository {
   }
 
   async list(ctx: TenantContext, query: TriageQueueQuery = {}): Promise<Page<TriageQueueItem>> {
+    checkQuery(query); // the same contract as PostgreSQL's, though this store is always live
     const limit = pageSize({ limit: query.limit });
-    let items = await this.all(ctx);
+    let items = await this.all(ctx, query.eventsSince);
     if (query.after) {
       const c = decodeCursor(query.after, 'mongo', ORDER);
       const pivot = { eventCount: c.keys[0] as number, purl: c.keys[1] as string, vulnId: c.keys[2] as string } as TriageQueueItem;
@@ -159,8 +179,9 @@ export class MongoTriageQueue implements TriageQueueRepository {
     return { items: page, next: items.length > limit ? cursorOf('mongo', page[page.length - 1]!) : null };
   }
 
-  async get(ctx: TenantContext, packageId: string, vulnId: string): Promise<TriageQueueItem | null> {
-    return (await this.all(ctx, { packageId, vulnId }))[0] ?? null;
+  async get(ctx: TenantContext, packageId: string, vulnId: string, options: Pick<TriageQueueQuery, 'live' | 'eventsSince'> = {}): Promise<TriageQueueItem | null> {
+    checkQuery(options);
+    return (await this.all(ctx, options.eventsSince, { packageId, vulnId }))[0] ?? null;
   }
 
   async refresh(): Promise<void> {
@@ -179,7 +200,7 @@ export class DualWriteTriageQueue implements TriageQueueRepository {
     return this.primary.list(ctx, query);
   }
 
-  get(ctx: TenantContext, packageId: string, vulnId: string, options?: { live?: boolean }): Promise<TriageQueueItem | null> {
+  get(ctx: TenantContext, packageId: string, vulnId: string, options?: Pick<TriageQueueQuery, 'live' | 'eventsSince'>): Promise<TriageQueueItem | null> {
     return this.primary.get(ctx, packageId, vulnId, options);
   }
 
