@@ -1,3 +1,4 @@
+import { factContentHash } from '../../src/modules/excititor/vuln-fact-rules.js';
 import type { ModuleSamples } from '../contract/repository-contract.js';
 
 /** Times inside the current UTC month: timeline partitions exist for it on a fresh database. */
@@ -55,4 +56,13 @@ export const excititorSamples: ModuleSamples = {
     make: (i) => ({ actorId: null, action: 'insert', entityType: 'Excititor.vex_decision', entityId: uuid(i), at: at(i % 2), diff: { after: { n: i } } }),
     patch: () => ({ diff: { patched: true } }),
   },
+};
+
+/** Immutable facts (no update in the contract applies: see vuln-fact.test.ts). */
+export const vulnFactSample = {
+  make: (i: number) => {
+    const payload = { '@context': 'https://openvex.dev/ns/v0.2.0', '@id': `https://vex.example.org/${i}`, statements: [{ vulnerability: { name: `CVE-2024-${i}` }, status: 'fixed' }] };
+    return { source: 'openvex', externalId: `https://vex.example.org/${i}`, payload, schemaVersion: 1, receivedAt: at(i % 3), contentHash: factContentHash(payload) };
+  },
+  patch: () => ({}),
 };

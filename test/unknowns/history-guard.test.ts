@@ -82,6 +82,22 @@ describe('Unknowns on PostgreSQL: the history is never rewritten, one open row p
     expect(error?.message).to.match(/unknown_one_open_per_subject/);
   });
 
+  it("keeps each tenant's history to itself (row-level security as the application role)", async () => {
+    const other = t.tenant();
+    const asOther = (sql: string, params: unknown[] = []) => t.runtime.postgres!.withTenant(other, (tx) => tx.query(sql, params));
+    expect((await asOther(`select count(*)::int as n from unknowns.unknown`)).rows[0].n).to.equal(0);
+    expect((await asOther(`update unknowns.unknown set sys_to = now() where id = $1`, [openId])).rowCount).to.equal(0);
+    const foreign = await caught(() =>
+      asOther(
+        `insert into unknowns.unknown (id, tenant_id, subject_hash, kind, context, valid_from, sys_from, created_at, updated_at)
+         values (gen_random_uuid(), $1, 'x', 'missing_vex', '{}', now(), now(), now(), now())`,
+        [ctx.tenantId],
+      ),
+    );
+    expect((foreign as { code?: string } | undefined)?.code).to.equal('42501');
+    expect((await app(`select count(*)::int as n from unknowns.unknown where sys_to is null and id = $1`, [openId])).rows[0].n).to.equal(1);
+  });
+
   it('answers as-of through the SQL helpers, under row-level security', async () => {
     const feb = new Date('2026-02-15T00:00:00Z');
     const rows = (await app(`select context from unknowns.subject_as_of('guarded', 'missing_vex', now(), $1)`, [feb])).rows;
