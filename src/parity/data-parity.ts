@@ -72,7 +72,12 @@ interface Seed {
   readonly withPostgres: boolean;
 }
 
-/** Whether a decoded entity is one conversion should have copied (tier B windows; A always). */
+/**
+ * Whether a decoded entity is one conversion should have copied (tier B windows; A always).
+ *
+ * @example
+ * shouldConvert(loginAttemptSpec, referenceTime)(attempt); // false for an attempt older than 90 days
+ */
 export function shouldConvert(spec: EntitySpec, referenceTime: Date): (entity: Record<string, unknown>) => boolean {
   const tier = spec.tier;
   return tier.tier === 'B' ? (entity) => tier.keep(entity, referenceTime) : () => true;
@@ -82,7 +87,14 @@ function emptyCounts(): Record<keyof DataCounts, number> {
   return { mongoDocuments: 0, postgresRows: 0, matched: 0, missingInPostgres: 0, missingInMongo: 0, differing: 0, undecodable: 0, quarantined: 0, outsideWindow: 0 };
 }
 
-/** Runs data parity for one tier A or B entity. */
+/**
+ * Runs data parity for one tier A or B entity.
+ *
+ * @example
+ * const { report } = await dataParity({ spec: userSpec, mongo: mongo.db, postgres: adminDs, quarantine: new Map(),
+ *   referenceTime: new Date(), referenceTimeSource: 'run', sampleSize: 20, lookupSamples: 5 });
+ * report.counts.matched;
+ */
 export async function dataParity(input: DataParityInput): Promise<DataParityResult> {
   const { spec, quarantine, sampleSize } = input;
   const expected = shouldConvert(spec, input.referenceTime);

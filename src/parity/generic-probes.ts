@@ -34,6 +34,9 @@ const DAY = 86_400_000;
 /**
  * Gathers every page of a list, `pageSize` at a time, until the end or until `cap` kept items and
  * the end of the tie group the cap falls in (so both backends stop at the same place).
+ *
+ * @example
+ * const all = await collectList(repo, ctx, { order: 'newest' }, { spec, pageSize: 7, cap: 500, keep: () => true });
  */
 export async function collectList(
   repo: EntityRepository<Entity>,

@@ -71,6 +71,9 @@ function canon(value: unknown, options: CanonicalOptions): unknown {
  * Within each run of consecutive canonical entities that are equal on the order's declared fields,
  * sorts by id. MongoDB breaks such ties by `_id`, PostgreSQL by `id`: both are correct, and this
  * makes them comparable, while any difference in the declared order itself still shows.
+ *
+ * @example
+ * normalizeTies(loginAttemptSpec, 'default', canonicalItems); // equal attemptedAt: ascending id
  */
 export function normalizeTies(spec: EntitySpec, orderName: string, items: readonly unknown[]): unknown[] {
   const order = spec.orders[orderName];

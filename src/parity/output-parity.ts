@@ -48,6 +48,13 @@ export interface OutputParityResult {
 /** Context of entities that are not tenant-scoped (the repositories ignore the tenant). */
 const NO_TENANT = '00000000-0000-0000-0000-000000000000';
 
+/**
+ * Runs the generic probes of every entity and the module's own probes, per tenant.
+ *
+ * @example
+ * const { probes } = await outputParity({ module, entities, mongo: legacyView(db, new Map()), postgres: adminDs,
+ *   tenants, samples, referenceTimes, now, pageSize: 7, maxListItems: 500 });
+ */
 export async function outputParity(input: OutputParityInput): Promise<OutputParityResult> {
   const reports: (ProbeReport & { order: number })[] = [];
   const notes = new Set<string>();
@@ -175,7 +182,12 @@ function idsOf(items: readonly unknown[]): string[] {
   return items.flatMap((i) => (i === null || i === undefined ? [] : [i && typeof i === 'object' && typeof (i as { id?: unknown }).id === 'string' ? (i as { id: string }).id : canonicalJson(i)]));
 }
 
-/** Where two canonical outputs part: first differing position, fields, membership. */
+/**
+ * Where two canonical outputs part: first differing position, fields, membership.
+ *
+ * @example
+ * describeDifference(spec, [a, b], [b, a]).message; // 'same items in a different order: ...'
+ */
 export function describeDifference(spec: EntitySpec, mongo: unknown, postgres: unknown): ProbeDifference {
   const a = itemsOf(mongo);
   const b = itemsOf(postgres);

@@ -66,7 +66,12 @@ details{margin:4px 0}.muted{color:#667085}
   return parts.join('\n');
 }
 
-/** The one-line summary the CLI prints and the page repeats. */
+/**
+ * The one-line summary the CLI prints and the page repeats.
+ *
+ * @example
+ * summaryLine(report); // 'Authority parity: OK: 10 of 10 entities compared, 528 rows matched, ...'
+ */
 export function summaryLine(report: VerifyReport): string {
   const s = report.summary;
   const tierC = s.entities - s.comparedEntities;

@@ -70,7 +70,12 @@ export interface VerifyResult {
 /** A module or collection that does not exist; the CLI answers it with exit code 2. */
 export class VerifySelectionError extends Error {}
 
-/** Resolves `module` and `collections` to the definition and the entities to verify. */
+/**
+ * Resolves `module` and `collections` to the definition and the entities to verify.
+ *
+ * @example
+ * resolveSelection('authority', ['authority_users', 'role']).entities.map((s) => s.name); // ['user', 'role']
+ */
 export function resolveSelection(module: ModuleName | ModuleDefinition | string, collections?: readonly string[] | null): { module: ModuleDefinition; entities: EntitySpec[] } {
   const def = typeof module === 'string' ? MODULES.find((m) => m.name.toLowerCase() === module.toLowerCase()) : module;
   if (!def) throw new VerifySelectionError(`unknown module ${JSON.stringify(module)}; allowed: ${MODULES.map((m) => m.name).join(', ')}`);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { idFromLegacyId } from '../../src/codec/ids.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { authorityModule } from '../../src/modules/authority/index.js';
 import { mongoIdOf } from '../../src/mongo/legacy-id.js';
 import { runVerify, type VerifyOptions, type VerifyResult } from '../../src/parity/index.js';
@@ -180,6 +181,16 @@ describe('parity: data parity', function () {
     expect(report.data[0]!.note).to.match(/tier C/);
     expect(report.output.probes).to.deep.equal([]);
     expect(exitCode).to.equal(0);
+  });
+
+  it('refuses, with a clear message, an admin role that row-level security would silently filter', async () => {
+    await bed.legacy('user', users());
+    await bed.convert('user', users());
+    const config = loadConfig({ env: { POSTGRES_URL: bed.t.db.appUrl, MONGO_URL: bed.t.mongoUrl, MONGO_DATABASE: bed.t.mongoDatabase } });
+    let error: Error | null = null;
+    await runVerify({ config, module: authorityModule, collections: ['authority_users'], outDir: null }).catch((e: Error) => (error = e));
+    expect(error).to.be.instanceOf(Error);
+    expect(error!.message).to.match(/authority\.user across tenants.*subject to row-level security: use a superuser or a role with BYPASSRLS/);
   });
 
   it('gives the same digest on two runs over the same data, and another once the data changes', async () => {
