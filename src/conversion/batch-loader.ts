@@ -19,9 +19,9 @@ import type { SourceDocument } from './source-document.js';
  * INSERT ... SELECT ... ON CONFLICT DO NOTHING, tenant by tenant so row-level security holds for an
  * owner role without BYPASSRLS), the quarantined documents, and the range's checkpoint and counters.
  * A kill at any moment leaves either all of it or none of it, so a resumed job has no duplicate and
- * no gap. When PostgreSQL refuses the bulk load for a data reason, the batch falls back to one
- * INSERT per document under savepoints, and each refused document joins the quarantine with
- * PostgreSQL's reason.
+ * no gap. When PostgreSQL refuses the bulk load for a data reason, that transaction is rolled back
+ * and the batch is loaded again with one INSERT per document under savepoints; each refused document
+ * joins the quarantine with PostgreSQL's reason.
  */
 
 export interface BatchTarget {
@@ -158,9 +158,18 @@ async function writeQuarantine(tx: Tx, target: BatchTarget, entries: readonly Qu
   }
 }
 
+/** The bulk path met a row PostgreSQL refuses: the transaction was rolled back; load the batch row by row. */
+class BulkRefused extends Error {
+  constructor(cause: unknown) {
+    super('bulk load refused', { cause });
+  }
+}
+
 /**
  * Loads a batch and moves the range's checkpoint to `lastId`, atomically; with `done`, also closes
- * the range. Throws LostClaimError (nothing written) when another worker took the range over.
+ * the range. Tries the bulk path first; if PostgreSQL refuses a row for a data reason, the whole
+ * transaction is rolled back and the batch is loaded again one row per savepoint, the refused rows
+ * going to quarantine. Throws LostClaimError (nothing written) when another worker took the range over.
  *
  * @example
  * const counts = await loadBatch(ds, target, range, outcomes, lastId, false);
@@ -172,6 +181,23 @@ export async function loadBatch(
   outcomes: readonly Outcome[],
   lastId: { value: unknown } | null,
   done: boolean,
+): Promise<BatchCounts> {
+  try {
+    return await loadBatchOnce(ds, target, range, outcomes, lastId, done, 'bulk');
+  } catch (err) {
+    if (!(err instanceof BulkRefused)) throw err;
+    return loadBatchOnce(ds, target, range, outcomes, lastId, done, 'rows');
+  }
+}
+
+async function loadBatchOnce(
+  ds: PostgresDataSource,
+  target: BatchTarget,
+  range: ClaimedRange,
+  outcomes: readonly Outcome[],
+  lastId: { value: unknown } | null,
+  done: boolean,
+  mode: 'bulk' | 'rows',
 ): Promise<BatchCounts> {
   const { spec } = target;
   return ds.transaction(async (tx) => {
@@ -193,13 +219,14 @@ export async function loadBatch(
           await tx.query(`select core.ensure_monthly_partition($1::regclass, $2::timestamptz)`, [tableOf(spec), month]);
         }
       }
-      await tx.query('savepoint conv_bulk');
-      try {
-        inserted = await bulkInsert(tx, spec, rows);
-        await tx.query('release savepoint conv_bulk');
-      } catch (err) {
-        if (!isDataRefusal(err)) throw err;
-        await tx.query('rollback to savepoint conv_bulk');
+      if (mode === 'bulk') {
+        try {
+          inserted = await bulkInsert(tx, spec, rows);
+        } catch (err) {
+          if (isDataRefusal(err)) throw new BulkRefused(err);
+          throw err;
+        }
+      } else {
         const before = quarantine.length;
         inserted = await insertOneByOne(tx, spec, rows, quarantine);
         const refused = new Set(quarantine.slice(before).map((q) => q.legacyId));

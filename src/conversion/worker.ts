@@ -146,11 +146,16 @@ async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<vo
       const options = { sort: { _id: 1 }, batchSize: ctx.batchSize, raw: true } as FindOptions;
       const cursor = ctx.source.find(idRangeFilter(lower, range.upper), options);
       let batch: SourceDocument[] = [];
+      // One batch loads while the next is read and classified; commits stay strictly in order.
+      let loading: Promise<unknown> | null = null;
       const flush = async (done: boolean) => {
         const outcomes: Outcome[] = batch.map((s) => classify(ctx.spec, ctx.tier, s, ctx.referenceTime));
         const last = batch.length ? { value: batch[batch.length - 1]!.id() } : null;
-        await loadBatch(ctx.ds, target, range, outcomes, last, done);
         batch = [];
+        if (loading) await loading;
+        loading = loadBatch(ctx.ds, target, range, outcomes, last, done);
+        // Observed here, awaited (and its error raised) by the next flush or at the end.
+        loading.catch(() => undefined);
         if (!done && ctx.throttleMs > 0) await sleep(ctx.throttleMs);
       };
       try {
@@ -160,10 +165,16 @@ async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<vo
           batch.push(source);
           if (batch.length >= ctx.batchSize) await flush(false);
         }
+        await flush(true);
+        await loading;
+      } catch (err) {
+        // Never leave a load in flight behind us: the retry re-reads the committed checkpoint,
+        // which must already include it (or not) for good.
+        await (loading as Promise<unknown> | null)?.catch(() => undefined);
+        throw err;
       } finally {
         await cursor.close().catch(() => undefined);
       }
-      await flush(true);
     },
     ctx.retry,
     ctx.log,
