@@ -142,6 +142,8 @@ for (const backend of ALL_BACKENDS) {
         const err = await rejection(raw.update(ctx, version.id, { document: { rules: ['tampered'] }, schemaVersion: 3 }));
         expect(err).to.be.instanceOf(ValidationError);
         expect((err as Error).message).to.contain(`Policy.pack_version ${version.id} is immutable: schemaVersion, document cannot be changed`);
+        // The refused update's audit row went down with its transaction.
+        expect(await auditActions(ctx, version.id)).to.deep.equal(['insert']);
         const ok = await raw.update(ctx, version.id, { status: 'approved' });
         expect(ok.document).to.deep.equal({ rules: ['pg'] });
         expect(await raw.applyReplica(ctx, { op: 'upsert', id: ok.id, entity: ok, at: ok.updatedAt, legacyId: null, audit: null })).to.equal('applied');
