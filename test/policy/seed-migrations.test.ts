@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -33,6 +35,19 @@ async function seeded(db: TestDatabase): Promise<{ profiles: string[]; issuers: 
     profiles: (await c.query(`select profile_id from policy.risk_profile where tenant_id = $1 order by profile_id`, [POLICY_SYSTEM_TENANT_ID])).rows.map((r) => r.profile_id),
     issuers: (await c.query(`select issuer_id from issuer.issuer where tenant_id = $1 order by issuer_id`, [ISSUER_SYSTEM_TENANT_ID])).rows.map((r) => r.issuer_id),
   }));
+}
+
+/** Runs the compiled CLI that sits beside this compiled test (whatever the output folder). */
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 describe('Policy and IssuerDirectory seed migrations (S001)', function () {
@@ -124,6 +139,25 @@ describe('Policy and IssuerDirectory seed migrations (S001)', function () {
       expect(await issuers.findOne(t.tenant(), { issuerId: 'redhat' })).to.equal(null);
     } finally {
       await t.close();
+    }
+  });
+
+  it('through the binary: `migrate` leaves the seeds out, `migrate --seed` applies them, `rls check` is 100%', async () => {
+    const fresh = await createTestDatabase('policy_seed_cli');
+    try {
+      const env = { POSTGRES_URL: fresh.appUrl, POSTGRES_ADMIN_URL: fresh.adminUrl, MONGO_URL: 'memory:' };
+      const modules = ['--module', 'Policy', 'PacksRegistry', 'IssuerDirectory'];
+      const plain = await cli(['migrate', ...modules], env);
+      expect(plain.code, plain.stderr).to.equal(0);
+      expect(await seeded(fresh)).to.deep.equal({ profiles: [], issuers: [] });
+      const seed = await cli(['migrate', '--seed', ...modules], env);
+      expect(seed.code, seed.stderr).to.equal(0);
+      expect((await seeded(fresh)).profiles).to.deep.equal(['default', 'lenient', 'strict']);
+      const rls = await cli(['rls', 'check', '--json'], env);
+      expect(rls.code, rls.stderr).to.equal(0);
+      expect(JSON.parse(rls.stdout).coverage).to.equal(1);
+    } finally {
+      await fresh.drop();
     }
   });
 });
