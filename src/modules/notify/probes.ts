@@ -1,5 +1,5 @@
 import type { OutputProbe, ProbeInputs } from '../../interfaces/module-definition.js';
-import { allPages, sampleOf } from '../scheduler/probes.js';
+import { listProbe, sampleOf, type OrderedProbe } from '../scheduler/probes.js';
 
 const DAY_MS = 86_400_000;
 
@@ -10,32 +10,24 @@ const DAY_MS = 86_400_000;
  */
 export function notifyProbes(inputs: ProbeInputs): readonly OutputProbe[] {
   const now = inputs.now;
-  const probes: OutputProbe[] = [];
+  const lastDays = (days: number) => ({ field: 'createdAt', gte: new Date(now.getTime() - days * DAY_MS), lt: now });
+  const probes: OrderedProbe[] = [];
   for (const state of ['pending', 'retrying', 'failed', 'sent']) {
-    probes.push({ name: `delivery.byState.${state}`, entity: 'delivery', call: (repo, ctx) => allPages(repo, ctx, { where: { state } as never, order: 'byState' }) });
+    probes.push(listProbe(`delivery.byState.${state}`, 'delivery', 'byState', () => ({ where: { state } as never })));
   }
-  probes.push({
-    name: 'delivery.ofChannel.last30Days#0',
-    entity: 'delivery',
-    call: async (repo, ctx) => {
-      const s = sampleOf(inputs, 'delivery', ctx, 0);
-      if (!s) return null;
-      return allPages(repo, ctx, { where: { channelId: s.channelId } as never, order: 'byChannel', range: { field: 'createdAt', gte: new Date(now.getTime() - 30 * DAY_MS), lt: now } });
-    },
-  });
-  probes.push({
-    name: 'delivery.ofEvent#0',
-    entity: 'delivery',
-    call: async (repo, ctx) => {
-      const s = sampleOf(inputs, 'delivery', ctx, 0);
-      return s ? allPages(repo, ctx, { where: { eventId: s.eventId } as never, order: 'byEvent' }) : null;
-    },
-  });
-  probes.push({ name: 'delivery.last7Days', entity: 'delivery', call: (repo, ctx) => allPages(repo, ctx, { range: { field: 'createdAt', gte: new Date(now.getTime() - 7 * DAY_MS), lt: now } }) });
+  probes.push(listProbe('delivery.ofChannel.last30Days#0', 'delivery', 'byChannel', (ctx) => {
+    const s = sampleOf(inputs, 'delivery', ctx, 0);
+    return s ? { where: { channelId: s.channelId } as never, range: lastDays(30) } : null;
+  }));
+  probes.push(listProbe('delivery.ofEvent#0', 'delivery', 'byEvent', (ctx) => {
+    const s = sampleOf(inputs, 'delivery', ctx, 0);
+    return s ? { where: { eventId: s.eventId } as never } : null;
+  }));
+  probes.push(listProbe('delivery.last7Days', 'delivery', 'default', () => ({ range: lastDays(7) })));
   for (const type of ['email', 'webhook', 'slack']) {
-    probes.push({ name: `channel.byType.${type}`, entity: 'channel', call: (repo, ctx) => allPages(repo, ctx, { where: { type } as never, order: 'byType' }) });
+    probes.push(listProbe(`channel.byType.${type}`, 'channel', 'byType', () => ({ where: { type } as never })));
   }
-  probes.push({ name: 'rule.enabled', entity: 'rule', call: (repo, ctx) => allPages(repo, ctx, { where: { enabled: true } as never }) });
+  probes.push(listProbe('rule.enabled', 'rule', 'default', () => ({ where: { enabled: true } as never })));
   probes.push({
     name: 'rule.byName#0',
     entity: 'rule',
@@ -52,6 +44,8 @@ export function notifyProbes(inputs: ProbeInputs): readonly OutputProbe[] {
       return s ? repo.findOne(ctx, { key: s.key, channelType: s.channelType, locale: s.locale } as never) : null;
     },
   });
-  probes.push({ name: 'digest.enabled', entity: 'digest', call: (repo, ctx) => allPages(repo, ctx, { where: { enabled: true } as never }) });
+  probes.push(listProbe('digest.enabled', 'digest', 'default', () => ({ where: { enabled: true } as never })));
+  probes.push(listProbe('quiet_hours.all', 'quiet_hours', 'default', () => ({})));
+  probes.push(listProbe('escalation_policy.all', 'escalation_policy', 'default', () => ({})));
   return probes;
 }

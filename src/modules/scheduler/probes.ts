@@ -4,17 +4,45 @@ import type { EntityRepository, ListQuery, Page } from '../../interfaces/reposit
 import type { TenantContext } from '../../interfaces/tenant-context.js';
 import { DAY_MS } from './entities.js';
 
-/** Every page of a list, so a probe compares the whole answer and the paging with it. */
-export async function allPages(repo: EntityRepository<Entity>, ctx: TenantContext, query: ListQuery<Entity>, pageSize = 50): Promise<Entity[][]> {
-  const pages: Entity[][] = [];
+/**
+ * A module probe, with the declared order its list answers in: parity compares list outputs in that
+ * order, sorting only runs of equal sort keys by id (MongoDB breaks such ties by `_id`, PostgreSQL by
+ * `id`; both are right).
+ */
+export type OrderedProbe = OutputProbe & { readonly order?: string };
+
+/**
+ * Every item of a list, read page by page (small pages, so keyset paging is exercised too), as one
+ * array: tier-B items the legacy side still holds are then left out of the comparison item by item.
+ */
+export async function allPages(repo: EntityRepository<Entity>, ctx: TenantContext, query: ListQuery<Entity>, pageSize = 7): Promise<Entity[]> {
+  const items: Entity[] = [];
   let after: string | null = null;
-  for (let guard = 0; guard < 10_000; guard++) {
+  for (let guard = 0; guard < 100_000; guard++) {
     const page: Page<Entity> = await repo.list(ctx, { ...query, limit: pageSize, after });
-    pages.push(page.items);
-    if (!page.next) return pages;
+    items.push(...page.items);
+    if (!page.next) return items;
     after = page.next;
   }
   throw new Error('probe paging did not end');
+}
+
+/** A probe listing `entity` in `order` with the query `query(ctx)` builds (null: no answer for this tenant). */
+export function listProbe(
+  name: string,
+  entity: string,
+  order: string,
+  query: (ctx: TenantContext) => Omit<ListQuery<Entity>, 'order' | 'after' | 'limit'> | null,
+): OrderedProbe {
+  return {
+    name,
+    entity,
+    order,
+    call: async (repo, ctx) => {
+      const q = query(ctx);
+      return q ? allPages(repo, ctx, { ...q, order }) : null;
+    },
+  };
 }
 
 /** The `index`-th sample of an entity for the probe's tenant, or null when the tenant has fewer. */
@@ -31,64 +59,50 @@ export function sampleOf(inputs: ProbeInputs, entity: string, ctx: TenantContext
 export function schedulerProbes(inputs: ProbeInputs): readonly OutputProbe[] {
   const now = inputs.now;
   const lastDays = (days: number) => ({ field: 'createdAt', gte: new Date(now.getTime() - days * DAY_MS), lt: now });
-  const probes: OutputProbe[] = [];
+  const sample = (entity: string, ctx: TenantContext, i = 0) => sampleOf(inputs, entity, ctx, i);
+  const probes: OrderedProbe[] = [];
   for (const i of [0, 1]) {
-    probes.push({
-      name: `run.ofSchedule.last30Days#${i}`,
-      entity: 'run',
-      call: async (repo, ctx) => {
-        const s = sampleOf(inputs, 'run', ctx, i);
-        if (!s?.scheduleId) return null;
-        return allPages(repo, ctx, { where: { scheduleId: s.scheduleId } as never, range: lastDays(30) });
-      },
-    });
+    probes.push(listProbe(`run.ofSchedule.last30Days#${i}`, 'run', 'default', (ctx) => {
+      const s = sample('run', ctx, i);
+      return s?.scheduleId ? { where: { scheduleId: s.scheduleId } as never, range: lastDays(30) } : null;
+    }));
   }
   for (const state of ['running', 'completed', 'error']) {
-    probes.push({ name: `run.byState.${state}`, entity: 'run', call: (repo, ctx) => allPages(repo, ctx, { where: { state } as never, order: 'byState' }) });
+    probes.push(listProbe(`run.byState.${state}`, 'run', 'byState', () => ({ where: { state } as never })));
   }
-  probes.push({ name: 'run.last7Days', entity: 'run', call: (repo, ctx) => allPages(repo, ctx, { range: lastDays(7) }) });
+  probes.push(listProbe('run.last7Days', 'run', 'default', () => ({ range: lastDays(7) })));
   for (const status of ['pending', 'running', 'failed']) {
-    probes.push({ name: `graph_job.byStatus.${status}`, entity: 'graph_job', call: (repo, ctx) => allPages(repo, ctx, { where: { status } as never, order: 'byStatus' }) });
-    probes.push({ name: `policy_job.byStatus.${status}`, entity: 'policy_job', call: (repo, ctx) => allPages(repo, ctx, { where: { status } as never, order: 'byStatus' }) });
+    probes.push(listProbe(`graph_job.byStatus.${status}`, 'graph_job', 'byStatus', () => ({ where: { status } as never })));
+    probes.push(listProbe(`policy_job.byStatus.${status}`, 'policy_job', 'byStatus', () => ({ where: { status } as never })));
   }
-  probes.push({
-    name: 'policy_job.ofPolicy#0',
-    entity: 'policy_job',
-    call: async (repo, ctx) => {
-      const s = sampleOf(inputs, 'policy_job', ctx, 0);
-      return s ? allPages(repo, ctx, { where: { policyId: s.policyId } as never, order: 'byPolicy' }) : null;
-    },
-  });
-  probes.push({
-    name: 'graph_job.ofSbom#0',
-    entity: 'graph_job',
-    call: async (repo, ctx) => {
-      const s = sampleOf(inputs, 'graph_job', ctx, 0);
-      return s ? allPages(repo, ctx, { where: { sbomId: s.sbomId } as never, order: 'bySbom' }) : null;
-    },
-  });
+  probes.push(listProbe('policy_job.ofPolicy#0', 'policy_job', 'byPolicy', (ctx) => {
+    const s = sample('policy_job', ctx);
+    return s ? { where: { policyId: s.policyId } as never } : null;
+  }));
+  probes.push(listProbe('graph_job.ofSbom#0', 'graph_job', 'bySbom', (ctx) => {
+    const s = sample('graph_job', ctx);
+    return s ? { where: { sbomId: s.sbomId } as never } : null;
+  }));
   probes.push({
     name: 'impact_snapshot.bySnapshotId#0',
     entity: 'impact_snapshot',
     call: async (repo, ctx) => {
-      const s = sampleOf(inputs, 'impact_snapshot', ctx, 0);
+      const s = sample('impact_snapshot', ctx);
       return s ? repo.findOne(ctx, { snapshotId: s.snapshotId } as never) : null;
     },
   });
-  probes.push({
-    name: 'execution_log.ofRun#0',
-    entity: 'execution_log',
-    call: async (repo, ctx) => {
-      const s = sampleOf(inputs, 'execution_log', ctx, 0);
-      return s ? allPages(repo, ctx, { where: { runId: s.runId } as never, order: 'byRun' }) : null;
-    },
-  });
-  probes.push({ name: 'schedule.enabled', entity: 'schedule', call: (repo, ctx) => allPages(repo, ctx, { where: { enabled: true } as never }) });
+  probes.push(listProbe('impact_snapshot.last30Days', 'impact_snapshot', 'default', () => ({ range: { field: 'generatedAt', gte: new Date(now.getTime() - 30 * DAY_MS), lt: now } })));
+  probes.push(listProbe('execution_log.ofRun#0', 'execution_log', 'byRun', (ctx) => {
+    const s = sample('execution_log', ctx);
+    return s ? { where: { runId: s.runId } as never } : null;
+  }));
+  probes.push(listProbe('execution_log.errors', 'execution_log', 'default', () => ({ where: { level: 'error' } as never })));
+  probes.push(listProbe('schedule.enabled', 'schedule', 'default', () => ({ where: { enabled: true } as never })));
   probes.push({
     name: 'schedule.byName#0',
     entity: 'schedule',
     call: async (repo, ctx) => {
-      const s = sampleOf(inputs, 'schedule', ctx, 0);
+      const s = sample('schedule', ctx);
       return s ? repo.findOne(ctx, { name: s.name } as never) : null;
     },
   });
