@@ -13,6 +13,11 @@ export interface OutputProbe {
   readonly name: string;
   /** Entity name of the repository the probe calls. */
   readonly entity: string;
+  /**
+   * For list probes: the declared order the output follows. Items equal on that order's keys are
+   * compared up to their tie-breaker (MongoDB breaks ties by `_id`, PostgreSQL by `id`).
+   */
+  readonly order?: string;
   readonly call: (repo: EntityRepository<Entity>, ctx: TenantContext) => Promise<unknown>;
 }
 

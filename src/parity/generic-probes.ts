@@ -12,9 +12,7 @@ import { ListOutput, orderKey } from './output-canonical.js';
  * in it are compared up to their tie-breaker (module probes may set it too: a `ParityProbe` is an
  * `OutputProbe` with that one optional field).
  */
-export interface ParityProbe extends OutputProbe {
-  readonly order?: string;
-}
+export type ParityProbe = OutputProbe;
 
 export interface GenericProbeOptions {
   readonly spec: EntitySpec;
