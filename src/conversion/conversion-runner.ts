@@ -99,7 +99,7 @@ interface RunEnv {
   readonly throttleMs: number;
   readonly retry: RetryPolicy;
   readonly log: (line: string) => void;
-  readonly warnInexact: () => void;
+  readonly warnInexact: (log: (line: string) => void) => void;
 }
 
 /**
@@ -156,10 +156,10 @@ export async function runConversion(options: ConversionOptions): Promise<Convers
       throttleMs: Math.max(0, Math.trunc(options.throttleMs ?? 0)),
       retry,
       log,
-      warnInexact: () => {
+      warnInexact: (print) => {
         if (warned) return;
         warned = true;
-        log('note: the source hands over decoded documents, not raw BSON (memory: store); quarantined document_bson is re-serialised from them');
+        print('note: the source hands over decoded documents, not raw BSON (memory: store); quarantined document_bson is re-serialised from them');
       },
     };
     for (const spec of entities) {
@@ -262,8 +262,8 @@ async function convertCollection(env: RunEnv, spec: EntitySpec, tier: EffectiveT
         leaseSeconds: env.leaseSeconds,
         throttleMs: env.throttleMs,
         retry: env.retry,
-        log: env.log,
-        onInexactBytes: env.warnInexact,
+        log: (line: string) => reporter.log(line),
+        onInexactBytes: () => env.warnInexact((line) => reporter.log(line)),
       };
       if (env.workers > 1) {
         const failures = await runWorkerProcesses(
@@ -278,7 +278,7 @@ async function convertCollection(env: RunEnv, spec: EntitySpec, tier: EffectiveT
             configFile: env.options.configFile ?? null,
             env: childEnv(env.options.config),
           },
-          env.log,
+          ctx.log,
         );
         if (failures.length) throw new ConversionFailedError(failures.join('; '));
         // All workers ended well; should a pass still be open (a worker killed between its last range
@@ -314,16 +314,18 @@ async function convertCollection(env: RunEnv, spec: EntitySpec, tier: EffectiveT
   } catch (err) {
     if (err instanceof ConversionOptionsError) throw err;
     const durationMs = Date.now() - began;
+    // What the pass holds so far (best effort: the database may be what failed).
+    const totals = passNumber === null ? null : await passTotals(env.ds, jobId, passNumber).catch(() => null);
     return {
       ...base,
       outcome: 'failed',
       pass: passNumber,
       referenceTime: referenceTime?.toISOString() ?? null,
-      converted: 0,
-      inserted: 0,
-      alreadyPresent: 0,
-      skipped: 0,
-      quarantined: 0,
+      converted: totals ? Number(totals.converted + totals.present) : 0,
+      inserted: totals ? Number(totals.converted) : 0,
+      alreadyPresent: totals ? Number(totals.present) : 0,
+      skipped: totals ? Number(totals.skipped) : 0,
+      quarantined: totals ? Number(totals.quarantined) : 0,
       planned: 0,
       sourceCount: null,
       processed: 0,

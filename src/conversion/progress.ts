@@ -11,6 +11,8 @@ export type ProgressMode = 'auto' | 'bar' | 'log' | 'none';
 export interface ProgressReporter {
   update(processed: number): void;
   stop(processed: number): void;
+  /** Prints a diagnostic line without tearing the bar apart. */
+  log(line: string): void;
 }
 
 const LOG_EVERY_MS = 5000;
@@ -37,7 +39,7 @@ function eta(remaining: number, perSecond: number): string {
 export function progressReporter(mode: ProgressMode, label: string, total: number, start: number, log: (line: string) => void): ProgressReporter {
   const chosen = mode === 'auto' ? (process.stderr.isTTY ? 'bar' : 'log') : mode;
   const began = Date.now();
-  if (chosen === 'none') return { update() {}, stop() {} };
+  if (chosen === 'none') return { update() {}, stop() {}, log };
   if (chosen === 'bar') {
     const bar = new cliProgress.SingleBar(
       {
@@ -49,7 +51,15 @@ export function progressReporter(mode: ProgressMode, label: string, total: numbe
       cliProgress.Presets.shades_classic,
     );
     bar.start(Math.max(total, start), start, { rate: 0 });
+    let active = true;
     return {
+      log(line) {
+        if (!active) return log(line);
+        // Clear the bar's line, print, and let the next update redraw the bar below.
+        process.stderr.write('\r\x1b[K');
+        log(line);
+        bar.render();
+      },
       update(processed) {
         if (processed > bar.getTotal()) bar.setTotal(processed);
         bar.update(processed, { rate: rate(processed - start, Date.now() - began) });
@@ -58,6 +68,7 @@ export function progressReporter(mode: ProgressMode, label: string, total: numbe
         if (processed > bar.getTotal()) bar.setTotal(processed);
         bar.update(processed, { rate: rate(processed - start, Date.now() - began) });
         bar.stop();
+        active = false;
       },
     };
   }
@@ -77,5 +88,6 @@ export function progressReporter(mode: ProgressMode, label: string, total: numbe
     stop(processed) {
       line(processed);
     },
+    log,
   };
 }

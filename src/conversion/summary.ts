@@ -51,7 +51,8 @@ export function formatSummary(s: CollectionSummary): string[] {
       lines.push(`${head}: schema only (${s.tierDescription}); ${s.skipped} legacy documents left behind by design.`);
       break;
     case 'failed':
-      lines.push(`${head}: FAILED in pass ${s.pass ?? '-'} after ${timing}: ${s.error}. The job is resumable: run the same command again.`);
+      lines.push(`${head}: FAILED in pass ${s.pass ?? '-'} after ${(s.durationMs / 1000).toFixed(2)} s: ${s.error}`);
+      lines.push(`  so far: ${counts}. The job is resumable: run the same command again.`);
       break;
     default:
       lines.push(`${head}: ${s.outcome} pass ${s.pass}: ${counts}; ${s.processed} documents in ${timing}.`);

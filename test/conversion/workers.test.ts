@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import pg from 'pg';
 import { runConversion } from '../../src/conversion/index.js';
 import { user } from '../../src/modules/authority/entities.js';
 import { startConversionEnv, type ConversionEnv } from './conversion-env.js';
-import { expectExactlyConverted, seed, userDoc, waitFor } from './legacy-docs.js';
+import { CLI, expectExactlyConverted, seed, userDoc, waitFor } from './legacy-docs.js';
 
 describe('conversion: several workers and transient errors', function () {
   this.timeout(180_000);
@@ -43,6 +44,31 @@ describe('conversion: several workers and transient errors', function () {
     expect(workers.has(`${(await import('node:os')).hostname()}:${process.pid}`), 'the parent itself does not convert').to.equal(false);
     // The parent reported progress from the shared counters.
     expect(lines.some((l) => /Authority\/authority_users: 1500\/1500 rows \(100%\)/.test(l)), lines.join('\n')).to.equal(true);
+  });
+
+  it('takes over the range of a worker on another host once its lease has expired', async () => {
+    const N = 400;
+    await seed(env, 'authority_users', Array.from({ length: N }, (_, i) => userDoc(i)));
+    const child = spawn(process.execPath, [CLI, 'convert', '--module', 'Authority', '--collection', 'authority_users', '--batch-size', '10', '--throttle-ms', '20', '--no-progress'], {
+      env: { ...process.env, ...env.env },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await waitFor('first checkpoints', async () => (await env.admin.query(`select coalesce(sum(batches), 0)::int as b from core.conversion_range`)).rows[0].b >= 3);
+    child.kill('SIGKILL');
+    await exited;
+    // Make the dead claim look like a live worker elsewhere whose lease runs out in 2 seconds.
+    const moved = await env.admin.query(`update core.conversion_range set claimed_by = 'elsewhere.example:4242', lease_until = now() + interval '2 seconds' where status = 'claimed'`);
+    expect(moved.rowCount).to.equal(1);
+    const started = Date.now();
+    const report = await runConversion({ config: env.config, module: 'Authority', collection: 'authority_users', progress: 'none', log: () => undefined });
+    expect(report.ok, JSON.stringify(report)).to.equal(true);
+    expect(Date.now() - started, 'waited for the lease').to.be.at.least(1500);
+    expect(await expectExactlyConverted(env, user)).to.equal(N);
+    const ranges = (await env.admin.query(`select claims, claimed_by from core.conversion_range`)).rows;
+    expect(ranges).to.have.length(1);
+    expect(ranges[0].claims).to.equal(2);
+    expect(ranges[0].claimed_by).to.not.equal('elsewhere.example:4242');
   });
 
   it('retries transient errors: the server terminates the conversion connections mid-run', async () => {
