@@ -11,6 +11,7 @@ import { MongoRepository } from '../../src/mongo/mongo-repository.js';
 import { PENDING_COLLECTION } from '../../src/mongo/mongo-pending-log.js';
 import { PostgresRepository } from '../../src/postgres/postgres-repository.js';
 import { connectMongo } from '../../src/mongo/mongo-data-source.js';
+import { runVerify } from '../../src/parity/index.js';
 import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';
 
 const MONGO_DOWN = 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300&connectTimeoutMS=300';
@@ -72,6 +73,9 @@ describe('DualWrite (Authority users)', function () {
     const mongo = new MongoRepository<User>(userSpec, back.mongo!.db);
     expect(canon(await mongo.get(ctx, u.id))).to.equal(canon(updated));
     expect(await mongo.get(ctx, gone.id), 'the delete is not undone by the older insert').to.equal(null);
+    // QA's view: both stores in parity (data and every list/lookup output), users and their audit log.
+    const parity = await runVerify({ config: back.config, module: authorityModule, collections: ['user', 'audit_log'], outDir: null });
+    expect(parity.exitCode, JSON.stringify(parity.report).slice(0, 2000)).to.equal(0);
     await back.close();
   });
 
