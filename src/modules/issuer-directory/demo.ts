@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import type { DemoOptions } from '../../interfaces/module-definition.js';
-import { DemoRandom, demoId, idFor, legacyDocument, minutesBefore, mixedLegacyId } from '../policy/demo-random.js';
+import { DemoRandom, demoId, idFor, legacyDocument, minutesBefore, mixedLegacyId } from '../shared/demo-random.js';
 import { auditLog, issuer, issuerKey, trustOverride } from './entities.js';
 
 const DAY_MIN = 24 * 60;

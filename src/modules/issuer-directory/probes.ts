@@ -1,7 +1,7 @@
 import type { IssuerKey } from '../../interfaces/issuer-directory.js';
 import type { OutputProbe, ProbeInputs } from '../../interfaces/module-definition.js';
 import type { EntityRepository } from '../../interfaces/repository.js';
-import { items, perTenantProbes } from '../policy/probe-support.js';
+import { items, perTenantProbes } from '../shared/probe-support.js';
 import { IssuerKeyLookup } from './key-validity.js';
 
 const lookup = (repo: unknown) => new IssuerKeyLookup(repo as EntityRepository<IssuerKey>);

@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { DemoOptions } from '../../interfaces/module-definition.js';
 import type { RegistryState } from '../../interfaces/packs-registry.js';
-import { DemoRandom, demoId, idFor, legacyDocument, minutesBefore, mixedLegacyId } from '../policy/demo-random.js';
+import { DemoRandom, demoId, idFor, legacyDocument, minutesBefore, mixedLegacyId } from '../shared/demo-random.js';
 import { auditLog, registryEntry, registryVersion } from './entities.js';
 
 const DAY_MIN = 24 * 60;

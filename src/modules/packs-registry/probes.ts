@@ -1,7 +1,7 @@
 import type { OutputProbe, ProbeInputs } from '../../interfaces/module-definition.js';
 import type { RegistryVersion } from '../../interfaces/packs-registry.js';
 import type { EntityRepository } from '../../interfaces/repository.js';
-import { items, perTenantProbes } from '../policy/probe-support.js';
+import { items, perTenantProbes } from '../shared/probe-support.js';
 import { RegistryPublisher } from './publication.js';
 
 /**

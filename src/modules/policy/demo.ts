@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { DemoOptions } from '../../interfaces/module-definition.js';
 import type { JsonValue } from '../../interfaces/policy.js';
-import { DemoRandom, demoId, idFor, legacyDocument, minutesBefore, mixedLegacyId } from './demo-random.js';
+import { DemoRandom, demoId, idFor, legacyDocument, minutesBefore, mixedLegacyId } from '../shared/demo-random.js';
 import { auditLog, evaluationRun, exception, pack, packVersion, riskProfile, rule, EVALUATION_RUN_WINDOW_DAYS } from './entities.js';
 import { packContentHash } from './pack-versions.js';
 

@@ -4,7 +4,7 @@ import type { EntityRepository } from '../../interfaces/repository.js';
 import { EVALUATION_RUN_WINDOW_DAYS } from './entities.js';
 import { PolicyExceptions } from './exceptions.js';
 import { PackVersionService } from './pack-versions.js';
-import { items, perTenantProbes } from './probe-support.js';
+import { items, perTenantProbes } from '../shared/probe-support.js';
 
 const DAY = 86_400_000;
 

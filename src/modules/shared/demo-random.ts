@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
-import { derivedUuid } from '../../codec/ids.js';
+import { derivedUuid, idFromLegacyId } from '../../codec/ids.js';
 import { validateEntity } from '../../codec/validate.js';
 import { encodeDocument } from '../../mongo/document-codec.js';
 
@@ -51,6 +51,28 @@ export function demoId(module: string, collection: string, tenant: string, seed:
   return derivedUuid('demo', module, collection, tenant, String(seed), String(i));
 }
 
+/**
+ * The legacy `_id` of the i-th document of a collection nothing references by id: in turn a UUID
+ * (null: the entity's own UUID is the `_id`), an ObjectId and a string, as legacy collections mix
+ * them. Collections whose ids other documents reference keep UUID ids.
+ */
+export function mixedLegacyId(r: DemoRandom, collection: string, tenantId: string, i: number): string | null {
+  switch (i % 3) {
+    case 0:
+      return null;
+    case 1:
+      return `oid:${r.hex(24)}`;
+    default:
+      // `_id` is unique per collection, not per tenant.
+      return `str:${collection}/${tenantId}/${i}`;
+  }
+}
+
+/** The entity id a document gets: the UUIDv5 of its legacy id (as conversion computes it), or `fallback`. */
+export function idFor(collection: string, legacyId: string | null, fallback: string): string {
+  return legacyId ? idFromLegacyId(collection, legacyId) : fallback;
+}
+
 /** `now` shifted by minutes, at millisecond precision (BSON Dates are milliseconds). */
 export function minutesBefore(now: Date, minutes: number): Date {
   return new Date(Math.trunc(now.getTime()) - Math.round(minutes * 60_000));
@@ -58,12 +80,13 @@ export function minutesBefore(now: Date, minutes: number): Date {
 
 /**
  * A domain entity as the legacy store holds it: validated against its declaration first (a demo
- * generator bug fails here, not in conversion), then encoded in the legacy shape (`_id` a UUID unless a legacy id is given,
- * string tenant, BSON Dates). `explicitNulls` writes null-valued optional fields as `null`
+ * generator bug fails here, not in conversion), then encoded in the legacy shape (`_id` a UUID,
+ * string tenant, BSON Dates), `_id` from `legacyId` when given. `explicitNulls` writes null-valued optional fields as `null`
  * instead of leaving them out: legacy documents have both spellings.
  */
 export function legacyDocument(spec: EntitySpec, entity: Record<string, unknown>, explicitNulls = false, legacyId: string | null = null): Document {
   const valid = validateEntity<Record<string, unknown>>(spec, entity);
+  if (legacyId && idFromLegacyId(spec.collection, legacyId) !== valid.id) throw new Error(`${spec.collection}: demo id does not derive from ${legacyId}`);
   const doc = encodeDocument(spec, valid, legacyId);
   if (explicitNulls) {
     for (const f of spec.fields) {

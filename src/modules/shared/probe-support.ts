@@ -1,7 +1,7 @@
 import type { OutputProbe, ProbeInputs } from '../../interfaces/module-definition.js';
 
 /**
- * Helpers for module-specific output probes (Policy, PacksRegistry, IssuerDirectory): probes built
+ * Helpers for module-specific output probes: probes built
  * from the sampled legacy entities of each tenant, with stable names.
  */
 
