@@ -156,6 +156,10 @@ for (const backend of ['Mongo', 'Postgres', 'DualWrite'] as Backend[]) {
         expect(tenants.rows.map((r) => r.tenant_id)).to.deep.equal([a.tenantId]);
         const none = await ds.transaction((tx) => tx.query('select count(*)::int as n from vex.triage_queue'));
         expect(none.rows[0].n).to.equal(0);
+        const pages = await ds.withTenant(b, (tx) => tx.query('select distinct tenant_id from vex.triage_queue_page(1000)'));
+        expect(pages.rows.map((r) => r.tenant_id)).to.deep.equal([b.tenantId]);
+        const noPage = await ds.transaction((tx) => tx.query('select count(*)::int as n from vex.triage_queue_page(1000)'));
+        expect(noPage.rows[0].n).to.equal(0);
         const direct = await caught(() => ds.withTenant(a, (tx) => tx.query('select * from vex.mv_triage_queue')));
         expect(direct?.message).to.match(/permission denied/);
       });

@@ -67,8 +67,9 @@ function fromRow(r: Record<string, unknown>): TriageQueueItem {
 }
 
 /**
- * The triage queue on PostgreSQL: reads `vex.triage_queue` (the security-barrier view over
- * `vex.mv_triage_queue` that keeps the unit of work's tenant), served by the view's order index.
+ * The triage queue on PostgreSQL: pages come from `vex.triage_queue_page` and lookups from
+ * `vex.triage_queue` (the security-barrier view), both over `vex.mv_triage_queue` and both keeping the
+ * unit of work's tenant only; pages walk the view's order index from the keyset position.
  * It shows the state of the last refresh; `refresh()` recomputes it concurrently (readers never wait).
  *
  * @example
@@ -82,21 +83,28 @@ export class PostgresTriageQueue implements TriageQueueRepository {
   async list(ctx: TenantContext, query: TriageQueueQuery = {}): Promise<Page<TriageQueueItem>> {
     checkQuery(query);
     const limit = pageSize({ limit: query.limit });
-    const params: unknown[] = [ctx.tenantId];
-    let keyset = '';
-    if (query.after) {
-      const c = decodeCursor(query.after, 'pg', ORDER);
-      params.push(c.keys[0], c.keys[1], c.keys[2]);
-      keyset = ` and (event_count < $2 or (event_count = $2 and (purl collate "C", vuln_id collate "C") > ($3 collate "C", $4 collate "C")))`;
+    const c = query.after ? decodeCursor(query.after, 'pg', ORDER) : null;
+    let sql: string;
+    let params: unknown[];
+    if (!query.live) {
+      // The page function walks the view's order index from the cursor (see migration 003).
+      sql = `select ${COLUMNS} from vex.triage_queue_page($1, $2, $3, $4)`;
+      params = [limit + 1, c?.keys[0] ?? null, c?.keys[1] ?? null, c?.keys[2] ?? null];
+    } else {
+      params = [ctx.tenantId];
+      let keyset = '';
+      if (c) {
+        params.push(c.keys[0], c.keys[1], c.keys[2]);
+        keyset = ` and (event_count < $2 or (event_count = $2 and (purl collate "C", vuln_id collate "C") > ($3 collate "C", $4 collate "C")))`;
+      }
+      let since: string | null = null;
+      if (query.eventsSince) {
+        params.push(query.eventsSince);
+        since = `$${params.length}`;
+      }
+      params.push(limit + 1);
+      sql = `select ${COLUMNS} from (${liveAggregate(since)}) q where tenant_id = $1${keyset} order by event_count desc, purl collate "C", vuln_id collate "C" limit $${params.length}`;
     }
-    let since: string | null = null;
-    if (query.eventsSince) {
-      params.push(query.eventsSince);
-      since = `$${params.length}`;
-    }
-    params.push(limit + 1);
-    const source = query.live ? `(${liveAggregate(since)}) q` : 'vex.triage_queue';
-    const sql = `select ${COLUMNS} from ${source} where tenant_id = $1${keyset} order by event_count desc, purl collate "C", vuln_id collate "C" limit $${params.length}`;
     const rows = await this.ds.withTenant(ctx, async (tx) => (await tx.query(sql, params)).rows);
     const items = rows.slice(0, limit).map(fromRow);
     return { items, next: rows.length > limit ? cursorOf('pg', items[items.length - 1]!) : null };

@@ -25,16 +25,53 @@ create unique index ux_mv_triage_queue on vex.mv_triage_queue (tenant_id, packag
 create index ix_mv_triage_queue_order on vex.mv_triage_queue (tenant_id, event_count desc, purl collate "C", vuln_id collate "C");
 
 -- A materialized view has no row-level security: the application never reads it directly, only
--- through this security-barrier view, which keeps the rows of the unit of work's tenant (no tenant set
--- means no rows). It reads the materialized view with its owner's rights.
+-- through this security-barrier view (lookups) and the page function below (lists), which keep the rows
+-- of the unit of work's tenant (no tenant set means no rows). Both read it with their owner's rights.
 create view vex.triage_queue with (security_barrier = true) as
   select tenant_id, package_id, purl, vuln_id, status, decided_at, event_count, last_event_at
   from vex.mv_triage_queue
   where tenant_id = core.current_tenant();
 
+-- Pages of the dashboard, in its order, for the unit of work's tenant. A security-barrier view is not
+-- flattened into the caller's query, so an ORDER BY ... LIMIT on it sorts the tenant's whole queue;
+-- this function (owner's rights, same tenant filter) walks ix_mv_triage_queue_order from the keyset
+-- position instead: the first page and every next one read about `p_limit` index entries.
+create or replace function vex.triage_queue_page(p_limit int, p_after_count int default null, p_after_purl text default null, p_after_vuln text default null)
+returns setof vex.mv_triage_queue
+language plpgsql stable security definer set search_path = pg_catalog, pg_temp as $$
+begin
+  if p_after_count is null then
+    return query
+      select q.* from vex.mv_triage_queue q
+      where q.tenant_id = core.current_tenant()
+      order by q.event_count desc, q.purl collate "C", q.vuln_id collate "C"
+      limit p_limit;
+  else
+    -- The rest of the cursor's event_count group, then the lower counts: two index range scans
+    -- (a row comparison is an index condition only after an equality), merged in the page's order.
+    return query
+      select u.* from (
+        (select q.* from vex.mv_triage_queue q
+         where q.tenant_id = core.current_tenant() and q.event_count = p_after_count
+           and (q.purl collate "C", q.vuln_id collate "C") > (p_after_purl collate "C", p_after_vuln collate "C")
+         order by q.event_count desc, q.purl collate "C", q.vuln_id collate "C"
+         limit p_limit)
+        union all
+        (select q.* from vex.mv_triage_queue q
+         where q.tenant_id = core.current_tenant() and q.event_count < p_after_count
+         order by q.event_count desc, q.purl collate "C", q.vuln_id collate "C"
+         limit p_limit)
+      ) u
+      order by u.event_count desc, u.purl collate "C", u.vuln_id collate "C"
+      limit p_limit;
+  end if;
+end $$;
+
 revoke all on vex.mv_triage_queue from public, stellaops_app;
 revoke all on vex.triage_queue from public, stellaops_app;
 grant select on vex.triage_queue to stellaops_app;
+revoke all on function vex.triage_queue_page(int, int, text, text) from public;
+grant execute on function vex.triage_queue_page(int, int, text, text) to stellaops_app;
 
 -- Recomputes the queue of every tenant. Runs with the owner's rights (REFRESH needs ownership). RLS is
 -- FORCED on the base tables, so an owner that does not bypass it would compute an EMPTY queue without
@@ -51,6 +88,8 @@ begin
   else
     refresh materialized view vex.mv_triage_queue;
   end if;
+  -- Fresh statistics right away (autovacuum may come much later): the page plans depend on them.
+  analyze vex.mv_triage_queue;
 end $$;
 revoke all on function vex.refresh_triage_queue() from public;
 grant execute on function vex.refresh_triage_queue() to stellaops_app;
