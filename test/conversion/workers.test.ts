@@ -94,6 +94,7 @@ describe('conversion: several workers and transient errors', function () {
     const locker = new pg.Client({ connectionString: env.db.adminUrl });
     await locker.connect();
     let terminated = 0;
+    const done = new Set<number>();
     try {
       await locker.query('begin');
       await locker.query('select * from core.conversion_range for update');
@@ -104,10 +105,14 @@ describe('conversion: several workers and transient errors', function () {
             `select pid from pg_stat_activity where datname = $1 and application_name = 'stellaops-convert' and wait_event_type = 'Lock'`,
             [env.db.name],
           );
-          pids = r.rows.map((x) => x.pid as number);
+          // A terminated backend may still be listed for a moment: only new ones count.
+          pids = r.rows.map((x) => x.pid as number).filter((pid) => !done.has(pid));
           return pids.length > 0;
         });
-        for (const pid of pids) terminated += (await env.admin.query('select pg_terminate_backend($1) as ok', [pid])).rows[0].ok ? 1 : 0;
+        for (const pid of pids) {
+          done.add(pid);
+          terminated += (await env.admin.query('select pg_terminate_backend($1) as ok', [pid])).rows[0].ok ? 1 : 0;
+        }
       }
     } finally {
       await locker.query('rollback').catch(() => undefined);
