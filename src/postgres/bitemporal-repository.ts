@@ -43,6 +43,8 @@ import { fromRow, toParams } from './row-codec.js';
  */
 export class PostgresBitemporalRepository implements UnknownsRepository {
   private readonly hooks: ChangeHook[] = [];
+  /** A declared field's column. Text equality is written `collate "C"` (identical results for equality)
+   * so the subject index, whose text columns are "C" for the byte order of lists, serves it. */
   private readonly col: (field: string) => string;
 
   constructor(
@@ -78,7 +80,7 @@ export class PostgresBitemporalRepository implements UnknownsRepository {
       await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${qualifiedName(this.spec)}|${ctx.tenantId}|${a.subjectHash}|${a.kind}`]);
       const believed = (
         await tx.query(
-          `select ${selectList(this.spec)} from ${tableOf(this.spec)} where tenant_id = $1 and ${this.col('subjectHash')} = $2 and ${this.col('kind')} = $3 and ${this.col('sysTo')} is null order by ${this.col('validFrom')}, id for update`,
+          `select ${selectList(this.spec)} from ${tableOf(this.spec)} where tenant_id = $1 and ${this.col('subjectHash')} collate "C" = $2 and ${this.col('kind')} collate "C" = $3 and ${this.col('sysTo')} is null order by ${this.col('validFrom')}, id for update`,
           [ctx.tenantId, a.subjectHash, a.kind],
         )
       ).rows.map((r) => ({ entity: this.row(r), legacyId: (r.legacy_id as string | null) ?? null }));
@@ -154,7 +156,7 @@ export class PostgresBitemporalRepository implements UnknownsRepository {
     return this.ds.withTenant(ctx, async (tx) =>
       (
         await tx.query(
-          `select ${selectList(this.spec)} from ${tableOf(this.spec)} where tenant_id = $1 and ${this.col('subjectHash')} = $2 and ${this.col('kind')} = $3 order by ${this.col('sysFrom')}, ${this.col('validFrom')}, id`,
+          `select ${selectList(this.spec)} from ${tableOf(this.spec)} where tenant_id = $1 and ${this.col('subjectHash')} collate "C" = $2 and ${this.col('kind')} collate "C" = $3 order by ${this.col('sysFrom')}, ${this.col('validFrom')}, id`,
           [ctx.tenantId, subjectHash, kind],
         )
       ).rows.map((r) => this.row(r)),

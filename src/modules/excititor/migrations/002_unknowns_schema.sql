@@ -78,11 +78,13 @@ language sql stable as $$
 $$;
 
 -- The same question about one subject: at most one row (the believed valid intervals are disjoint).
+-- Equality under COLLATE "C" (the same as the default collation's for equality) so that
+-- ix_unknown_subject, whose text columns are "C" for the byte order of lists, serves it.
 create or replace function unknowns.subject_as_of(p_subject_hash text, p_kind text, p_system_time timestamptz, p_valid_time timestamptz)
 returns setof unknowns.unknown
 language sql stable as $$
   select u.* from unknowns.as_of(p_system_time, p_valid_time) u
-  where u.subject_hash = p_subject_hash and u.kind = p_kind
+  where u.subject_hash collate "C" = p_subject_hash and u.kind collate "C" = p_kind
 $$;
 
 grant select, insert, update on unknowns.unknown to stellaops_app;
