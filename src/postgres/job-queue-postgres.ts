@@ -5,6 +5,7 @@ import { DuplicateKeyError } from '../interfaces/errors.js';
 import type { ChangeHook, ChangeRecord, Page } from '../interfaces/repository.js';
 import {
   DEFAULT_JOB_QUEUE_OPTIONS,
+  LeaseLostError,
   QUEUED_JOB_STATES,
   type ClaimOptions,
   type EnqueueRequest,
@@ -24,7 +25,6 @@ import {
   checkLeaseMs,
   checkLimit,
   checkWorker,
-  completed,
   extended,
   failed,
   newJob,
@@ -38,49 +38,65 @@ const TABLE = qualified(queuedJob.schema, queuedJob.table);
 const COLUMNS = selectList(queuedJob);
 const J_COLUMNS = COLUMNS.split(', ').map((c) => `j.${c}`).join(', ');
 
-// Crashed workers' jobs of this tenant and kind: ready again at once, or dead when their claims are used up
-// (the rule of job-queue-rules.ts `reaped`, set-based). SKIP LOCKED: two claimers never wait on each other.
-const REAP_SQL = `
+// One statement, one round trip: (1) crashed workers' jobs of this tenant and kind, whose lease
+// expired, are ready again at once, or dead when their claims are used up (the rule `reaped` of
+// job-queue-rules.ts, set-based); (2) the seeds' claim (3.3): the oldest ready jobs through the partial
+// readiness index, FOR UPDATE SKIP LOCKED so concurrent workers take disjoint jobs without waiting on
+// each other (the rule `claimed`). Both parts see the statement's snapshot: a job released in (1) is not
+// claimable by (2) of the same statement, so claim() runs it once more when (1) released something.
+const CLAIM_SQL = `
 with expired as (
   select id from ${TABLE}
   where tenant_id = $1 and kind = $2 and state = 'running' and lease_until <= $3
   order by lease_until, id
   limit 1000
-  for update skip locked)
-update ${TABLE} j set
-  state       = case when j.attempts >= j.max_attempts then 'dead' else 'ready' end,
-  locked_at   = case when j.attempts >= j.max_attempts then j.locked_at end,
-  locked_by   = case when j.attempts >= j.max_attempts then j.locked_by end,
-  run_after   = case when j.attempts >= j.max_attempts then j.run_after else $3 end,
-  finished_at = case when j.attempts >= j.max_attempts then $3::timestamptz end,
-  lease_id    = null,
-  lease_until = null,
-  last_error  = 'lease expired: worker ' || coalesce(j.locked_by, '?') || ' did not finish attempt ' || j.attempts,
-  updated_at  = greatest($3, j.updated_at + interval '1 millisecond')
-from expired
-where j.id = expired.id
-returning ${J_COLUMNS}`;
-
-// The seeds' claim (3.3): the oldest ready jobs through the partial readiness index, FOR UPDATE SKIP
-// LOCKED so concurrent workers take disjoint jobs without blocking; the same rule as `claimed`.
-const CLAIM_SQL = `
-with ready as (
+  for update skip locked),
+reaped as (
+  update ${TABLE} j set
+    state       = case when j.attempts >= j.max_attempts then 'dead' else 'ready' end,
+    locked_at   = case when j.attempts >= j.max_attempts then j.locked_at end,
+    locked_by   = case when j.attempts >= j.max_attempts then j.locked_by end,
+    run_after   = case when j.attempts >= j.max_attempts then j.run_after else $3 end,
+    finished_at = case when j.attempts >= j.max_attempts then $3::timestamptz end,
+    lease_id    = null,
+    lease_until = null,
+    last_error  = 'lease expired: worker ' || coalesce(j.locked_by, '?') || ' did not finish attempt ' || j.attempts,
+    updated_at  = greatest($3, j.updated_at + interval '1 millisecond')
+  from expired
+  where j.id = expired.id
+  returning ${J_COLUMNS}),
+ready as (
   select id from ${TABLE}
   where tenant_id = $1 and kind = $2 and locked_at is null and run_after <= $3
   order by run_after, id
   limit $4
-  for update skip locked)
-update ${TABLE} j set
-  state       = 'running',
-  attempts    = j.attempts + 1,
-  locked_at   = $3,
-  locked_by   = $5,
-  lease_id    = gen_random_uuid(),
-  lease_until = $6,
-  updated_at  = greatest($3, j.updated_at + interval '1 millisecond')
-from ready
-where j.id = ready.id
-returning ${J_COLUMNS}`;
+  for update skip locked),
+claimed as (
+  update ${TABLE} j set
+    state       = 'running',
+    attempts    = j.attempts + 1,
+    locked_at   = $3,
+    locked_by   = $5,
+    lease_id    = gen_random_uuid(),
+    lease_until = $6,
+    updated_at  = greatest($3, j.updated_at + interval '1 millisecond')
+  from ready
+  where j.id = ready.id
+  returning ${J_COLUMNS})
+select 'reaped' as outcome, ${COLUMNS} from reaped
+union all
+select 'claimed' as outcome, ${COLUMNS} from claimed`;
+
+// The rule `completed`, as one statement guarded by the lease: no row means the lease is not held.
+const COMPLETE_SQL = `
+update ${TABLE} set
+  state       = 'done',
+  lease_id    = null,
+  lease_until = null,
+  finished_at = $4,
+  updated_at  = greatest($4, updated_at + interval '1 millisecond')
+where id = $1 and tenant_id = $2 and lease_id = $3 and state = 'running'
+returning ${COLUMNS}`;
 
 /**
  * The job queue on PostgreSQL (`scheduler.job_queue`, seeds 3.3): claims with FOR UPDATE SKIP LOCKED
@@ -145,15 +161,34 @@ export class PostgresJobQueue implements JobQueue {
     checkLeaseMs(leaseMs);
     const now = this.clock.now();
     return this.ds.withTenant(ctx, async (tx) => {
-      const reaped = await tx.query(REAP_SQL, [ctx.tenantId, kind, now]);
-      for (const row of reaped.rows) await this.changed(tx, ctx, fromRow<QueuedJob>(queuedJob, row));
-      const res = await tx.query(CLAIM_SQL, [ctx.tenantId, kind, now, limit, workerId, new Date(now.getTime() + leaseMs)]);
-      return res.rows.map((r) => fromRow<QueuedJob>(queuedJob, r)).sort(byRunAfterThenId);
+      const claimed: QueuedJob[] = [];
+      // A second pass only when the first released expired leases and could take more: those jobs
+      // are claimable now, and a caller asking for work must get them.
+      for (let pass = 0; pass < 2; pass++) {
+        const res = await tx.query(CLAIM_SQL, [ctx.tenantId, kind, now, limit - claimed.length, workerId, new Date(now.getTime() + leaseMs)]);
+        let released = 0;
+        for (const row of res.rows) {
+          const job = fromRow<QueuedJob>(queuedJob, row);
+          if (row.outcome === 'reaped') {
+            released++;
+            await this.changed(tx, ctx, job);
+          } else claimed.push(job);
+        }
+        if (released === 0 || claimed.length >= limit) break;
+      }
+      return claimed.sort(byRunAfterThenId);
     });
   }
 
-  complete(ctx: TenantContext, lease: JobLease): Promise<QueuedJob> {
-    return this.transition(ctx, lease, (job, now) => completed(job, now));
+  async complete(ctx: TenantContext, lease: JobLease): Promise<QueuedJob> {
+    if (lease.leaseId === null) throw new LeaseLostError(lease.id, null);
+    return this.ds.withTenant(ctx, async (tx) => {
+      const res = await tx.query(COMPLETE_SQL, [lease.id, ctx.tenantId, lease.leaseId, this.clock.now()]);
+      if (!res.rows[0]) throw new LeaseLostError(lease.id, lease.leaseId);
+      const done = fromRow<QueuedJob>(queuedJob, res.rows[0]);
+      await this.changed(tx, ctx, done);
+      return done;
+    });
   }
 
   fail(ctx: TenantContext, lease: JobLease, error: string, options: { retry?: boolean } = {}): Promise<QueuedJob> {
