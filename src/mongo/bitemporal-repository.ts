@@ -105,6 +105,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
 
       const now = new Date(Math.max(this.clock.now().getTime(), ...believed.map((b) => b.entity.sysFrom.getTime())));
       const opened: UnknownRecord[] = [];
+      const openedIds: string[] = [];
       for (const p of plan.open) {
         const entity = validateEntity<UnknownRecord & Record<string, unknown>>(this.spec, {
           id: randomUUID(),
@@ -122,9 +123,10 @@ export class MongoBitemporalRepository implements UnknownsRepository {
         const doc = encodeDocument(this.spec, entity, null);
         await this.coll.insertOne(doc);
         opened.push(entity);
-        await this.emit(ctx, entity, legacyIdOf(doc._id));
+        openedIds.push(legacyIdOf(doc._id));
       }
       const closed: UnknownRecord[] = [];
+      const closedIds: string[] = [];
       for (const r of plan.close) {
         const legacyId = believed.find((b) => b.entity.id === r.id)!.legacyId;
         const next: UnknownRecord = { ...r, sysTo: now, updatedAt: nextTimestamp(this.clock, r.updatedAt) };
@@ -132,8 +134,12 @@ export class MongoBitemporalRepository implements UnknownsRepository {
         const res = await this.coll.replaceOne({ _id: doc._id, tenantId: ctx.tenantId, [this.f('sysTo')]: null, updatedAt: r.updatedAt }, doc);
         if (res.matchedCount === 0) throw new PersistenceError(`${qualifiedName(this.spec)} ${r.id} was closed concurrently; retry (the new version ${opened.map((o) => o.id).join(', ')} is recorded)`);
         closed.push(next);
-        await this.emit(ctx, next, legacyId);
+        closedIds.push(legacyId);
       }
+      // Reported closings first: a secondary that keeps one open row per subject (PostgreSQL's unique
+      // index) must see the old open row closed before the new one arrives.
+      for (const [i, row] of closed.entries()) await this.emit(ctx, row, closedIds[i]!);
+      for (const [i, row] of opened.entries()) await this.emit(ctx, row, openedIds[i]!);
       return { closed, opened };
     });
   }

@@ -8,6 +8,7 @@ import type { Backend } from '../../src/interfaces/modules.js';
 import type { TenantContext } from '../../src/interfaces/tenant-context.js';
 import { subjectHashOf, type UnknownRecord, type UnknownsRepository } from '../../src/interfaces/unknowns.js';
 import { unknown } from '../../src/modules/excititor/entities.js';
+import { createUnknownsRepository } from '../../src/modules/excititor/custom-bindings.js';
 import { excititorModule } from '../../src/modules/excititor/index.js';
 import { MongoRepository } from '../../src/mongo/mongo-repository.js';
 import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';
@@ -188,3 +189,30 @@ for (const backend of ['Mongo', 'Postgres', 'DualWrite'] as Backend[]) {
     }
   });
 }
+
+describe('Unknowns on DualWrite with MongoDB as the primary', function () {
+  this.timeout(120_000);
+  const clock = new ManualClock();
+  let t: TestRuntime;
+  before(async () => {
+    t = await startTestRuntime('DualWrite', { modules: [excititorModule], clock });
+  });
+  after(async () => t?.close());
+
+  it('replays each closed and opened row into PostgreSQL (the history trigger lets closings through)', async () => {
+    const deps = { postgres: t.runtime.postgres!, mongo: t.runtime.mongo!.db, clock, dualWrite: { Primary: 'Mongo' as const, WriteToBoth: true } };
+    const repo = createUnknownsRepository('DualWrite', deps);
+    const ctx = t.tenant();
+    clock.set(day(0));
+    await repo.record(ctx, { subjectHash: 'm', kind: 'missing_vex', context: { v: 1 } });
+    clock.set(day(3));
+    await repo.record(ctx, { subjectHash: 'm', kind: 'missing_vex', context: { v: 2 } });
+    clock.set(day(4));
+    await repo.resolve(ctx, { subjectHash: 'm', kind: 'missing_vex' });
+    const mongo = await repo.history(ctx, 'm', 'missing_vex');
+    const pg = await createUnknownsRepository('Postgres', deps).history(ctx, 'm', 'missing_vex');
+    const canon = (rows: UnknownRecord[]) => rows.map((r) => canonicalJson(canonicalEntity(unknown, r as unknown as Record<string, unknown>)));
+    expect(mongo).to.have.length(4);
+    expect(canon(pg)).to.deep.equal(canon(mongo));
+  });
+});

@@ -1,4 +1,4 @@
-import type { DualWriteSettings } from '../../config/persistence-config.js';
+import { dualWriteFor, type DualWriteSettings, type PersistenceConfig } from '../../config/persistence-config.js';
 import { DualWriteBitemporalRepository } from '../../dualwrite/bitemporal-repository.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { ExcititorCustomTokens, type TriageQueueRepository } from '../../interfaces/excititor.js';
@@ -21,8 +21,16 @@ export interface ExcititorDeps {
   readonly postgres: PostgresDataSource | null;
   readonly mongo: MongoDbLike | null;
   readonly clock: Clock;
-  /** The module's DualWrite block, when the container passes it; else Primary = Postgres, WriteToBoth. */
+  /** The module's DualWrite block, or the whole config, when the container passes them (it does not yet). */
   readonly dualWrite?: Pick<DualWriteSettings, 'Primary' | 'WriteToBoth'>;
+  readonly config?: PersistenceConfig;
+}
+
+/** The DualWrite settings of Excititor: given, from the config, else Primary = Postgres, WriteToBoth. */
+export function excititorDualWrite(deps: ExcititorDeps): Pick<DualWriteSettings, 'Primary' | 'WriteToBoth'> {
+  if (deps.dualWrite) return deps.dualWrite;
+  if (deps.config?.DualWrite) return dualWriteFor(deps.config, 'Excititor');
+  return { Primary: 'Postgres', WriteToBoth: true };
 }
 
 function need<T>(value: T | null | undefined, what: string): T {
@@ -45,7 +53,7 @@ export function createUnknownsRepository(backend: Backend, deps: ExcititorDeps):
     case 'Mongo':
       return mongo();
     case 'DualWrite': {
-      const settings = deps.dualWrite ?? { Primary: 'Postgres', WriteToBoth: true };
+      const settings = excititorDualWrite(deps);
       const postgres = need(deps.postgres, 'PostgreSQL');
       const db = need(deps.mongo, 'MongoDB');
       return settings.Primary === 'Postgres'
@@ -64,7 +72,7 @@ export function createTriageQueue(backend: Backend, deps: ExcititorDeps): Triage
       return new MongoTriageQueue(need(deps.mongo, 'MongoDB'));
     case 'DualWrite': {
       const postgres = new PostgresTriageQueue(need(deps.postgres, 'PostgreSQL'));
-      const primary = (deps.dualWrite?.Primary ?? 'Postgres') === 'Postgres' ? postgres : new MongoTriageQueue(need(deps.mongo, 'MongoDB'));
+      const primary = excititorDualWrite(deps).Primary === 'Postgres' ? postgres : new MongoTriageQueue(need(deps.mongo, 'MongoDB'));
       return new DualWriteTriageQueue(primary, postgres);
     }
   }
