@@ -4,7 +4,7 @@ import type { EntitySpec } from '../../interfaces/entity-spec.js';
 import type { DemoOptions } from '../../interfaces/module-definition.js';
 import { corpusRelativePath, listCorpusFiles, readCorpusText, parseExactJson } from '../../corpus/index.js';
 import { encodeDocument } from '../../mongo/document-codec.js';
-import { DemoRandom, demoId, legacyDocument, minutesBefore } from '../shared/demo-random.js';
+import { DemoRandom, demoId, idFor, legacyDocument, minutesBefore } from '../shared/demo-random.js';
 import { planAdvisory, type AdvisoryPlan } from './advisory-plan.js';
 import { advisory, advisoryRaw, affected, alias, job, lock, source, sourceState } from './entities.js';
 import { SYNTHETIC_SOURCES, syntheticAdvisory } from './demo-synthetic.js';
@@ -75,14 +75,15 @@ function* advisoryDocuments(tenantId: string, seed: number, key: string, plan: A
   for (const a of plan.aliases) yield pair(alias, legacyDocument(alias, { ...std('alias', a.alias), ...a }));
   for (const a of plan.affected) yield pair(affected, legacyDocument(affected, { ...std('affected', String(a.ordinal)), ...a }, a.ordinal % 2 === 1));
   for (const r of raws) {
-    const oid = createHash('sha256').update(`${tenantId}|${sourceKey}|${r.digest}`).digest('hex').slice(0, 24);
+    // GridFS-era references carry ObjectIds; the entity id is what conversion derives from it.
+    const legacyId = `oid:${createHash('sha256').update(`${tenantId}|${sourceKey}|${r.digest}`).digest('hex').slice(0, 24)}`;
     yield pair(
       advisoryRaw,
       legacyDocument(
         advisoryRaw,
-        { ...std('advisory_raw', r.digest), createdAt: r.fetchedAt, updatedAt: r.supersededAt ?? r.fetchedAt, sourceKey, advisoryKey, mediaType: OSV_MEDIA_TYPE, ...r },
+        { ...std('advisory_raw', r.digest), id: idFor(advisoryRaw.collection, legacyId, ''), createdAt: r.fetchedAt, updatedAt: r.supersededAt ?? r.fetchedAt, sourceKey, advisoryKey, mediaType: OSV_MEDIA_TYPE, ...r },
         false,
-        `oid:${oid}`,
+        legacyId,
       ),
     );
   }
