@@ -19,7 +19,8 @@ import { createTestDatabase } from '../test/setup/environment.js';
  * - `convert` itself (planning, range cursors, decode + validation, COPY into staging, INSERT ... ON
  *   CONFLICT per tenant, quarantine, checkpoint per batch of 1000), one worker;
  * - a raw COPY of the same, already converted rows (their COPY text taken beforehand) into a scratch
- *   table with the same columns and no index.
+ *   table with the same columns and no index, and into one with the target's indexes (primary key,
+ *   unique username per tenant, newest order): the floor any loader of this table pays.
  */
 const N = Number(process.env.BENCH_CONVERSION_N ?? 100_000);
 const TENANTS = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222', '33333333-3333-4333-8333-333333333333', '44444444-4444-4444-8444-444444444444'];
@@ -93,14 +94,23 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
     const copyMs = performance.now() - started;
     const copied = Number((await ds.query<{ n: string }>('select count(*) as n from public.conversion_scratch')).rows[0]!.n);
     if (copied !== N) throw new Error(`copied ${copied} of ${N}`);
+    await ds.query(`create table public.conversion_scratch_indexed (like ${tableOf(user)} including indexes)`);
+    started = performance.now();
+    await ds.transaction(async (tx) => {
+      await pipeline(Readable.from(chunks), tx.client.query(pgCopy.from(`copy public.conversion_scratch_indexed (${columns}) from stdin`)));
+    });
+    const copyIndexedMs = performance.now() - started;
 
     const drain = perSecond(N, drainMs);
     const copy = perSecond(N, copyMs);
+    const copyIndexed = perSecond(N, copyIndexedMs);
     const convert = perSecond(N, convertMs);
     emit({ name: 'conversion.source_drain', n: N, value: drain, unit: 'rows/s', baseline: null, ratio: null });
     emit({ name: 'conversion.raw_copy', n: N, value: copy, unit: 'rows/s', baseline: null, ratio: null });
+    emit({ name: 'conversion.raw_copy_indexed', n: N, value: copyIndexed, unit: 'rows/s', baseline: null, ratio: null });
     emit({ name: 'conversion.convert', n: N, value: convert, unit: 'rows/s', baseline: 'conversion.source_drain', ratio: Math.round((convert / drain) * 1000) / 1000 });
     emit({ name: 'conversion.convert_vs_copy', n: N, value: convert, unit: 'rows/s', baseline: 'conversion.raw_copy', ratio: Math.round((convert / copy) * 1000) / 1000 });
+    emit({ name: 'conversion.convert_vs_copy_indexed', n: N, value: convert, unit: 'rows/s', baseline: 'conversion.raw_copy_indexed', ratio: Math.round((convert / copyIndexed) * 1000) / 1000 });
   } finally {
     await ds.close().catch(() => undefined);
     await mongo.db.dropDatabase().catch(() => undefined);

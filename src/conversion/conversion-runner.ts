@@ -97,6 +97,7 @@ interface RunEnv {
   readonly workers: number;
   readonly leaseSeconds: number;
   readonly throttleMs: number;
+  readonly perTenant: boolean;
   readonly retry: RetryPolicy;
   readonly log: (line: string) => void;
   readonly warnInexact: (log: (line: string) => void) => void;
@@ -137,12 +138,19 @@ export async function runConversion(options: ConversionOptions): Promise<Convers
   });
   // A checked-out client whose server connection dies also emits 'error'; without a listener that
   // would crash the process instead of failing the query, which the retry policy then handles.
-  ds.pool.on('connect', (client) => client.on('error', () => undefined));
+  // Commits need not wait for the WAL flush: a batch and its checkpoint commit together, so a server
+  // crash that loses the last few commits loses both, and the resumed job redoes exactly those.
+  ds.pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    client.query('set synchronous_commit = off').catch(() => undefined);
+  });
   let mongo: MongoDataSource | null = null;
   const collections: CollectionSummary[] = [];
   try {
     mongo = await withRetry('connect to MongoDB', () => connectMongo(config.Mongo.Url!, config.Mongo.Database), retry, log);
     await withRetry('migrations', () => runMigrations(ds, migrationSetsFor([module]), { categories: ['startup'], log }), retry, log);
+    // Row-level security binds the loading role unless it is a superuser or has BYPASSRLS.
+    const role = await withRetry('role', () => ds.query(`select rolsuper or rolbypassrls as bypass from pg_roles where rolname = current_user`), retry, log);
     let warned = false;
     const env: RunEnv = {
       options,
@@ -154,6 +162,7 @@ export async function runConversion(options: ConversionOptions): Promise<Convers
       workers,
       leaseSeconds: positive('--lease-seconds', options.leaseSeconds ?? DEFAULT_LEASE_SECONDS),
       throttleMs: Math.max(0, Math.trunc(options.throttleMs ?? 0)),
+      perTenant: role.rows[0]?.bypass !== true,
       retry,
       log,
       warnInexact: (print) => {
@@ -261,6 +270,7 @@ async function convertCollection(env: RunEnv, spec: EntitySpec, tier: EffectiveT
         batchSize: env.batchSize,
         leaseSeconds: env.leaseSeconds,
         throttleMs: env.throttleMs,
+        perTenant: env.perTenant,
         retry: env.retry,
         log: (line: string) => reporter.log(line),
         onInexactBytes: () => env.warnInexact((line) => reporter.log(line)),

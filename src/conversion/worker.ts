@@ -30,6 +30,8 @@ export interface WorkerContext {
   readonly referenceTime: Date;
   readonly batchSize: number;
   readonly leaseSeconds: number;
+  /** Load tenant by tenant (see BatchTarget.perTenant). */
+  readonly perTenant: boolean;
   /** Pause between batches (limits the load on the legacy database); 0 = none. */
   readonly throttleMs: number;
   readonly retry: RetryPolicy;
@@ -128,7 +130,7 @@ export async function workPass(ctx: WorkerContext): Promise<WorkerResult> {
 
 /** Streams one range from its committed checkpoint to its end, a batch per transaction. */
 async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<void> {
-  const target: BatchTarget = { spec: ctx.spec, jobId: ctx.jobId, pass: ctx.pass, leaseSeconds: ctx.leaseSeconds };
+  const target: BatchTarget = { spec: ctx.spec, jobId: ctx.jobId, pass: ctx.pass, leaseSeconds: ctx.leaseSeconds, perTenant: ctx.perTenant };
   const what = `${ctx.jobId} range ${range.seq}`;
   await withRetry(
     what,
