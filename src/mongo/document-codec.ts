@@ -129,12 +129,15 @@ export function decodeDocument(spec: EntitySpec, doc: Document): DecodedDocument
     if (!known.has(key)) fail(key, `unknown field (not declared for ${spec.collection}); nothing is dropped silently`);
   }
   entity.id = idFromLegacyId(spec.collection, legacyId);
-  if (spec.derive) Object.assign(entity, spec.derive(entity));
   try {
+    // Derived (generated) fields are computed from the document: a value they cannot derive from
+    // (an unparseable timestamp...) is a reason to quarantine the document, like any other.
+    if (spec.derive) Object.assign(entity, spec.derive(entity));
     return { entity: validateEntity(spec, entity), legacyId };
   } catch (err) {
     if (err instanceof ValidationError) throw new ConversionError(err.path, err.message.replace(/^[^:]*: /, ''));
-    throw err;
+    if (err instanceof ConversionError) throw err;
+    throw new ConversionError('', `cannot derive generated fields: ${(err as Error).message}`);
   }
 }
 

@@ -7,15 +7,11 @@ import { createTestDatabase } from '../setup/environment.js';
 
 /**
  * A legacy advisory whose payload timestamp has no Date (a leap second) must be quarantined with the
- * reason, not stop the job. PENDING: decodeDocument (src/mongo/document-codec.ts, not this module's)
- * calls `spec.derive` outside the try that turns a ValidationError into a ConversionError, so the
- * conversion engine treats the derive refusal as a defect and fails the job (checked: outcome
- * "failed", error "payload.modified: second 60 (leap second) ..."). Un-skip once derive errors are
- * wrapped there.
+ * reason, not stop the job: decodeDocument turns a refusal of `spec.derive` into a ConversionError.
  */
 describe('Concelier: quarantine of a legacy advisory the domain refuses', function () {
   this.timeout(120_000);
-  it.skip('quarantines it with the reason instead of failing the job (pending: decodeDocument must wrap derive errors)', async () => {
+  it('quarantines it with the reason instead of failing the job', async () => {
     const db = await createTestDatabase('vuln_quarantine');
     const env = { POSTGRES_URL: db.appUrl, POSTGRES_ADMIN_URL: db.adminUrl, MONGO_URL: 'memory:', MONGO_DATABASE: `t_${randomBytes(3).toString('hex')}` };
     const mongo = await connectMongo('memory:', env.MONGO_DATABASE);
