@@ -250,11 +250,12 @@ async function convertCollection(env: RunEnv, spec: EntitySpec, tier: EffectiveT
     const before = processedOf(await passTotals(env.ds, jobId, pass.pass));
     const reporter = progressReporter(env.options.worker ? 'none' : (env.options.progress ?? 'auto'), jobId, Number(pass.planned), Number(before), env.log);
     let polling = false;
+    let seen = Number(before);
     const timer = setInterval(() => {
       if (polling) return;
       polling = true;
       passTotals(env.ds, jobId, pass.pass)
-        .then((t) => reporter.update(Number(processedOf(t))))
+        .then((t) => reporter.update((seen = Number(processedOf(t)))))
         .catch(() => undefined)
         .finally(() => (polling = false));
     }, 1000);
@@ -297,6 +298,10 @@ async function convertCollection(env: RunEnv, spec: EntitySpec, tier: EffectiveT
       } else {
         await workPass(ctx);
       }
+    } catch (err) {
+      // Leave the terminal tidy (the bar hides the cursor) before the failure is reported.
+      reporter.stop(seen);
+      throw err;
     } finally {
       clearInterval(timer);
     }
