@@ -38,7 +38,7 @@ export interface DualWriteBitemporalParts {
  * const unknowns = new DualWriteBitemporalRepository({ spec, primary: pgUnknowns, secondary: mongoEntityRepo, settings, pendingLog });
  */
 export class DualWriteBitemporalRepository implements UnknownsRepository {
-  private readonly collected = new AsyncLocalStorage<PendingEntry[]>();
+  private readonly collected = new AsyncLocalStorage<{ entry: PendingEntry; hasEarlier: boolean }[]>();
 
   constructor(private readonly parts: DualWriteBitemporalParts) {
     if (parts.pendingLog.store !== parts.settings.Primary) {
@@ -57,14 +57,18 @@ export class DualWriteBitemporalRepository implements UnknownsRepository {
       op: change.op,
       change: changeToJson(this.parts.spec, change),
     };
-    const seq = await this.parts.pendingLog.record(tx, ctx, entry);
-    this.collected.getStore()?.push({ ...entry, seq, attempts: 0, lastError: null });
+    const { seq, hasEarlier } = await this.parts.pendingLog.record(tx, ctx, entry);
+    this.collected.getStore()?.push({ entry: { ...entry, seq, attempts: 0, lastError: null }, hasEarlier });
   }
 
   private async write(ctx: TenantContext, primaryWrite: () => Promise<BitemporalChange>): Promise<BitemporalChange> {
-    const bucket: PendingEntry[] = [];
+    const bucket: { entry: PendingEntry; hasEarlier: boolean }[] = [];
     const result = await this.collected.run(bucket, primaryWrite);
-    for (const entry of bucket) await applyPending(this.parts.pendingLog, this.parts.secondary, ctx, entry, this.parts.publish);
+    for (const { entry, hasEarlier } of bucket) {
+      // An older record of the same row is still waiting: the reconciler replays both, in order.
+      if (hasEarlier) continue;
+      await applyPending(this.parts.pendingLog, this.parts.secondary, ctx, entry, this.parts.publish, { checkEarlier: false });
+    }
     return result;
   }
 
