@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import pg from 'pg';
+import { CoreTokens } from '../../src/container/tokens.js';
+import type { PendingLog } from '../../src/dualwrite/pending-log.js';
 import type { Backend } from '../../src/interfaces/modules.js';
 import { DEFAULT_JOB_QUEUE_OPTIONS, JOB_QUEUE_TOKEN, LeaseLostError, retryDelay, type JobQueue, type QueuedJob } from '../../src/interfaces/scheduler.js';
 import { MongoJobQueue } from '../../src/mongo/job-queue-mongo.js';
@@ -190,6 +193,36 @@ for (const backend of ['Mongo', 'Postgres', 'DualWrite'] as Backend[]) {
       expect(((await rejects(queue.claim(ctx, 'k', 'w', { leaseMs: 0 }))) as Error).message).to.match(/lease/);
     });
 
+    if (backend === 'Postgres') {
+      it('claims through the partial readiness index', async () => {
+        const ctx = t.tenant();
+        await t.runtime.postgres!.withTenant(ctx, (tx) =>
+          tx.query(
+            `insert into scheduler.job_queue (id, tenant_id, kind, payload, state, run_after, attempts, max_attempts, locked_at, created_at, updated_at)
+             select gen_random_uuid(), $1, 'k' || (g % 4), '{}', case when g % 3 = 0 then 'done' else 'ready' end, $2::timestamptz, 0, 5,
+                    case when g % 3 = 0 then $2::timestamptz end, $2::timestamptz, $2::timestamptz
+             from generate_series(1, 3000) g`,
+            [ctx.tenantId, new Date(clock.ms - 1000)],
+          ),
+        );
+        const admin = new pg.Client({ connectionString: t.db.adminUrl });
+        await admin.connect();
+        try {
+          await admin.query('analyze scheduler.job_queue');
+        } finally {
+          await admin.end();
+        }
+        const plan = await t.runtime.postgres!.withTenant(ctx, async (tx) =>
+          (await tx.query(
+            `explain select id from scheduler.job_queue where tenant_id = $1 and kind = $2 and locked_at is null and run_after <= $3 order by run_after, id limit 1 for update skip locked`,
+            [ctx.tenantId, 'k1', new Date()],
+          )).rows.map((r) => r['QUERY PLAN'] as string).join('\n'),
+        );
+        expect(plan).to.contain('ix_job_ready');
+        expect((await queue.claim(ctx, 'k1', 'w', { limit: 3 })).length).to.equal(3);
+      });
+    }
+
     if (backend === 'DualWrite') {
       it('replicates every durable job state to MongoDB, but not claims', async () => {
         const ctx = t.tenant();
@@ -203,6 +236,7 @@ for (const backend of ['Mongo', 'Postgres', 'DualWrite'] as Backend[]) {
         expect(mirrored.state).to.equal('done');
         expect(mirrored.attempts).to.equal(1);
         expect(mirrored.updatedAt.getTime()).to.equal((await queue.get(ctx, job.id))!.updatedAt.getTime());
+        expect(await t.runtime.get<PendingLog>(CoreTokens.PostgresPendingLog).count(), 'every secondary write applied').to.equal(0);
       });
     }
   });
