@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { EJSON } from 'bson';
 import { runConversion } from '../../src/conversion/index.js';
+import { corpusDir } from '../../src/corpus/index.js';
+import { readVexCorpus } from '../../src/modules/excititor/corpus-documents.js';
 import { excititorModule } from '../../src/modules/excititor/index.js';
 import { decodeDocument } from '../../src/mongo/document-codec.js';
 import { loadLegacyDocuments } from '../../src/mongo/legacy-loader.js';
@@ -39,6 +41,16 @@ describe('Excititor demo data', () => {
     }
     expect([...byCollection.keys()].sort()).to.deep.equal(excititorModule.entities.map((e) => e.collection).sort());
     expect([...idKinds].sort()).to.deep.equal(['oid', 'uuid']);
+  });
+
+  it('adds the real VEX corpus to the first tenant when corpusDir is set (skipped without the corpus)', function () {
+    const root = corpusDir();
+    if (!root) this.skip();
+    const docs = [...excititorModule.demo!({ ...options, count: 1, corpusDir: root })];
+    const raw = docs.filter(([c, d]) => c === 'vex.raw' && String(d.sourceUri ?? '').startsWith('corpus:'));
+    expect(raw.length).to.equal(readVexCorpus(root!).length);
+    expect(new Set(raw.map(([, d]) => d.tenantId))).to.deep.equal(new Set([options.tenants[0]]));
+    for (const [collection, doc] of docs) decodeDocument(excititorModule.entities.find((e) => e.collection === collection)!, doc);
   });
 
   describe('through conversion and parity', function () {
