@@ -54,17 +54,15 @@ describe('Excititor legacy conversion: what cannot be converted is quarantined w
     expect(verify.summary.mismatches, JSON.stringify(verify.summary)).to.equal(0);
   });
 
-  // decodeDocument turns validation errors into ConversionError (quarantine) but not errors thrown by a
-  // declaration's `derive`, so today the job stops on such a fact, naming it, resumable, nothing written
-  // for it. Once the codec wraps derive like validation, this document is quarantined instead.
-  it('never converts a legacy "fact" that was changed after it was recorded', async () => {
+  it('quarantines a legacy "fact" that was changed after it was recorded (the declaration refuses it)', async () => {
     const report = await runConversion({ config: env.config, module: excititorModule, collection: vulnFact.collection, tier: 'auto', referenceTime: at(10), progress: 'none', log: testLog });
     const [summary] = report.collections;
-    const quarantined = (await env.admin.query(`select reason from core.conversion_quarantine where collection = $1`, [vulnFact.collection])).rows;
-    const stopped = summary!.outcome === 'failed' && /oid:65b000000000000000000002: .*vuln facts are immutable/.test(String((summary as { error?: string }).error));
-    const inQuarantine = quarantined.length === 1 && /immutable/.test(quarantined[0].reason);
-    expect(stopped || inQuarantine, JSON.stringify({ summary, quarantined })).to.equal(true);
-    const rows = (await env.admin.query(`select legacy_id from vex.vuln_fact`)).rows.map((r) => r.legacy_id);
-    expect(rows).to.not.include('oid:65b000000000000000000002');
+    expect(summary!.converted).to.equal(1);
+    expect(summary!.quarantined).to.equal(1);
+    const quarantined = (await env.admin.query(`select legacy_id, reason from core.conversion_quarantine where collection = $1`, [vulnFact.collection])).rows;
+    expect(quarantined.map((r) => r.legacy_id)).to.deep.equal(['oid:65b000000000000000000002']);
+    expect(quarantined[0].reason).to.match(/vuln facts are immutable/);
+    const { report: verify } = await runVerify({ config: env.config, module: excititorModule, collections: [vulnFact.collection], outDir: null, referenceTime: at(10), log: testLog });
+    expect(verify.summary.mismatches, JSON.stringify(verify.summary)).to.equal(0);
   });
 });
