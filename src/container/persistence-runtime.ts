@@ -115,7 +115,7 @@ export class PersistenceRuntime {
       for (const custom of module.custom ?? []) {
         container
           .bind(custom.token)
-          .toDynamicValue(() => custom.create(config.Persistence[module.name], { postgres, mongo: mongo?.db ?? null, clock }));
+          .toDynamicValue(() => custom.create(config.Persistence[module.name], { postgres, mongo: mongo?.db ?? null, clock, config }));
       }
     }
     if (mongo) {

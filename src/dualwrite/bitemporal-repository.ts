@@ -1,13 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DualWriteSettings } from '../config/persistence-config.js';
 import type { Entity, EntitySpec } from '../interfaces/entity-spec.js';
-import type { ChangeHook, ChangeRecord, EntityRepository, Page } from '../interfaces/repository.js';
+import type { ChangeHook, EntityRepository, Page } from '../interfaces/repository.js';
 import type { TenantContext } from '../interfaces/tenant-context.js';
 import type { AsOf, BitemporalChange, UnknownAssertion, UnknownRecord, UnknownsPageQuery, UnknownsRepository } from '../interfaces/unknowns.js';
-import { changeToJson } from '../codec/entity-json.js';
 import { qualifiedName } from '../codec/fields.js';
-import { applyPending, type DualWriteEvent } from './dual-write-repository.js';
-import type { PendingEntry, PendingLog } from './pending-log.js';
+import type { DualWriteEvent } from './apply-pending.js';
+import { ChangeReplicator } from './change-replicator.js';
+import type { PendingLog } from './pending-log.js';
 
 /** A bitemporal repository that reports every row it writes (both store implementations do). */
 export interface ObservableBitemporalRepository extends UnknownsRepository {
@@ -38,38 +37,24 @@ export interface DualWriteBitemporalParts {
  * const unknowns = new DualWriteBitemporalRepository({ spec, primary: pgUnknowns, secondary: mongoEntityRepo, settings, pendingLog });
  */
 export class DualWriteBitemporalRepository implements UnknownsRepository {
-  private readonly collected = new AsyncLocalStorage<{ entry: PendingEntry; hasEarlier: boolean }[]>();
+  private readonly replicator: ChangeReplicator;
 
   constructor(private readonly parts: DualWriteBitemporalParts) {
     if (parts.pendingLog.store !== parts.settings.Primary) {
       throw new Error(`${qualifiedName(parts.spec)}: the pending log must live in the primary (${parts.settings.Primary})`);
     }
-    if (parts.settings.WriteToBoth) parts.primary.onChange((change, ctx, tx) => this.recordPending(change, ctx, tx));
+    // The same record-then-apply mechanism as every generic entity (src/dualwrite/change-replicator.ts).
+    this.replicator = new ChangeReplicator({
+      pendingLog: parts.pendingLog,
+      target: parts.settings.Primary === 'Postgres' ? 'Mongo' : 'Postgres',
+      secondary: () => parts.secondary,
+      ...(parts.publish ? { publish: parts.publish } : {}),
+    });
+    if (parts.settings.WriteToBoth) parts.primary.onChange(this.replicator.hook(parts.spec));
   }
 
-  private async recordPending(change: ChangeRecord, ctx: TenantContext, tx: unknown): Promise<void> {
-    const entry = {
-      module: this.parts.spec.module,
-      entity: qualifiedName(this.parts.spec),
-      tenantId: ctx.tenantId,
-      entityId: change.id,
-      target: this.parts.settings.Primary === 'Postgres' ? ('Mongo' as const) : ('Postgres' as const),
-      op: change.op,
-      change: changeToJson(this.parts.spec, change),
-    };
-    const { seq, hasEarlier } = await this.parts.pendingLog.record(tx, ctx, entry);
-    this.collected.getStore()?.push({ entry: { ...entry, seq, attempts: 0, lastError: null }, hasEarlier });
-  }
-
-  private async write(ctx: TenantContext, primaryWrite: () => Promise<BitemporalChange>): Promise<BitemporalChange> {
-    const bucket: { entry: PendingEntry; hasEarlier: boolean }[] = [];
-    const result = await this.collected.run(bucket, primaryWrite);
-    for (const { entry, hasEarlier } of bucket) {
-      // An older record of the same row is still waiting: the reconciler replays both, in order.
-      if (hasEarlier) continue;
-      await applyPending(this.parts.pendingLog, this.parts.secondary, ctx, entry, this.parts.publish, { checkEarlier: false });
-    }
-    return result;
+  private write(ctx: TenantContext, primaryWrite: () => Promise<BitemporalChange>): Promise<BitemporalChange> {
+    return this.parts.settings.WriteToBoth ? this.replicator.write(ctx, primaryWrite) : primaryWrite();
   }
 
   record(ctx: TenantContext, input: { subjectHash: string; kind: string; context: Record<string, unknown>; validFrom?: Date }): Promise<BitemporalChange> {

@@ -1,13 +1,13 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DualWriteSettings } from '../config/persistence-config.js';
 import type { Entity, EntityPatch, EntitySpec, NewEntity } from '../interfaces/entity-spec.js';
 import type { ChangeRecord, EntityRepository, ListQuery, Page, ReplicaOutcome } from '../interfaces/repository.js';
 import type { TenantContext } from '../interfaces/tenant-context.js';
 import { canonicalEntity, canonicalJson } from '../codec/canonical.js';
-import { changeFromJson, changeToJson } from '../codec/entity-json.js';
 import { qualifiedName } from '../codec/fields.js';
+import { applyPending, type DualWriteEvent } from './apply-pending.js';
+import { ChangeReplicator } from './change-replicator.js';
 import { experiment, type ExperimentResult } from './experiment.js';
-import { retryDelayMs, type PendingEntry, type PendingLog } from './pending-log.js';
+import type { PendingLog } from './pending-log.js';
 
 /** What DualWrite needs of each store's repository besides the contract. */
 export interface ObservableRepository<E extends Entity> extends EntityRepository<E> {
@@ -31,9 +31,7 @@ export interface DualWriteParts<E extends Entity> {
   readonly publish?: (event: DualWriteEvent) => void;
 }
 
-export type DualWriteEvent =
-  | { kind: 'shadow-mismatch'; result: ExperimentResult<unknown> }
-  | { kind: 'secondary-failed'; entity: string; id: string; error: string };
+export { applyPending, type DualWriteEvent };
 
 /**
  * The DualWrite repository (SPEC 7), generic over any entity: writes go to the primary, and the
@@ -50,7 +48,7 @@ export class DualWriteRepository<E extends Entity> implements EntityRepository<E
   readonly spec: EntitySpec;
   private readonly primary: ObservableRepository<E>;
   private readonly secondary: ObservableRepository<E>;
-  private readonly collected = new AsyncLocalStorage<{ entry: PendingEntry; hasEarlier: boolean }[]>();
+  private readonly replicator: ChangeReplicator;
 
   constructor(private readonly parts: DualWriteParts<E>) {
     this.spec = parts.spec;
@@ -60,38 +58,18 @@ export class DualWriteRepository<E extends Entity> implements EntityRepository<E
     if (parts.pendingLog.store !== parts.settings.Primary) {
       throw new Error(`${qualifiedName(parts.spec)}: the pending log must live in the primary (${parts.settings.Primary})`);
     }
-    if (parts.settings.WriteToBoth) this.primary.onChange((change, ctx, tx) => this.record(change, ctx, tx));
-  }
-
-  private get target(): 'Mongo' | 'Postgres' {
-    return this.parts.settings.Primary === 'Postgres' ? 'Mongo' : 'Postgres';
-  }
-
-  private async record(change: ChangeRecord, ctx: TenantContext, tx: unknown): Promise<void> {
-    const bucket = this.collected.getStore();
-    const entry = {
-      module: this.spec.module,
-      entity: qualifiedName(this.spec),
-      tenantId: ctx.tenantId,
-      entityId: change.id,
-      target: this.target,
-      op: change.op,
-      change: changeToJson(this.spec, change),
-    };
-    const { seq, hasEarlier } = await this.parts.pendingLog.record(tx, ctx, entry);
-    bucket?.push({ entry: { ...entry, seq, attempts: 0, lastError: null }, hasEarlier });
+    this.replicator = new ChangeReplicator({
+      pendingLog: parts.pendingLog,
+      target: pgFirst ? 'Mongo' : 'Postgres',
+      secondary: () => this.secondary as EntityRepository<Entity>,
+      ...(parts.publish ? { publish: parts.publish } : {}),
+    });
+    if (parts.settings.WriteToBoth) this.primary.onChange(this.replicator.hook(parts.spec));
   }
 
   /** Runs a primary write, then applies its recorded secondary writes; never throws for those. */
-  private async write<T>(ctx: TenantContext, primaryWrite: () => Promise<T>): Promise<T> {
-    const bucket: { entry: PendingEntry; hasEarlier: boolean }[] = [];
-    const result = await this.collected.run(bucket, primaryWrite);
-    for (const { entry, hasEarlier } of bucket) {
-      // An older record of this entity still waits: the reconciler applies both, in order.
-      if (hasEarlier) continue;
-      await applyPending(this.parts.pendingLog, this.secondary, ctx, entry, this.parts.publish, { checkEarlier: false });
-    }
-    return result;
+  private write<T>(ctx: TenantContext, primaryWrite: () => Promise<T>): Promise<T> {
+    return this.parts.settings.WriteToBoth ? this.replicator.write(ctx, primaryWrite) : primaryWrite();
   }
 
   insert(ctx: TenantContext, entity: NewEntity<E>): Promise<E> {
@@ -153,35 +131,5 @@ export class DualWriteRepository<E extends Entity> implements EntityRepository<E
       publish: (result) => this.parts.publish?.({ kind: 'shadow-mismatch', result: result as ExperimentResult<unknown> }),
       sample: this.parts.settings.ShadowReadSampleRate,
     });
-  }
-}
-
-/**
- * Applies one pending record to the secondary, unless an older record of the same entity is still
- * waiting (then the reconciler applies both in order). Resolves it on success; on failure keeps it
- * with the error and a backoff. Never throws: the caller's write already succeeded.
- */
-export async function applyPending<E extends Entity>(
-  log: PendingLog,
-  secondary: EntityRepository<E>,
-  ctx: TenantContext,
-  entry: PendingEntry,
-  publish?: (event: DualWriteEvent) => void,
-  options: { checkEarlier?: boolean } = {},
-): Promise<'applied' | 'deferred' | 'failed'> {
-  try {
-    if (options.checkEarlier !== false && (await log.hasEarlier(ctx, entry))) return 'deferred';
-    await secondary.applyReplica(ctx, changeFromJson(secondary.spec, entry.change) as ChangeRecord<E>);
-    await log.resolve(ctx, entry.seq);
-    return 'applied';
-  } catch (err) {
-    const error = (err as Error).message;
-    publish?.({ kind: 'secondary-failed', entity: entry.entity, id: entry.entityId, error });
-    try {
-      await log.fail(ctx, entry.seq, error, new Date(Date.now() + retryDelayMs(entry.attempts)));
-    } catch {
-      // The record stays as it was; the reconciler picks it up.
-    }
-    return 'failed';
   }
 }

@@ -55,11 +55,15 @@ export interface PartitionedTable {
 /**
  * A repository that is not plain CRUD (a job queue, a bitemporal store...): bound under `token`,
  * built by `create` for the module's backend. `deps` holds `postgres` (PostgresDataSource),
- * `mongo` (MongoDbLike) and `clock`, typed loosely here because this file knows no database.
+ * `mongo` (MongoDbLike), `clock` and `config` (PersistenceConfig), typed loosely here because this
+ * file knows no database.
  */
 export interface CustomBinding {
   readonly token: symbol;
-  readonly create: (backend: 'Mongo' | 'Postgres' | 'DualWrite', deps: { readonly postgres: unknown; readonly mongo: unknown; readonly clock: unknown }) => unknown;
+  readonly create: (
+    backend: 'Mongo' | 'Postgres' | 'DualWrite',
+    deps: { readonly postgres: unknown; readonly mongo: unknown; readonly clock: unknown; readonly config: unknown },
+  ) => unknown;
 }
 
 /**

@@ -61,7 +61,7 @@ for (const backend of ['Postgres', 'Mongo', 'DualWrite'] as Backend[]) {
           postgres = new PostgresDataSource({ ...pgSettings(t.config), pool: { ...pgSettings(t.config).pool, min: 0, max: 2 } });
           pools.push(postgres);
         }
-        return createJobQueue(backend as 'Mongo' | 'Postgres' | 'DualWrite', { postgres, mongo: t.runtime.mongo?.db ?? null, clock: systemClock }, { baseDelayMs: 5, maxDelayMs: 50 });
+        return createJobQueue(backend as 'Mongo' | 'Postgres' | 'DualWrite', { postgres, mongo: t.runtime.mongo?.db ?? null, clock: systemClock, config: t.config }, { baseDelayMs: 5, maxDelayMs: 50 });
       });
     }
 

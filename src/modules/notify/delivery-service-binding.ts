@@ -13,7 +13,8 @@ import type { Page } from '../../interfaces/repository.js';
 import type { TenantContext } from '../../interfaces/tenant-context.js';
 import type { MongoDbLike } from '../../mongo/mongo-types.js';
 import type { PostgresDataSource } from '../../postgres/data-source.js';
-import { ChangeReplicator, customDualWriteSettings } from '../scheduler/change-replicator.js';
+import { changeReplicatorFor, customDualWriteSettings } from '../../container/custom-dual-write.js';
+import type { ChangeReplicator } from '../../dualwrite/change-replicator.js';
 import { MongoDeliveryService } from './delivery-service-mongo.js';
 import { PostgresDeliveryService } from './delivery-service-postgres.js';
 
@@ -85,7 +86,7 @@ export function createDeliveryService(backend: 'Mongo' | 'Postgres' | 'DualWrite
       const settings = customDualWriteSettings('Notify', deps);
       const primary = settings.Primary === 'Postgres' ? new PostgresDeliveryService(postgres, clock) : new MongoDeliveryService(mongo, clock);
       if (!settings.WriteToBoth) return primary;
-      const replicator = ChangeReplicator.forDeps('Notify', { postgres, mongo, clock }, settings);
+      const replicator = changeReplicatorFor('Notify', { postgres, mongo, clock }, settings);
       primary.onChange(replicator.anyHook());
       return new DualWriteDeliveryService(primary, replicator);
     }

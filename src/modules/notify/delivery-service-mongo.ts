@@ -17,7 +17,7 @@ import { decodeDocument, encodeDocument } from '../../mongo/document-codec.js';
 import { mongoIdForUuid } from '../../mongo/legacy-id.js';
 import { MongoRepository } from '../../mongo/mongo-repository.js';
 import type { MongoCollectionLike, MongoDbLike } from '../../mongo/mongo-types.js';
-import type { SpecChangeHook } from '../scheduler/change-replicator.js';
+import type { SpecChangeHook } from '../../dualwrite/change-replicator.js';
 import { applyTransition, deliveryEvent, dispatched, dispatchFailed, newDelivery } from './delivery-rules.js';
 import { delivery as deliverySpec, outboxEvent as outboxSpec } from './entities.js';
 

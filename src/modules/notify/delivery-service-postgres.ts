@@ -17,7 +17,7 @@ import type { PostgresDataSource, Tx } from '../../postgres/data-source.js';
 import { getSql, idParams, insertSql, updateSql } from '../../postgres/entity-sql.js';
 import { PostgresRepository } from '../../postgres/postgres-repository.js';
 import { fromRow, toParams } from '../../postgres/row-codec.js';
-import type { SpecChangeHook } from '../scheduler/change-replicator.js';
+import type { SpecChangeHook } from '../../dualwrite/change-replicator.js';
 import { applyTransition, deliveryEvent, dispatched, dispatchFailed, newDelivery } from './delivery-rules.js';
 import { delivery as deliverySpec, outboxEvent as outboxSpec } from './entities.js';
 

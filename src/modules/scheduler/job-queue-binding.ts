@@ -5,7 +5,7 @@ import { MongoJobQueue } from '../../mongo/job-queue-mongo.js';
 import type { MongoDbLike } from '../../mongo/mongo-types.js';
 import { PostgresJobQueue } from '../../postgres/job-queue-postgres.js';
 import type { PostgresDataSource } from '../../postgres/data-source.js';
-import { ChangeReplicator, customDualWriteSettings } from './change-replicator.js';
+import { changeReplicatorFor, customDualWriteSettings } from '../../container/custom-dual-write.js';
 import { queuedJob } from './entities.js';
 import { DualWriteJobQueue } from './job-queue-dual-write.js';
 
@@ -40,7 +40,7 @@ export function createJobQueue(backend: 'Mongo' | 'Postgres' | 'DualWrite', deps
       const settings = customDualWriteSettings('Scheduler', deps);
       const primary = settings.Primary === 'Postgres' ? new PostgresJobQueue(postgres, clock, options) : new MongoJobQueue(mongo, clock, options);
       if (!settings.WriteToBoth) return primary;
-      const replicator = ChangeReplicator.forDeps('Scheduler', { postgres, mongo, clock }, settings);
+      const replicator = changeReplicatorFor('Scheduler', { postgres, mongo, clock }, settings);
       primary.onChange(replicator.hook(queuedJob));
       return new DualWriteJobQueue(primary, replicator);
     }

@@ -9,7 +9,7 @@ import type {
   QueuedJobState,
 } from '../../interfaces/scheduler.js';
 import type { TenantContext } from '../../interfaces/tenant-context.js';
-import type { ChangeReplicator } from './change-replicator.js';
+import type { ChangeReplicator } from '../../dualwrite/change-replicator.js';
 
 /**
  * The job queue under DualWrite. Workers claim from the PRIMARY only: a claim is a lease held by a

@@ -1,21 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { DualWriteSettings } from '../../config/persistence-config.js';
-import { dualWriteFor, type PersistenceConfig } from '../../config/persistence-config.js';
-import { applyPending } from '../../dualwrite/dual-write-repository.js';
-import type { PendingEntry, PendingLog } from '../../dualwrite/pending-log.js';
-import type { Clock } from '../../interfaces/clock.js';
-import type { Entity, EntitySpec } from '../../interfaces/entity-spec.js';
-import type { ModuleName } from '../../interfaces/modules.js';
-import type { ChangeHook, ChangeRecord, EntityRepository } from '../../interfaces/repository.js';
-import type { TenantContext } from '../../interfaces/tenant-context.js';
-import { changeToJson } from '../../codec/entity-json.js';
-import { qualifiedName } from '../../codec/fields.js';
-import { MongoPendingLog } from '../../mongo/mongo-pending-log.js';
-import type { MongoDbLike } from '../../mongo/mongo-types.js';
-import { MongoRepository } from '../../mongo/mongo-repository.js';
-import type { PostgresDataSource } from '../../postgres/data-source.js';
-import { PostgresPendingLog } from '../../postgres/pg-pending-log.js';
-import { PostgresRepository } from '../../postgres/postgres-repository.js';
+import type { Entity, EntitySpec } from '../interfaces/entity-spec.js';
+import type { ChangeHook, ChangeRecord, EntityRepository } from '../interfaces/repository.js';
+import type { TenantContext } from '../interfaces/tenant-context.js';
+import { changeToJson } from '../codec/entity-json.js';
+import { qualifiedName } from '../codec/fields.js';
+import { applyPending, type DualWriteEvent } from './apply-pending.js';
+import type { PendingEntry, PendingLog } from './pending-log.js';
 
 /** A change hook of a store that writes several entities (the change says which by its spec). */
 export type SpecChangeHook = (spec: EntitySpec, change: ChangeRecord, ctx: TenantContext, tx: unknown) => Promise<void>;
@@ -29,8 +19,11 @@ export type SpecChangeHook = (spec: EntitySpec, change: ChangeRecord, ctx: Tenan
  * secondary write never fails the caller; the reconciler finds the record (the entity is declared in
  * its module, so the reconciler knows it) and retries it.
  *
+ * DualWriteRepository uses it for every generic entity; custom stores (job queue, deliveries,
+ * bitemporal unknowns) use it directly.
+ *
  * @example
- * const replicator = ChangeReplicator.forDeps('Scheduler', deps);
+ * const replicator = changeReplicatorFor('Scheduler', deps, settings); // src/container/custom-dual-write.ts
  * const queue = new PostgresJobQueue(deps.postgres, clock).onChange(replicator.hook(queuedJob));
  * await replicator.write(ctx, () => queue.complete(ctx, lease));
  */
@@ -44,28 +37,10 @@ export class ChangeReplicator {
       /** The store the pending records are applied to. */
       readonly target: 'Mongo' | 'Postgres';
       readonly secondary: (spec: EntitySpec) => EntityRepository<Entity>;
+      /** Where secondary-write failures are published. */
+      readonly publish?: (event: DualWriteEvent) => void;
     },
   ) {}
-
-  /**
-   * The replicator of a module whose custom binding was built for DualWrite: the pending log in the
-   * primary store, the generic repositories of the other store as secondary.
-   */
-  static forDeps(
-    module: ModuleName,
-    deps: { readonly postgres: PostgresDataSource; readonly mongo: MongoDbLike; readonly clock: Clock },
-    settings: Pick<DualWriteSettings, 'Primary'>,
-  ): ChangeReplicator {
-    const pgPrimary = settings.Primary === 'Postgres';
-    return new ChangeReplicator({
-      pendingLog: pgPrimary ? new PostgresPendingLog(deps.postgres) : new MongoPendingLog(deps.mongo),
-      target: pgPrimary ? 'Mongo' : 'Postgres',
-      secondary: (spec) => {
-        if (spec.module !== module) throw new Error(`${qualifiedName(spec)} is not an entity of ${module}`);
-        return pgPrimary ? new MongoRepository(spec, deps.mongo, deps.clock) : new PostgresRepository(spec, deps.postgres, deps.clock);
-      },
-    });
-  }
 
   /** The hook a primary store calls with each change of `spec`'s entities, inside its write. */
   hook(spec: EntitySpec): ChangeHook {
@@ -98,7 +73,7 @@ export class ChangeReplicator {
     for (const { spec, entry, hasEarlier } of bucket) {
       // An older record of this entity still waits: the reconciler applies both, in order.
       if (hasEarlier) continue;
-      await applyPending(this.parts.pendingLog, this.secondary(spec), ctx, entry, undefined, { checkEarlier: false });
+      await applyPending(this.parts.pendingLog, this.secondary(spec), ctx, entry, this.parts.publish, { checkEarlier: false });
     }
     return result;
   }
@@ -111,18 +86,4 @@ export class ChangeReplicator {
     }
     return repo;
   }
-}
-
-/**
- * The DualWrite settings a custom binding works with. CustomBinding.create receives no config today,
- * so without one this is the documented default (Primary = Postgres, WriteToBoth = true); a config in
- * `deps.config` (if the runtime passes it) wins.
- */
-export function customDualWriteSettings(module: ModuleName, deps: { readonly config?: unknown }): Pick<DualWriteSettings, 'Primary' | 'WriteToBoth'> {
-  const config = deps.config as PersistenceConfig | undefined;
-  if (config?.DualWrite) {
-    const s = dualWriteFor(config, module);
-    return { Primary: s.Primary, WriteToBoth: s.WriteToBoth };
-  }
-  return { Primary: 'Postgres', WriteToBoth: true };
 }
