@@ -17,6 +17,7 @@ import { PostgresDataSource, maskUrl } from '../postgres/data-source.js';
 import { PostgresPendingLog } from '../postgres/pg-pending-log.js';
 import { grantAppRole, runMigrations, type MigrationRunReport } from '../postgres/migrations/index.js';
 import { MODULES } from '../modules/registry.js';
+import { ensurePartitionsAhead, partitionedTablesOf } from '../postgres/partitions.js';
 import { RepositoryFactory } from './repository-factory.js';
 import { CoreTokens } from './tokens.js';
 import { migrationSetsFor } from './migration-sets.js';
@@ -73,6 +74,7 @@ export class PersistenceRuntime {
     if (needPg && options.migrate !== false) {
       const adminUrl = adminUrlOf(config)!;
       startup = await runMigrations(adminUrl, migrationSetsFor(pgModules), { categories: ['startup'], log });
+      await ensurePartitionsAhead(adminUrl, partitionedTablesOf(pgModules), config.Partitions.MonthsAhead);
       const appUser = decodeURIComponent(new URL(config.Postgres.Url!).username);
       if (appUser && appUser !== decodeURIComponent(new URL(adminUrl).username)) await grantAppRole(adminUrl, appUser);
       for (const r of startup) {

@@ -84,8 +84,14 @@ export class PostgresDataSource {
   /** Runs `fn` in one transaction with no tenant set (global tables, maintenance). */
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    const tx: Tx = { query: (sql, params) => client.query(sql, params as unknown[]), client };
     let broken = false;
+    // A connection the server ends mid-transaction emits 'error' on the checked-out client; the
+    // failing query rejects anyway, so the event only needs a listener (or it would crash the process).
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
+    const tx: Tx = { query: (sql, params) => client.query(sql, params as unknown[]), client };
     try {
       await client.query('begin');
       const result = await fn(tx);
@@ -99,6 +105,7 @@ export class PostgresDataSource {
       }
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -176,3 +176,30 @@ export function describeMaintenance(t: TableMaintenance, dryRun: boolean): strin
     : 'nothing expired';
   return `${t.table}: ${t.partitions.length} partitions${span}; ${created}; ${dropped} (retention ${t.retentionMonths} months: before ${t.dropBefore.toISOString().slice(0, 10)})`;
 }
+
+/**
+ * Creates the months from the current one to `monthsAhead` ahead for every table, and nothing else
+ * (no retention): what a service does at start-up, so it never outlives the months created when it
+ * was migrated. Idempotent and safe concurrently (ensure_monthly_partition locks per parent).
+ *
+ * @example
+ * await ensurePartitionsAhead(adminUrl, partitionedTablesOf(modules), 3);
+ */
+export async function ensurePartitionsAhead(adminUrlOrDs: string | PostgresDataSource, tables: readonly PartitionedTable[], monthsAhead: number, now: Date = new Date()): Promise<number> {
+  if (tables.length === 0) return 0;
+  return withDataSource(
+    adminUrlOrDs,
+    async (ds) => {
+      let created = 0;
+      for (const table of tables) {
+        const res = await ds.query<{ n: number }>(
+          `select count(*) filter (where created)::int as n from core.ensure_monthly_partitions($1::regclass, $2, $3)`,
+          [qualified(table.schema, table.table), monthStartUtc(now), monthStartUtc(now, monthsAhead)],
+        );
+        created += res.rows[0]!.n;
+      }
+      return created;
+    },
+    'stellaops-partitions',
+  );
+}
