@@ -214,25 +214,11 @@ create index ix_timeline_event_default on vex.timeline_event (tenant_id, occurre
 create index ix_timeline_event_pair on vex.timeline_event (tenant_id, package_id, vuln_id collate "C", occurred_at, id);
 create index brin_timeline_event_time on vex.timeline_event using brin (occurred_at);
 
-create table vex.audit_log (
-  id           uuid primary key,
-  tenant_id    uuid not null,
-  actor_id     uuid,
-  action       text not null check (action in ('insert', 'update', 'delete')),
-  entity_type  text not null,
-  entity_id    uuid not null,
-  at           timestamptz(3) not null,
-  diff         jsonb not null,
-  created_at   timestamptz(3) not null,
-  updated_at   timestamptz(3) not null,
-  legacy_id    text
-);
-create index ix_audit_log_at on vex.audit_log (tenant_id, at desc, id);
-create index ix_audit_log_entity on vex.audit_log (tenant_id, entity_id, at, id);
+select core.create_audit_log_table('vex');
 
 select core.enable_tenant_rls(t::regclass) from unnest(array[
   'vex.statement', 'vex.observation', 'vex.linkset', 'vex.consensus', 'vex.raw_document', 'vex.cache_entry',
-  'vex.vuln_fact', 'vex.package', 'vex.vex_decision', 'vex.timeline_event', 'vex.audit_log'
+  'vex.vuln_fact', 'vex.package', 'vex.vex_decision', 'vex.timeline_event'
 ]) as t;
 
 grant select, insert, update, delete on all tables in schema vex to stellaops_app;

@@ -67,24 +67,10 @@ create unique index ux_trust_override_issuer on issuer.trust_override (tenant_id
 create index ix_trust_override_order_issuer on issuer.trust_override (tenant_id, issuer_id, id);
 create index ix_trust_override_newest on issuer.trust_override (tenant_id, updated_at desc, id);
 
-create table issuer.audit_log (
-  id           uuid primary key,
-  tenant_id    uuid not null,
-  actor_id     uuid,
-  action       text not null check (action in ('insert', 'update', 'delete')),
-  entity_type  text not null,
-  entity_id    uuid not null,
-  at           timestamptz(3) not null,
-  diff         jsonb not null,
-  created_at   timestamptz(3) not null,
-  updated_at   timestamptz(3) not null,
-  legacy_id    text
-);
-create index ix_audit_log_at on issuer.audit_log (tenant_id, at desc, id);
-create index ix_audit_log_entity on issuer.audit_log (tenant_id, entity_id, at, id);
+select core.create_audit_log_table('issuer');
 
 select core.enable_tenant_rls(t::regclass) from unnest(array[
-  'issuer.issuer', 'issuer.issuer_key', 'issuer.trust_override', 'issuer.audit_log'
+  'issuer.issuer', 'issuer.issuer_key', 'issuer.trust_override'
 ]) as t;
 
 grant select, insert, update, delete on all tables in schema issuer to stellaops_app;

@@ -90,24 +90,10 @@ end $$;
 create trigger tr_registry_version_guard before update on policy.registry_version
   for each row execute function policy.registry_version_guard();
 
-create table policy.registry_audit_log (
-  id           uuid primary key,
-  tenant_id    uuid not null,
-  actor_id     uuid,
-  action       text not null check (action in ('insert', 'update', 'delete')),
-  entity_type  text not null,
-  entity_id    uuid not null,
-  at           timestamptz(3) not null,
-  diff         jsonb not null,
-  created_at   timestamptz(3) not null,
-  updated_at   timestamptz(3) not null,
-  legacy_id    text
-);
-create index ix_registry_audit_log_at on policy.registry_audit_log (tenant_id, at desc, id);
-create index ix_registry_audit_log_entity on policy.registry_audit_log (tenant_id, entity_id, at, id);
+select core.create_audit_log_table('policy', 'registry_audit_log');
 
 select core.enable_tenant_rls(t::regclass) from unnest(array[
-  'policy.registry_entry', 'policy.registry_version', 'policy.registry_audit_log'
+  'policy.registry_entry', 'policy.registry_version'
 ]) as t;
 
 -- Only this module's tables: Policy grants its own.

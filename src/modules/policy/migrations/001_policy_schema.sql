@@ -164,25 +164,11 @@ create index ix_evaluation_run_started on policy.evaluation_run (tenant_id, star
 create index ix_evaluation_run_subject on policy.evaluation_run (tenant_id, subject_digest, started_at desc, id);
 create index ix_evaluation_run_pack_version on policy.evaluation_run (tenant_id, pack_version_id, started_at desc, id);
 
-create table policy.audit_log (
-  id           uuid primary key,
-  tenant_id    uuid not null,
-  actor_id     uuid,
-  action       text not null check (action in ('insert', 'update', 'delete')),
-  entity_type  text not null,
-  entity_id    uuid not null,
-  at           timestamptz(3) not null,
-  diff         jsonb not null,
-  created_at   timestamptz(3) not null,
-  updated_at   timestamptz(3) not null,
-  legacy_id    text
-);
-create index ix_audit_log_at on policy.audit_log (tenant_id, at desc, id);
-create index ix_audit_log_entity on policy.audit_log (tenant_id, entity_id, at, id);
+select core.create_audit_log_table('policy');
 
 select core.enable_tenant_rls(t::regclass) from unnest(array[
   'policy.pack', 'policy.pack_version', 'policy.rule', 'policy.risk_profile', 'policy.exception',
-  'policy.evaluation_run', 'policy.audit_log'
+  'policy.evaluation_run'
 ]) as t;
 
 -- Only this module's tables: PacksRegistry grants its own.
