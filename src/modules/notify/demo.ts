@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { DemoOptions } from '../../interfaces/module-definition.js';
 import { CHANNEL_TYPES, DELIVERY_STATES } from '../../interfaces/notify.js';
-import { before, demoRandom, demoUuid } from '../scheduler/demo-random.js';
+import { before, DemoRandom, demoUuid } from '../shared/demo-random.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -19,7 +19,7 @@ const EVENT_KINDS = ['scan.completed', 'scan.failed', 'vex.statement.changed', '
 export function* notifyDemo(options: DemoOptions): Iterable<readonly [string, Document]> {
   const { seed, now, count } = options;
   for (const tenantId of options.tenants) {
-    const r = demoRandom(seed, 'notify', tenantId);
+    const r = new DemoRandom(seed, 'notify', tenantId);
     const created = () => {
       const createdAt = before(now, r.int(20, 500) * DAY + r.int(0, DAY - 1));
       return { createdAt, updatedAt: new Date(createdAt.getTime() + r.int(0, 10) * DAY) };
@@ -35,8 +35,8 @@ export function* notifyDemo(options: DemoOptions): Iterable<readonly [string, Do
           : type === 'webhook' ? { endpoint: `https://hooks.example.org/${r.hex(8)}`, method: 'POST' }
             : type === 'slack' || type === 'teams' ? { channel: `#sec-alerts-${i}` }
               : { routingKey: `rk-${r.hex(10)}` };
-      const doc: Document = { _id: id, tenantId, name: `${type}-${i}`, type, enabled: r.chance(0.85), config, ...created() };
-      if (r.chance(0.5)) doc.description = `${type} channel ${i}`;
+      const doc: Document = { _id: id, tenantId, name: `${type}-${i}`, type, enabled: r.bool(0.85), config, ...created() };
+      if (r.bool(0.5)) doc.description = `${type} channel ${i}`;
       if (type !== 'email') doc.secretRef = `vault://notify/${tenantId.slice(0, 8)}/${i}`;
       yield ['channels', doc];
     }
@@ -55,7 +55,7 @@ export function* notifyDemo(options: DemoOptions): Iterable<readonly [string, Do
         ...created(),
       };
       if (format !== 'json') doc.subject = `[StellaOps] {{kind}} ${i}`;
-      if (r.chance(0.3)) doc.description = 'imported from the 2024 template pack';
+      if (r.bool(0.3)) doc.description = 'imported from the 2024 template pack';
       yield ['templates', doc];
     }
 
@@ -70,11 +70,11 @@ export function* notifyDemo(options: DemoOptions): Iterable<readonly [string, Do
         channelId: r.pick(channelIds),
         cronExpression: r.pick(['0 8 * * *', '0 17 * * 1-5']),
         timezone: r.pick(['UTC', 'Europe/Paris']),
-        enabled: r.chance(0.8),
+        enabled: r.bool(0.8),
         maxItems: r.int(10, 200),
         ...created(),
       };
-      if (r.chance(0.6)) doc.lastSentAt = before(now, r.int(1, 30) * HOUR);
+      if (r.bool(0.6)) doc.lastSentAt = before(now, r.int(1, 30) * HOUR);
       yield ['digests', doc];
     }
 
@@ -94,7 +94,7 @@ export function* notifyDemo(options: DemoOptions): Iterable<readonly [string, Do
         enabled: true,
         ...created(),
       };
-      if (r.chance(0.5)) doc.description = 'page the platform on-call after 15 minutes';
+      if (r.bool(0.5)) doc.description = 'page the platform on-call after 15 minutes';
       yield ['escalation_policies', doc];
     }
 
@@ -109,9 +109,9 @@ export function* notifyDemo(options: DemoOptions): Iterable<readonly [string, Do
         timezone: r.pick(['UTC', 'Europe/Berlin', 'Asia/Tokyo']),
         startTime: r.pick(['22:00', '23:30']),
         endTime: r.pick(['06:00', '07:00']),
-        daysOfWeek: r.chance(0.5) ? ['mon', 'tue', 'wed', 'thu', 'fri'] : ['sat', 'sun'],
-        allowCritical: r.chance(0.7),
-        enabled: r.chance(0.9),
+        daysOfWeek: r.bool(0.5) ? ['mon', 'tue', 'wed', 'thu', 'fri'] : ['sat', 'sun'],
+        allowCritical: r.bool(0.7),
+        enabled: r.bool(0.9),
         ...created(),
       }];
     }
@@ -124,19 +124,19 @@ export function* notifyDemo(options: DemoOptions): Iterable<readonly [string, Do
         _id: id,
         tenantId,
         name: `route-${r.pick(EVENT_KINDS)}-${i}`,
-        enabled: r.chance(0.85),
+        enabled: r.bool(0.85),
         eventKinds: [r.pick(EVENT_KINDS), r.pick(EVENT_KINDS)].filter((k, j, a) => a.indexOf(k) === j),
         minSeverity: r.pick(['none', 'low', 'medium', 'high', 'critical']),
-        filter: r.chance(0.5) ? { namespaces: [r.pick(['payments', 'edge', 'platform'])], kevOnly: r.chance(0.3) } : {},
+        filter: r.bool(0.5) ? { namespaces: [r.pick(['payments', 'edge', 'platform'])], kevOnly: r.bool(0.3) } : {},
         channelIds: [r.pick(channelIds)],
         throttleSeconds: r.pick([0, 60, 300, 3600]),
         ...created(),
       };
-      if (r.chance(0.5)) doc.description = 'routes findings to the owning team';
-      if (r.chance(0.6)) doc.templateKey = r.pick(['scan-summary', 'new-critical', 'kev-alert']);
-      if (r.chance(0.3)) doc.digestId = r.pick(digestIds);
-      if (r.chance(0.3)) doc.escalationPolicyId = r.pick(escalationIds);
-      if (r.chance(0.3)) doc.quietHoursId = r.pick(quietIds);
+      if (r.bool(0.5)) doc.description = 'routes findings to the owning team';
+      if (r.bool(0.6)) doc.templateKey = r.pick(['scan-summary', 'new-critical', 'kev-alert']);
+      if (r.bool(0.3)) doc.digestId = r.pick(digestIds);
+      if (r.bool(0.3)) doc.escalationPolicyId = r.pick(escalationIds);
+      if (r.bool(0.3)) doc.quietHoursId = r.pick(quietIds);
       yield ['rules', doc];
     }
 
@@ -156,13 +156,13 @@ export function* notifyDemo(options: DemoOptions): Iterable<readonly [string, Do
         createdAt,
         updatedAt: new Date(createdAt.getTime() + r.int(0, 120) * 1000),
       };
-      if (r.chance(0.8)) doc.ruleId = r.pick(ruleIds);
-      if (r.chance(0.5)) doc.recipient = `secops-${r.int(1, 9)}@example.org`;
-      if (r.chance(0.5)) doc.templateKey = 'scan-summary';
+      if (r.bool(0.8)) doc.ruleId = r.pick(ruleIds);
+      if (r.bool(0.5)) doc.recipient = `secops-${r.int(1, 9)}@example.org`;
+      if (r.bool(0.5)) doc.templateKey = 'scan-summary';
       if (state === 'retrying') doc.nextAttemptAt = new Date(now.getTime() + r.int(1, 60) * 60_000);
       if (state === 'sent') doc.sentAt = new Date(createdAt.getTime() + r.int(1, 60) * 1000);
       if (state === 'failed' || state === 'retrying' || state === 'dead') doc.lastError = r.pick(['SMTP 451 temporary failure', 'webhook returned 502', 'rate limited by provider']);
-      if (r.chance(0.4)) doc.correlationId = r.hex(16);
+      if (r.bool(0.4)) doc.correlationId = r.hex(16);
       yield ['deliveries', doc];
     }
   }

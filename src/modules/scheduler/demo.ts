@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { DemoOptions } from '../../interfaces/module-definition.js';
 import { JOB_STATUSES } from '../../interfaces/scheduler.js';
-import { before, demoRandom, demoUuid } from './demo-random.js';
+import { before, DemoRandom, demoUuid } from '../shared/demo-random.js';
 import { DAY_MS } from './entities.js';
 
 const HOUR = 3_600_000;
@@ -21,7 +21,7 @@ const REPOS = ['registry.example.org/payments/api', 'registry.example.org/edge/g
 export function* schedulerDemo(options: DemoOptions): Iterable<readonly [string, Document]> {
   const { seed, now, count } = options;
   for (const tenantId of options.tenants) {
-    const r = demoRandom(seed, 'scheduler', tenantId);
+    const r = new DemoRandom(seed, 'scheduler', tenantId);
     const scheduleIds = [];
     for (let i = 0; i < count; i++) {
       const createdAt = before(now, r.int(30, 400) * DAY_MS + r.int(0, DAY_MS - 1));
@@ -35,7 +35,7 @@ export function* schedulerDemo(options: DemoOptions): Iterable<readonly [string,
         name: `${r.pick(['nightly', 'weekly', 'hourly', 'kev'])}-rescan-${i}`,
         cronExpression: r.pick(['0 2 * * *', '0 3 * * 0', '15 * * * *', '*/30 * * * *']),
         timezone: r.pick(['UTC', 'Europe/Berlin', 'America/New_York']),
-        enabled: r.chance(0.8),
+        enabled: r.bool(0.8),
         mode: r.pick(['analysis-only', 'content-refresh']),
         selection:
           scope === 'all-images'
@@ -48,11 +48,11 @@ export function* schedulerDemo(options: DemoOptions): Iterable<readonly [string,
         createdAt,
         updatedAt,
       };
-      if (r.chance(0.5)) doc.description = `Rescan ${scope} (${i})`;
-      if (r.chance(0.4)) doc.onlyIf = { lastReportOlderThanDays: r.int(1, 14) };
-      if (r.chance(0.6)) doc.notify = { onNewFindings: true, minSeverity: r.pick(['medium', 'high', 'critical']), includeKev: r.chance(0.5) };
-      if (r.chance(0.5)) doc.limits = { maxJobs: r.int(10, 5000), ratePerSecond: r.int(1, 50), parallelism: r.int(1, 16) };
-      if (r.chance(0.7)) doc.lastRunAt = before(now, r.int(1, 72) * HOUR);
+      if (r.bool(0.5)) doc.description = `Rescan ${scope} (${i})`;
+      if (r.bool(0.4)) doc.onlyIf = { lastReportOlderThanDays: r.int(1, 14) };
+      if (r.bool(0.6)) doc.notify = { onNewFindings: true, minSeverity: r.pick(['medium', 'high', 'critical']), includeKev: r.bool(0.5) };
+      if (r.bool(0.5)) doc.limits = { maxJobs: r.int(10, 5000), ratePerSecond: r.int(1, 50), parallelism: r.int(1, 16) };
+      if (r.bool(0.7)) doc.lastRunAt = before(now, r.int(1, 72) * HOUR);
       if (doc.enabled) doc.nextRunAt = new Date(now.getTime() + r.int(1, 48) * HOUR);
       yield ['schedules', doc];
     }
@@ -74,7 +74,7 @@ export function* schedulerDemo(options: DemoOptions): Iterable<readonly [string,
         createdAt,
         updatedAt: new Date(createdAt.getTime() + r.int(0, 6) * HOUR),
       };
-      if (r.chance(0.85) && scheduleIds.length) doc.scheduleId = r.pick(scheduleIds).toHexString(true);
+      if (r.bool(0.85) && scheduleIds.length) doc.scheduleId = r.pick(scheduleIds).toHexString(true);
       if (doc.trigger === 'manual') doc.reason = { manualReason: 'requested from console' };
       else if (doc.trigger === 'conselier') doc.reason = { conselierExportId: `exp-${r.hex(8)}`, cursor: r.hex(12) };
       if (state !== 'planning' && state !== 'queued') doc.startedAt = new Date(createdAt.getTime() + r.int(1, 600) * 1000);
@@ -103,7 +103,7 @@ export function* schedulerDemo(options: DemoOptions): Iterable<readonly [string,
       if (status === 'completed' || status === 'failed' || status === 'cancelled') doc.completedAt = new Date(createdAt.getTime() + r.int(601, 3 * 3600) * 1000);
       if (status === 'completed') doc.graphSnapshotId = `gs-${r.hex(12)}`;
       if (status === 'failed') doc.error = 'graph indexer: out of memory';
-      if (r.chance(0.5)) doc.correlationId = r.hex(16);
+      if (r.bool(0.5)) doc.correlationId = r.hex(16);
       yield ['graph_jobs', doc];
     }
 
@@ -124,9 +124,9 @@ export function* schedulerDemo(options: DemoOptions): Iterable<readonly [string,
         createdAt: submittedAt,
         updatedAt: new Date(submittedAt.getTime() + r.int(0, 5) * HOUR),
       };
-      if (r.chance(0.8)) doc.policyVersion = r.int(1, 40);
+      if (r.bool(0.8)) doc.policyVersion = r.int(1, 40);
       if (status !== 'pending') doc.policyRunId = `run:P-${r.int(1, 9)}:${r.hex(8)}`;
-      if (r.chance(0.5)) doc.requestedBy = `user:${r.hex(6)}`;
+      if (r.bool(0.5)) doc.requestedBy = `user:${r.hex(6)}`;
       if (status === 'completed' || status === 'failed' || status === 'cancelled') doc.completedAt = new Date(submittedAt.getTime() + r.int(60, 7200) * 1000);
       if (status === 'failed') doc.lastError = 'evaluation timed out';
       yield ['policy_jobs', doc];
@@ -135,7 +135,7 @@ export function* schedulerDemo(options: DemoOptions): Iterable<readonly [string,
     for (let i = 0; i < count; i++) {
       const generatedAt = before(now, r.int(0, 150 * 24) * HOUR);
       const n = r.int(0, 3);
-      const impacts = Array.from({ length: n }, () => ({ imageDigest: `sha256:${r.hex(64)}`, namespaces: [r.pick(NAMESPACES)], repositories: [r.pick(REPOS)], usedByEntrypoint: r.chance(0.5) }));
+      const impacts = Array.from({ length: n }, () => ({ imageDigest: `sha256:${r.hex(64)}`, namespaces: [r.pick(NAMESPACES)], repositories: [r.pick(REPOS)], usedByEntrypoint: r.bool(0.5) }));
       const doc: Document = {
         _id: r.objectId(),
         tenantId,
@@ -147,7 +147,7 @@ export function* schedulerDemo(options: DemoOptions): Iterable<readonly [string,
         createdAt: generatedAt,
         updatedAt: generatedAt,
       };
-      if (runIds.length && r.chance(0.7)) doc.runId = r.pick(runIds).id.toHexString(true);
+      if (runIds.length && r.bool(0.7)) doc.runId = r.pick(runIds).id.toHexString(true);
       yield ['impact_snapshots', doc];
     }
 
@@ -169,8 +169,8 @@ export function* schedulerDemo(options: DemoOptions): Iterable<readonly [string,
         createdAt,
         updatedAt: createdAt,
       };
-      if (r.chance(0.3)) doc.jobId = demoUuid(seed, 'jobs', tenantId, i).toHexString(true);
-      if (r.chance(0.5)) doc.data = { batch: i, images: r.int(1, 50) };
+      if (r.bool(0.3)) doc.jobId = demoUuid(seed, 'jobs', tenantId, i).toHexString(true);
+      if (r.bool(0.5)) doc.data = { batch: i, images: r.int(1, 50) };
       yield ['execution_logs', doc];
     }
   }

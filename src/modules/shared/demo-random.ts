@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import { ObjectId, UUID, type Document } from 'bson';
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
 import { derivedUuid, idFromLegacyId } from '../../codec/ids.js';
 import { validateEntity } from '../../codec/validate.js';
@@ -39,6 +39,11 @@ export class DemoRandom {
     return this.next() < pTrue;
   }
 
+  /** A 24-hex ObjectId drawn from the stream (legacy documents mostly have ObjectId `_id`s). */
+  objectId(): ObjectId {
+    return new ObjectId(this.hex(24));
+  }
+
   hex(length: number): string {
     let out = '';
     while (out.length < length) out += Math.floor(this.next() * 16).toString(16);
@@ -71,6 +76,16 @@ export function mixedLegacyId(r: DemoRandom, collection: string, tenantId: strin
 /** The entity id a document gets: the UUIDv5 of its legacy id (as conversion computes it), or `fallback`. */
 export function idFor(collection: string, legacyId: string | null, fallback: string): string {
   return legacyId ? idFromLegacyId(collection, legacyId) : fallback;
+}
+
+/** A stable UUID `_id` (Binary subtype 4) for documents that others reference by uuid. */
+export function demoUuid(seed: number, collection: string, tenant: string, i: number): UUID {
+  return new UUID(derivedUuid(`demo:${collection}`, String(seed), tenant, String(i)));
+}
+
+/** `now` minus a number of milliseconds, as a millisecond Date. */
+export function before(now: Date, ms: number): Date {
+  return new Date(Math.trunc(now.getTime() - ms));
 }
 
 /** `now` shifted by minutes, at millisecond precision (BSON Dates are milliseconds). */
