@@ -9,6 +9,7 @@ import { PostgresDataSource } from '../src/postgres/data-source.js';
 import { selectList } from '../src/postgres/entity-sql.js';
 import { grantAppRole, runMigrations } from '../src/postgres/migrations/index.js';
 import { createTestDatabase } from '../test/setup/environment.js';
+import { percentile } from './bench-support.js';
 
 /**
  * Bitemporal as-of latency (seeds 3.4) at 1M history rows of `unknowns.unknown`: SUBJECTS subjects of
@@ -31,11 +32,6 @@ const BASE = Date.UTC(2026, 0, 1);
 const DAY = 86_400_000;
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
 
 /** A deterministic generator (mulberry32): the same questions every run. */
 function rng(seed: number): () => number {

@@ -6,11 +6,11 @@ import type { BenchLine } from './run.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { runConversion } from '../src/conversion/index.js';
 import { user } from '../src/modules/authority/entities.js';
-import { encodeDocument } from '../src/mongo/document-codec.js';
 import { connectMongo } from '../src/mongo/mongo-data-source.js';
 import { PostgresDataSource } from '../src/postgres/data-source.js';
 import { tableOf } from '../src/postgres/entity-sql.js';
 import { createTestDatabase } from '../test/setup/environment.js';
+import { benchUserDoc, perSecond } from './bench-support.js';
 
 /**
  * Conversion rows/s next to its two raw limits (SPEC 12), on N legacy Authority users (default 100k,
@@ -23,32 +23,9 @@ import { createTestDatabase } from '../test/setup/environment.js';
  *   unique username per tenant, newest order): the floor any loader of this table pays.
  */
 const N = Number(process.env.BENCH_CONVERSION_N ?? 100_000);
-const TENANTS = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222', '33333333-3333-4333-8333-333333333333', '44444444-4444-4444-8444-444444444444'];
 const LOAD = 5000;
 
-function userDoc(i: number): Document {
-  const t = Date.UTC(2025, 0, 1) + i * 61_000;
-  return encodeDocument(
-    user,
-    {
-      tenantId: TENANTS[i % TENANTS.length],
-      createdAt: new Date(t),
-      updatedAt: new Date(t + 1000),
-      username: `user-${i.toString(36)}-é`,
-      email: `u${i}@example.org`,
-      displayName: i % 5 ? `User ${i}` : null,
-      passwordHash: i % 2 ? `sha256:${i.toString(16).padStart(16, '0')}` : null,
-      status: ['active', 'disabled', 'locked'][i % 3],
-      mfaEnabled: i % 2 === 0,
-      lastLoginAt: i % 3 ? new Date(t + 86_400_000) : null,
-    },
-    `oid:65c0${i.toString(16).padStart(20, '0')}`,
-  );
-}
-
-function perSecond(rows: number, ms: number): number {
-  return Math.round((rows * 1000) / ms);
-}
+const userDoc = (i: number) => benchUserDoc(i, '65c0');
 
 export default async function run(emit: (line: BenchLine) => void): Promise<void> {
   const db = await createTestDatabase('conversion_bench');

@@ -6,6 +6,7 @@ import { AuthorityTokens } from '../src/interfaces/authority.js';
 import { tenantContext } from '../src/interfaces/tenant-context.js';
 import type { Backend } from '../src/interfaces/modules.js';
 import { startTestRuntime } from '../test/setup/runtime.js';
+import { percentile, round } from './bench-support.js';
 
 /**
  * DualWrite caller latency next to each single backend (SPEC 12): the same Authority user writes
@@ -13,10 +14,6 @@ import { startTestRuntime } from '../test/setup/runtime.js';
  * (Primary = Postgres: PostgreSQL write + pending record in one transaction, then the MongoDB write).
  */
 const N = Number(process.env.BENCH_DUALWRITE_N ?? 2000);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 export default async function run(emit: (line: BenchLine) => void): Promise<void> {
   const results = new Map<string, { insert: number[]; get: number[] }>();
@@ -57,6 +54,3 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
   }
 }
 
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}

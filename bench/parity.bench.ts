@@ -5,7 +5,7 @@ import { pgSettings } from '../src/container/persistence-runtime.js';
 import { migrationSetsFor } from '../src/container/migration-sets.js';
 import { authorityModule } from '../src/modules/authority/index.js';
 import { user } from '../src/modules/authority/entities.js';
-import { decodeDocument, encodeDocument } from '../src/mongo/document-codec.js';
+import { decodeDocument } from '../src/mongo/document-codec.js';
 import { connectMongo } from '../src/mongo/mongo-data-source.js';
 import { PostgresDataSource } from '../src/postgres/data-source.js';
 import { selectList, tableOf } from '../src/postgres/entity-sql.js';
@@ -14,6 +14,7 @@ import { toParams } from '../src/postgres/row-codec.js';
 import { dataParity, runVerify } from '../src/parity/index.js';
 import { ReadOnlyDataSource } from '../src/parity/read-only-data-source.js';
 import { createTestDatabase } from '../test/setup/environment.js';
+import { benchUserDoc, round } from './bench-support.js';
 
 /**
  * Parity rows/s next to the raw drains of both sides (SPEC 12), on N Authority users (default 100k,
@@ -24,28 +25,9 @@ import { createTestDatabase } from '../test/setup/environment.js';
  * end-to-end time.
  */
 const N = Number(process.env.BENCH_PARITY_N ?? 100_000);
-const TENANTS = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222', '33333333-3333-4333-8333-333333333333', '44444444-4444-4444-8444-444444444444'];
 const BATCH = 1000;
 
-function userDoc(i: number): Document {
-  const t = Date.UTC(2025, 0, 1) + i * 61_000;
-  return encodeDocument(
-    user,
-    {
-      tenantId: TENANTS[i % TENANTS.length],
-      createdAt: new Date(t),
-      updatedAt: new Date(t + 1000),
-      username: `user-${i.toString(36)}-é`,
-      email: `u${i}@example.org`,
-      displayName: i % 5 ? `User ${i}` : null,
-      passwordHash: i % 2 ? `sha256:${i.toString(16).padStart(16, '0')}` : null,
-      status: ['active', 'disabled', 'locked'][i % 3],
-      mfaEnabled: i % 2 === 0,
-      lastLoginAt: i % 3 ? new Date(t + 86_400_000) : null,
-    },
-    `oid:65b0${i.toString(16).padStart(20, '0')}`,
-  );
-}
+const userDoc = (i: number) => benchUserDoc(i, '65b0');
 
 async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const start = performance.now();
@@ -132,6 +114,3 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
   }
 }
 
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}

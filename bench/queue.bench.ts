@@ -9,6 +9,7 @@ import { PostgresDataSource } from '../src/postgres/data-source.js';
 import { PostgresJobQueue } from '../src/postgres/job-queue-postgres.js';
 import { grantAppRole, runMigrations } from '../src/postgres/migrations/index.js';
 import { APP_ROLE, createTestDatabase } from '../test/setup/environment.js';
+import { round } from './bench-support.js';
 
 /**
  * SKIP LOCKED claim throughput (SPEC 12; seeds 3.3), side by side with pg-boss 10 on the same
@@ -28,10 +29,6 @@ import { APP_ROLE, createTestDatabase } from '../test/setup/environment.js';
 const JOBS = Number(process.env.BENCH_QUEUE_JOBS ?? 2000);
 const WORKERS = [1, 4, 8];
 const KIND = 'bench';
-
-function round(x: number): number {
-  return Math.round(x * 10) / 10;
-}
 
 /** Runs `workers` loops of `step` until each gets 0; returns items per second over the whole drain. */
 async function drain(workers: number, step: () => Promise<number>): Promise<number> {

@@ -9,6 +9,7 @@ import { PostgresDataSource } from '../src/postgres/data-source.js';
 import { grantAppRole, runMigrations } from '../src/postgres/migrations/index.js';
 import { PostgresRepository } from '../src/postgres/postgres-repository.js';
 import { createTestDatabase } from '../test/setup/environment.js';
+import { median, round } from './bench-support.js';
 
 /**
  * Row-level security overhead on tenant queries (seeds: implementation program risk R1, conversion
@@ -37,16 +38,6 @@ const ROUNDS = Number(process.env.BENCH_RLS_ROUNDS ?? 15);
 const SERVER_REPS = Number(process.env.BENCH_RLS_SERVER_REPS ?? 15);
 const TENANTS = 20;
 const tenant = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function round(x: number, digits = 3): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 const GENERATE = `
 insert into vuln.advisory (id, tenant_id, source_key, advisory_key, payload, content_hash, published_at, modified_at, withdrawn_at, created_at, updated_at)

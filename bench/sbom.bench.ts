@@ -4,6 +4,7 @@ import { migrationSetsFor } from '../src/container/migration-sets.js';
 import { artifactModule } from '../src/modules/artifact/index.js';
 import { runMigrations } from '../src/postgres/migrations/index.js';
 import { createTestDatabase } from '../test/setup/environment.js';
+import { median, round } from './bench-support.js';
 
 /**
  * Seeds targets for SBOM documents (technical reference 4 and 8; implementation program 6.2: "SBOM
@@ -27,16 +28,6 @@ const ROWS = Number(process.env.BENCH_SBOM_ROWS ?? 1_000_000);
 const REPS = Number(process.env.BENCH_SBOM_REPS ?? 7);
 const TENANTS = 10;
 const tenant = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function round(x: number, digits = 3): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 /** Index names the plan uses (for the log: shows which access path was measured). */
 function indexesOf(plan: Record<string, unknown>, out = new Set<string>()): Set<string> {

@@ -6,6 +6,7 @@ import { PostgresTriageQueue } from '../src/modules/excititor/triage-queue.js';
 import { PostgresDataSource } from '../src/postgres/data-source.js';
 import { grantAppRole, runMigrations } from '../src/postgres/migrations/index.js';
 import { createTestDatabase } from '../test/setup/environment.js';
+import { median } from './bench-support.js';
 
 /**
  * The triage dashboard (seeds 3.2 / implementation program 6.2: "dashboard summary query, 2000 ms ->
@@ -22,11 +23,6 @@ const PACKAGES = Number(process.env.BENCH_TRIAGE_PACKAGES ?? 40_000);
 const TENANTS = Number(process.env.BENCH_TRIAGE_TENANTS ?? 4);
 const EVENTS_PER_DECISION = 5;
 const RUNS = 9;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();

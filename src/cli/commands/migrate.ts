@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { adminUrlOf } from '../../config/persistence-config.js';
 import { migrationSetsFor } from '../../container/migration-sets.js';
 import { grantAppRole, runMigrations, type MigrationCategory } from '../../postgres/migrations/index.js';
+import pg from 'pg';
 import { configFrom, err, out, withConfigOption } from '../cli-support.js';
 import { selectModules } from './module-options.js';
 
@@ -31,6 +32,7 @@ export function registerMigrate(program: Command): void {
     const reports = await runMigrations(adminUrl, migrationSetsFor(modules), { categories, log: (l) => err(l) });
     const appUser = decodeURIComponent(new URL(config.Postgres.Url!).username);
     if (appUser && appUser !== decodeURIComponent(new URL(adminUrl).username)) await grantAppRole(adminUrl, appUser);
+    await warnUnlessBypassRls(adminUrl);
     if (opts.json) {
       out(JSON.stringify(reports.map((r) => ({ module: r.module, applied: r.applied.map((m) => m.version), pendingRelease: r.pendingRelease.map((m) => m.version), pendingOther: r.pendingOther.map((m) => m.version) })), null, 2));
       return;
@@ -41,4 +43,22 @@ export function registerMigrate(program: Command): void {
       out(`${r.module}: ${applied}${pending}`);
     }
   });
+}
+
+/**
+ * Row-level security is forced on every tenant table, owners included: the maintenance role that
+ * converts, verifies, reconciles across tenants and refreshes materialized views must be superuser
+ * or BYPASSRLS. Migrations themselves do not need it, so this only warns.
+ */
+async function warnUnlessBypassRls(adminUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const r = await client.query<{ ok: boolean; name: string }>('select (rolsuper or rolbypassrls) as ok, rolname as name from pg_roles where rolname = current_user');
+    if (!r.rows[0]?.ok) {
+      err(`warning: the maintenance role ${r.rows[0]?.name} is neither superuser nor BYPASSRLS; verify, reconcile and materialized-view refreshes need one of them (convert works tenant by tenant)`);
+    }
+  } finally {
+    await client.end();
+  }
 }

@@ -29,11 +29,18 @@ grant usage, select on sequence core.dualwrite_pending_seq_seq to stellaops_app;
 -- tenant; it then reads and applies each one inside that tenant's unit of work.
 create or replace function core.dualwrite_due(p_limit int, p_now timestamptz)
 returns table (seq bigint, tenant_id uuid)
-language sql stable security definer set search_path = core, pg_temp as $$
-  select p.seq, p.tenant_id from core.dualwrite_pending p
-  where p.next_attempt_at <= p_now
-  order by p.seq
-  limit p_limit
-$$;
+language plpgsql stable security definer set search_path = core, pg_temp as $$
+begin
+  -- FORCE ROW LEVEL SECURITY applies to the owner too: an owner that cannot bypass it would see
+  -- no record at all, and the reconciler would silently do nothing. Say so instead.
+  if not exists (select 1 from pg_roles where rolname = current_user and (rolsuper or rolbypassrls)) then
+    raise exception 'core.dualwrite_due: its owner % must be superuser or BYPASSRLS (the maintenance role of POSTGRES_ADMIN_URL)', current_user;
+  end if;
+  return query
+    select p.seq, p.tenant_id from core.dualwrite_pending p
+    where p.next_attempt_at <= p_now
+    order by p.seq
+    limit p_limit;
+end $$;
 revoke all on function core.dualwrite_due(int, timestamptz) from public;
 grant execute on function core.dualwrite_due(int, timestamptz) to stellaops_app;
