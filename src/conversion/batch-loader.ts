@@ -8,7 +8,7 @@ import { conflictTarget, tableOf } from '../postgres/entity-sql.js';
 import { toParams } from '../postgres/row-codec.js';
 import { cleanReason, type Outcome } from './classify.js';
 import { LostClaimError } from './errors.js';
-import { encodeIdValue, idValueEjson } from './id-ranges.js';
+import { encodeIdValue, idValueEjson } from '../mongo/id-ranges.js';
 import type { ClaimedRange } from './job-store.js';
 import { updateJobCounters } from './job-store.js';
 import { copyLine, pgText } from './pg-text.js';

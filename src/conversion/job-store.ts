@@ -1,5 +1,5 @@
 import type { PostgresDataSource, Tx } from '../postgres/data-source.js';
-import { decodeIdValue, encodeIdValue, idValueEjson } from './id-ranges.js';
+import { decodeIdValue, encodeIdValue, idValueEjson } from '../mongo/id-ranges.js';
 import type { PlannedRange } from './range-planner.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { MongoCollectionLike } from '../mongo/mongo-types.js';
-import { isBoundaryCandidate } from './id-ranges.js';
+import { isBoundaryCandidate } from '../mongo/id-ranges.js';
 
 /** One planned range: `lower <= _id < upper`, null = open; `planned` documents were in it when planned. */
 export interface PlannedRange {

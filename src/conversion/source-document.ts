@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { deserialize, EJSON, serialize, type Document } from 'bson';
-import { EXACT_READ } from './id-ranges.js';
+import { EXACT_READ } from '../mongo/id-ranges.js';
 
 /**
  * One legacy document as the conversion reads it: its exact BSON bytes (the source of truth for the

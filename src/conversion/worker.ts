@@ -7,7 +7,7 @@ import type { PostgresDataSource } from '../postgres/data-source.js';
 import { loadBatch, type BatchTarget } from './batch-loader.js';
 import { classify, type Outcome } from './classify.js';
 import { LostClaimError } from './errors.js';
-import { idRangeFilter, type LowerBound } from './id-ranges.js';
+import { idRangeFilter, type LowerBound } from '../mongo/id-ranges.js';
 import { claimRange, finishPass, liveClaims, passTotals, rangePosition, readPass, releaseClaim, type ClaimedRange } from './job-store.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import { SourceDocument } from './source-document.js';

@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor } from '../codec/cursor.js';
 import { checkFilter, pageSize, prepareInsert, prepareUpdate, resolveOrder } from '../codec/entity-lifecycle.js';
 import { fieldOf, isTenantScoped, qualifiedName } from '../codec/fields.js';
 import { decodeDocument, encodeDocument, filterValue } from './document-codec.js';
+import { idRangeFilter } from './id-ranges.js';
 import { legacyIdOf, mongoIdForUuid, mongoIdOf } from './legacy-id.js';
 import { isDuplicateKeyError, type MongoCollectionLike, type MongoDbLike } from './mongo-types.js';
 
@@ -239,7 +240,9 @@ function keysetFilter(spec: EntitySpec, fields: readonly { field: string; dir: '
     or.push({ ...equal, [f.mongo]: { [dir === 'asc' ? '$gt' : '$lt']: value } });
     equal[f.mongo] = value;
   });
-  or.push({ ...equal, _id: { $gt: tie } });
+  // `_id` comparisons are type-bracketed in MongoDB: a legacy collection mixing ObjectId, string
+  // and UUID ids needs the later type classes spelled out, or a tie group split across pages loses rows.
+  or.push({ ...equal, ...idRangeFilter({ value: tie, inclusive: false }, null) });
   return { $or: or };
 }
 
