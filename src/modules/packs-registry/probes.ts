@@ -1,7 +1,7 @@
 import type { OutputProbe, ProbeInputs } from '../../interfaces/module-definition.js';
 import type { RegistryVersion } from '../../interfaces/packs-registry.js';
 import type { EntityRepository } from '../../interfaces/repository.js';
-import { items, perTenantProbes } from '../shared/probe-support.js';
+import { perTenantListProbes, perTenantProbes } from '../shared/probe-support.js';
 import { RegistryPublisher } from './publication.js';
 
 /**
@@ -12,13 +12,13 @@ export function packsRegistryProbes(inputs: ProbeInputs): OutputProbe[] {
   const states = ['draft', 'published', 'deprecated', 'yanked'];
   return [
     ...perTenantProbes(inputs, 'registry_entry', 'byName', (s) => (repo, ctx) => repo.findOne(ctx, { name: s.name } as never), 2),
-    ...perTenantProbes(inputs, 'registry_entry', 'ofPublisher', (s) => (repo, ctx) => items(repo.list(ctx, { where: { publisher: s.publisher } as never, order: 'byPublisher' }))),
-    ...perTenantProbes(inputs, 'registry_entry', 'publicNewest', () => (repo, ctx) => items(repo.list(ctx, { where: { visibility: 'public' } as never, order: 'newest', limit: 20 }))),
-    ...perTenantProbes(inputs, 'registry_version', 'versionsOfEntry', (s) => (repo, ctx) => items(repo.list(ctx, { where: { entryId: s.entryId } as never, order: 'default' })), 2),
+    ...perTenantListProbes(inputs, 'registry_entry', 'ofPublisher', (s) => ({ where: { publisher: s.publisher } as never, order: 'byPublisher' })),
+    ...perTenantListProbes(inputs, 'registry_entry', 'publicNewest', () => ({ where: { visibility: 'public' } as never, order: 'newest', limit: 20 })),
+    ...perTenantListProbes(inputs, 'registry_version', 'versionsOfEntry', (s) => ({ where: { entryId: s.entryId } as never, order: 'default' }), 2),
     ...perTenantProbes(inputs, 'registry_version', 'byEntryVersion', (s) => (repo, ctx) => repo.findOne(ctx, { entryId: s.entryId, version: s.version } as never), 2),
     ...perTenantProbes(inputs, 'registry_version', 'byDigest', (s) => (repo, ctx) => new RegistryPublisher(repo as unknown as EntityRepository<RegistryVersion>).byDigest(ctx, s.digest as string), 2),
     ...states.flatMap((state) =>
-      perTenantProbes(inputs, 'registry_version', `inState.${state}`, () => (repo, ctx) => items(repo.list(ctx, { where: { state } as never, order: 'byState', limit: 50 })))),
-    ...perTenantProbes(inputs, 'audit_log', 'historyOfEntity', (s) => (repo, ctx) => items(repo.list(ctx, { where: { entityId: s.entityId } as never, order: 'byEntity' })), 2),
+      perTenantListProbes(inputs, 'registry_version', `inState.${state}`, () => ({ where: { state } as never, order: 'byState', limit: 50 }))),
+    ...perTenantListProbes(inputs, 'audit_log', 'historyOfEntity', (s) => ({ where: { entityId: s.entityId } as never, order: 'byEntity' }), 2),
   ];
 }

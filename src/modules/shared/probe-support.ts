@@ -1,4 +1,6 @@
+import type { Entity } from '../../interfaces/entity-spec.js';
 import type { OutputProbe, ProbeInputs } from '../../interfaces/module-definition.js';
+import type { ListQuery } from '../../interfaces/repository.js';
 
 /**
  * Helpers for module-specific output probes: probes built
@@ -28,12 +30,35 @@ export function perTenantProbes(
   probe: string,
   make: (sample: Sample) => OutputProbe['call'],
   perTenant = 1,
+  order?: string,
 ): OutputProbe[] {
   const grouped = samplesByTenant(inputs, entity);
   const probes: OutputProbe[] = [];
   inputs.tenants.forEach((tenant, ti) => {
     (grouped.get(tenant) ?? []).slice(0, perTenant).forEach((sample, si) => {
-      probes.push({ name: `${entity}.${probe}#t${ti}.${si}`, entity, call: make(sample) });
+      probes.push({ name: `${entity}.${probe}#t${ti}.${si}`, entity, call: make(sample), ...(order ? { order } : {}) });
+    });
+  });
+  return probes;
+}
+
+/**
+ * List probes: one `repo.list(query)` page per sample, carrying the query's declared order so
+ * parity compares ties up to their tie-breaker (MongoDB breaks them by `_id`, PostgreSQL by `id`).
+ */
+export function perTenantListProbes(
+  inputs: ProbeInputs,
+  entity: string,
+  probe: string,
+  query: (sample: Sample) => ListQuery<Entity>,
+  perTenant = 1,
+): OutputProbe[] {
+  const grouped = samplesByTenant(inputs, entity);
+  const probes: OutputProbe[] = [];
+  inputs.tenants.forEach((tenant, ti) => {
+    (grouped.get(tenant) ?? []).slice(0, perTenant).forEach((sample, si) => {
+      const q = query(sample);
+      probes.push({ name: `${entity}.${probe}#t${ti}.${si}`, entity, order: q.order ?? 'default', call: (repo, ctx) => items(repo.list(ctx, q)) });
     });
   });
   return probes;
