@@ -7,6 +7,7 @@ import { DuplicateKeyError, NotFoundError, PersistenceError, ValidationError } f
 import type { ModuleDefinition } from '../../src/interfaces/module-definition.js';
 import type { Backend } from '../../src/interfaces/modules.js';
 import type { EntityRepository } from '../../src/interfaces/repository.js';
+import { listAll as listAllItems } from '../../src/interfaces/list-all.js';
 import type { TenantContext } from '../../src/interfaces/tenant-context.js';
 import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';
 
@@ -44,17 +45,7 @@ function compareValues(x: unknown, y: unknown): number {
   throw new Error(`cannot compare ${typeof x} and ${typeof y}`);
 }
 
-async function listAll<E extends Entity>(repo: EntityRepository<E>, ctx: TenantContext, order: string, limit: number): Promise<E[]> {
-  const out: E[] = [];
-  let after: string | null = null;
-  for (let guard = 0; guard < 1000; guard++) {
-    const page: { items: E[]; next: string | null } = await repo.list(ctx, { order, limit, after });
-    out.push(...page.items);
-    if (!page.next) return out;
-    after = page.next;
-  }
-  throw new Error('paging did not end');
-}
+const listAll = <E extends Entity>(repo: EntityRepository<E>, ctx: TenantContext, order: string, pageSize: number) => listAllItems(repo, ctx, { order }, { pageSize });
 
 /** A text field the entity declares, to test U+0000 refusal (null when it has none). */
 function firstTextField(spec: EntitySpec): string | null {

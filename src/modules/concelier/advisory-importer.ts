@@ -4,7 +4,7 @@ import type { EntityRepository } from '../../interfaces/repository.js';
 import type { TenantContext } from '../../interfaces/tenant-context.js';
 import { deriveAdvisory } from './advisory-derive.js';
 import { planAdvisory } from './advisory-plan.js';
-import { listAll } from './list-all.js';
+import { listAll } from '../../interfaces/list-all.js';
 
 /** Where the raw upstream bytes of an imported advisory are (they stay in object storage). */
 export interface RawReference {

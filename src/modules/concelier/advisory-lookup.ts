@@ -1,7 +1,7 @@
 import type { Advisory, Affected, Alias } from '../../interfaces/concelier.js';
 import type { EntityRepository, Page } from '../../interfaces/repository.js';
 import type { TenantContext } from '../../interfaces/tenant-context.js';
-import { listAll } from './list-all.js';
+import { listAll } from '../../interfaces/list-all.js';
 
 export interface AdvisoryLookupRepositories {
   readonly advisory: EntityRepository<Advisory>;

@@ -1,7 +1,5 @@
-import type { Entity } from '../../interfaces/entity-spec.js';
 import type { OutputProbe, ProbeInputs } from '../../interfaces/module-definition.js';
-import type { EntityRepository, ListQuery } from '../../interfaces/repository.js';
-import type { TenantContext } from '../../interfaces/tenant-context.js';
+import { distinctValues, multiListProbe } from '../shared/probe-support.js';
 
 /**
  * Concelier's output-parity probes: every lookup AdvisoryLookup / AdvisoryImporter makes, with
@@ -13,41 +11,7 @@ import type { TenantContext } from '../../interfaces/tenant-context.js';
 const PER_PROBE = 5;
 const CAP = 200;
 
-async function pages(repo: EntityRepository<Entity>, ctx: TenantContext, query: ListQuery<Entity>, pageSize: number): Promise<unknown[]> {
-  const out: unknown[] = [];
-  let after: string | null = null;
-  do {
-    const page: { items: Entity[]; next: string | null } = await repo.list(ctx, { ...query, after, limit: pageSize });
-    out.push(...page.items);
-    after = page.next;
-  } while (after && out.length < CAP);
-  return out.slice(0, CAP);
-}
-
-/** Distinct values (first seen order, at most PER_PROBE) of `pick` over a sample. */
-function distinct<T>(rows: readonly Record<string, unknown>[] | undefined, pick: (r: Record<string, unknown>) => T | null | undefined): T[] {
-  const out = new Map<string, T>();
-  for (const r of rows ?? []) {
-    const v = pick(r);
-    if (v === null || v === undefined) continue;
-    const k = JSON.stringify(v, (_k, x) => (x instanceof Date ? x.toISOString() : x));
-    if (!out.has(k)) out.set(k, v);
-    if (out.size >= PER_PROBE) break;
-  }
-  return [...out.values()];
-}
-
-function multi(name: string, entity: string, params: readonly unknown[], call: (repo: EntityRepository<Entity>, ctx: TenantContext, p: never) => Promise<unknown>): OutputProbe {
-  return {
-    name,
-    entity,
-    call: async (repo, ctx) => {
-      const out: unknown[] = [];
-      for (const p of params) out.push(await call(repo, ctx, p as never));
-      return out;
-    },
-  };
-}
+const distinct = <T>(rows: readonly Record<string, unknown>[] | undefined, pick: (r: Record<string, unknown>) => T | null | undefined): T[] => distinctValues(rows, pick, PER_PROBE);
 
 /**
  * @example
@@ -70,12 +34,12 @@ export function concelierProbes(inputs: ProbeInputs): OutputProbe[] {
   const rawRefs = distinct(raws, (r) => (r.advisoryKey ? { sourceKey: r.sourceKey as string, advisoryKey: r.advisoryKey as string } : null));
 
   return [
-    multi('advisory byId(advisoryKey)', 'advisory', advisoryKeys, (repo, ctx, advisoryKey: string) => pages(repo, ctx, { where: { advisoryKey } as never, order: 'byKey' }, 2)),
-    multi('advisory modifiedSince(t)', 'advisory', since, (repo, ctx, t: Date) => pages(repo, ctx, { order: 'modified', range: { field: 'modifiedAt', gte: t } }, 50)),
-    multi('advisory bySeverity(severity) [generated column]', 'advisory', severities, (repo, ctx, severity: string) => pages(repo, ctx, { where: { severity } as never, order: 'default' }, 25)),
-    multi('alias byAlias(alias) [either direction]', 'alias', aliasValues, (repo, ctx, alias: string) => pages(repo, ctx, { where: { alias } as never, order: 'default' }, 2)),
-    multi('alias ofAdvisory(sourceKey, advisoryKey)', 'alias', advisoryRefs, (repo, ctx, ref: object) => pages(repo, ctx, { where: ref as never, order: 'byAdvisory' }, 2)),
-    multi('affected byPackage(ecosystem, packageName)', 'affected', packages, (repo, ctx, pkg: object) => pages(repo, ctx, { where: pkg as never, order: 'default' }, 3)),
-    multi('advisory_raw current(sourceKey, advisoryKey)', 'advisory_raw', rawRefs, (repo, ctx, ref: object) => pages(repo, ctx, { where: { ...ref, supersededAt: null } as never, order: 'default' }, 2)),
+    multiListProbe('advisory byId(advisoryKey)', 'advisory', advisoryKeys, (advisoryKey) => ({ where: { advisoryKey } as never, order: 'byKey' }), { pageSize: 2, cap: CAP }),
+    multiListProbe('advisory modifiedSince(t)', 'advisory', since, (t) => ({ order: 'modified', range: { field: 'modifiedAt', gte: t } }), { pageSize: 50, cap: CAP }),
+    multiListProbe('advisory bySeverity(severity) [generated column]', 'advisory', severities, (severity) => ({ where: { severity } as never, order: 'default' }), { pageSize: 25, cap: CAP }),
+    multiListProbe('alias byAlias(alias) [either direction]', 'alias', aliasValues, (alias) => ({ where: { alias } as never, order: 'default' }), { pageSize: 2, cap: CAP }),
+    multiListProbe('alias ofAdvisory(sourceKey, advisoryKey)', 'alias', advisoryRefs, (ref) => ({ where: ref as never, order: 'byAdvisory' }), { pageSize: 2, cap: CAP }),
+    multiListProbe('affected byPackage(ecosystem, packageName)', 'affected', packages, (pkg) => ({ where: pkg as never, order: 'default' }), { pageSize: 3, cap: CAP }),
+    multiListProbe('advisory_raw current(sourceKey, advisoryKey)', 'advisory_raw', rawRefs, (ref) => ({ where: { ...ref, supersededAt: null } as never, order: 'default' }), { pageSize: 2, cap: CAP }),
   ];
 }

@@ -1,8 +1,9 @@
 import type { Entity } from '../../interfaces/entity-spec.js';
 import type { OutputProbe, ProbeInputs } from '../../interfaces/module-definition.js';
-import type { EntityRepository, ListQuery, Page } from '../../interfaces/repository.js';
+import type { EntityRepository, ListQuery } from '../../interfaces/repository.js';
 import type { TenantContext } from '../../interfaces/tenant-context.js';
 import { DAY_MS } from './entities.js';
+import { listAll } from '../../interfaces/list-all.js';
 
 /**
  * A module probe, with the declared order its list answers in: parity compares list outputs in that
@@ -15,16 +16,8 @@ export type OrderedProbe = OutputProbe & { readonly order?: string };
  * Every item of a list, read page by page (small pages, so keyset paging is exercised too), as one
  * array: tier-B items the legacy side still holds are then left out of the comparison item by item.
  */
-export async function allPages(repo: EntityRepository<Entity>, ctx: TenantContext, query: ListQuery<Entity>, pageSize = 7): Promise<Entity[]> {
-  const items: Entity[] = [];
-  let after: string | null = null;
-  for (let guard = 0; guard < 100_000; guard++) {
-    const page: Page<Entity> = await repo.list(ctx, { ...query, limit: pageSize, after });
-    items.push(...page.items);
-    if (!page.next) return items;
-    after = page.next;
-  }
-  throw new Error('probe paging did not end');
+export function allPages(repo: EntityRepository<Entity>, ctx: TenantContext, query: ListQuery<Entity>, pageSize = 7): Promise<Entity[]> {
+  return listAll(repo, ctx, query, { pageSize });
 }
 
 /** A probe listing `entity` in `order` with the query `query(ctx)` builds (null: no answer for this tenant). */
