@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { canonicalJson, sha256Hex } from '../codec/canonical.js';
 import type { Entity } from './entity-spec.js';
 import { ValidationError } from './errors.js';
@@ -108,6 +109,23 @@ export interface PlannedRow {
   readonly context: Record<string, unknown>;
   readonly validFrom: Date;
   readonly validTo: Date | null;
+}
+
+/** The row a planned interval becomes, believed from `now` (system time) on; a new random id. */
+export function openedRecord(tenantId: string, a: Pick<UnknownAssertion, 'subjectHash' | 'kind'>, p: PlannedRow, now: Date): UnknownRecord {
+  return {
+    id: randomUUID(),
+    tenantId,
+    createdAt: now,
+    updatedAt: now,
+    subjectHash: a.subjectHash,
+    kind: a.kind,
+    context: p.context,
+    validFrom: p.validFrom,
+    validTo: p.validTo,
+    sysFrom: now,
+    sysTo: null,
+  } as UnknownRecord;
 }
 
 /** Rows to close and rows to open for one assertion; both empty when it changes nothing. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Document } from 'bson';
 import type { Clock } from '../interfaces/clock.js';
 import { nextTimestamp, systemClock } from '../interfaces/clock.js';
@@ -9,7 +8,7 @@ import type { TenantContext } from '../interfaces/tenant-context.js';
 import {
   checkSubject,
   checkTimes,
-  planAssertion,
+  planAssertion, openedRecord,
   type AsOf,
   type BitemporalChange,
   type UnknownAssertion,
@@ -107,19 +106,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
       const opened: UnknownRecord[] = [];
       const openedIds: string[] = [];
       for (const p of plan.open) {
-        const entity = validateEntity<UnknownRecord & Record<string, unknown>>(this.spec, {
-          id: randomUUID(),
-          tenantId: ctx.tenantId,
-          createdAt: now,
-          updatedAt: now,
-          subjectHash: a.subjectHash,
-          kind: a.kind,
-          context: p.context,
-          validFrom: p.validFrom,
-          validTo: p.validTo,
-          sysFrom: now,
-          sysTo: null,
-        });
+        const entity = validateEntity<UnknownRecord & Record<string, unknown>>(this.spec, openedRecord(ctx.tenantId, a, p, now) as unknown as Record<string, unknown>);
         const doc = encodeDocument(this.spec, entity, null);
         await this.coll.insertOne(doc);
         opened.push(entity);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { DatabaseError } from 'pg';
 import type { Clock } from '../interfaces/clock.js';
 import { nextTimestamp, systemClock } from '../interfaces/clock.js';
@@ -9,7 +8,7 @@ import type { TenantContext } from '../interfaces/tenant-context.js';
 import {
   checkSubject,
   checkTimes,
-  planAssertion,
+  planAssertion, openedRecord,
   type AsOf,
   type BitemporalChange,
   type UnknownAssertion,
@@ -104,19 +103,7 @@ export class PostgresBitemporalRepository implements UnknownsRepository {
       }
       const opened: UnknownRecord[] = [];
       for (const p of plan.open) {
-        const entity = validateEntity<UnknownRecord & Record<string, unknown>>(this.spec, {
-          id: randomUUID(),
-          tenantId: ctx.tenantId,
-          createdAt: now,
-          updatedAt: now,
-          subjectHash: a.subjectHash,
-          kind: a.kind,
-          context: p.context,
-          validFrom: p.validFrom,
-          validTo: p.validTo,
-          sysFrom: now,
-          sysTo: null,
-        });
+        const entity = validateEntity<UnknownRecord & Record<string, unknown>>(this.spec, openedRecord(ctx.tenantId, a, p, now) as unknown as Record<string, unknown>);
         const { columns, params } = toParams(this.spec, entity);
         const res = await this.run(tx, insertSql(this.spec, columns), [...params, null]);
         const row = this.row(res.rows[0]!);
