@@ -5,6 +5,7 @@ import type { Entity, EntitySpec, OrderSpec } from '../interfaces/entity-spec.js
 import { PersistenceError, ValidationError } from '../interfaces/errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type ListQuery } from '../interfaces/repository.js';
 import type { TenantContext } from '../interfaces/tenant-context.js';
+import { canonicalEntity, canonicalJson } from './canonical.js';
 import { fieldOf, fieldsOf, isTenantScoped, qualifiedName } from './fields.js';
 import { validateEntity } from './validate.js';
 
@@ -34,6 +35,15 @@ export function prepareUpdate<E extends Entity>(spec: EntitySpec, current: E, pa
   }
   for (const f of fieldsOf(spec)) {
     if (f.generated && patch[f.name] !== undefined) throw new ValidationError(qualifiedName(spec), f.name, 'is generated and cannot be written');
+  }
+  for (const name of spec.immutable ?? []) {
+    const value = patch[name];
+    if (value === undefined) continue;
+    const before = canonicalEntity(spec, current as unknown as Record<string, unknown>)[name];
+    const after = canonicalEntity(spec, { [name]: value })[name];
+    if (canonicalJson(before ?? null) !== canonicalJson(after ?? null)) {
+      throw new ValidationError(qualifiedName(spec), name, 'is immutable and cannot be changed by update');
+    }
   }
   const merged: Record<string, unknown> = { ...(current as unknown as Record<string, unknown>) };
   for (const [k, v] of Object.entries(patch)) if (v !== undefined) merged[k] = v;

@@ -91,6 +91,11 @@ export interface EntitySpec {
   /** Named list orders; `default` is required. */
   readonly orders: { readonly default: OrderSpec } & Readonly<Record<string, OrderSpec>>;
   readonly tier: TierSpec;
+  /**
+   * Fields that never change after insert (content-addressed versions, immutable facts): every
+   * backend refuses an update that changes one, with the same ValidationError.
+   */
+  readonly immutable?: readonly string[];
   /** Writes through a repository also write an audit row, into this audit-log entity, in the same transaction. */
   readonly audit?: EntitySpec;
   /** Table is RANGE-partitioned on this timestamp field (part of the primary key). */

@@ -127,6 +127,17 @@ for (const backend of ALL_BACKENDS) {
       expect(await auditActions(ctx, version.id)).to.deep.equal(['insert', 'update', 'update']);
     });
 
+    it('refuses a change of content through the generic repository too, identically on every backend', async () => {
+      const ctx = t.tenant();
+      const { version } = await service.importVersion(ctx, { packId: randomUUID(), schemaVersion: 1, document: { rules: ['y'] } });
+      const err = await rejection(versions.update(ctx, version.id, { document: { rules: ['tampered'] } } as never));
+      expect(err).to.be.instanceOf(ValidationError);
+      expect((err as Error).message).to.equal('Policy.pack_version.document: is immutable and cannot be changed by update');
+      expect((await versions.get(ctx, version.id))!.document).to.deep.equal({ rules: ['y'] });
+      const same = await versions.update(ctx, version.id, { document: { rules: ['y'] }, status: 'approved' } as never);
+      expect(same.status).to.equal('approved');
+    });
+
     it('refuses a document that cannot be stored exactly', async () => {
       const ctx = t.tenant();
       const err = await rejection(service.importVersion(ctx, { packId: randomUUID(), schemaVersion: 1, document: { bad: Number.NaN } }));
@@ -141,7 +152,8 @@ for (const backend of ALL_BACKENDS) {
         const raw = factory.pgRepo<PackVersion>(packVersion);
         const err = await rejection(raw.update(ctx, version.id, { document: { rules: ['tampered'] }, schemaVersion: 3 }));
         expect(err).to.be.instanceOf(ValidationError);
-        expect((err as Error).message).to.contain(`Policy.pack_version ${version.id} is immutable: schemaVersion, document cannot be changed`);
+        // The declared `immutable` fields refuse it before SQL; the trigger (below) refuses any other writer.
+        expect((err as Error).message).to.equal('Policy.pack_version.schemaVersion: is immutable and cannot be changed by update');
         // The refused update's audit row went down with its transaction.
         expect(await auditActions(ctx, version.id)).to.deep.equal(['insert']);
         const ok = await raw.update(ctx, version.id, { status: 'approved' });

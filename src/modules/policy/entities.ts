@@ -1,4 +1,5 @@
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
+import { PACK_VERSION_IMMUTABLE_FIELDS } from '../../interfaces/policy.js';
 import { auditLogSpec } from '../shared/audit-log.js';
 
 /**
@@ -42,6 +43,8 @@ export const packVersion: EntitySpec = {
   name: 'pack_version',
   collection: 'policy_pack_versions',
   table: 'pack_version',
+  // Content-addressed: the content never changes (a new version is imported instead).
+  immutable: PACK_VERSION_IMMUTABLE_FIELDS,
   fields: [
     { name: 'packId', type: 'uuid' },
     { name: 'version', type: 'int' },
