@@ -79,6 +79,27 @@ describe('DualWrite (Authority users)', function () {
     await back.close();
   });
 
+  it('the background reconciler of a running service applies what an outage left pending, honouring backoff', async () => {
+    const ctx = t.tenant();
+    const down = await t.restart({ MONGO_URL: MONGO_DOWN });
+    const u = await down.get<UserRepository>(AuthorityTokens.user).insert(ctx, newUser('loop'));
+    await down.close();
+    expect(await pending()).to.equal(1);
+    const rt = await t.restart({}, { reconcile: true });
+    const cfg = { ...rt.config, DualWrite: { ...rt.config.DualWrite, ReconcileIntervalMs: 200 } };
+    await rt.close();
+    const { PersistenceRuntime } = await import('../../src/container/persistence-runtime.js');
+    const service = await PersistenceRuntime.start(cfg, { modules: [authorityModule], reconcile: true });
+    try {
+      const deadline = Date.now() + 20_000;
+      while ((await pending()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(await pending(), 'applied by the loop, without any reconcile command').to.equal(0);
+      expect(canon(await new MongoRepository<User>(userSpec, service.mongo!.db).get(ctx, u.id))).to.equal(canon(u));
+    } finally {
+      await service.close();
+    }
+  });
+
   it('primary unreachable: the caller gets the error and nothing is written anywhere', async () => {
     const ctx = t.tenant();
     const down = await t.restart({ POSTGRES_URL: PG_DOWN });
