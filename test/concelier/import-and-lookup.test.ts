@@ -5,7 +5,7 @@ import { ValidationError } from '../../src/interfaces/errors.js';
 import type { Backend } from '../../src/interfaces/modules.js';
 import type { TenantContext } from '../../src/interfaces/tenant-context.js';
 import { AdvisoryImporter, AdvisoryLookup, concelierModule, type RawReference } from '../../src/modules/concelier/index.js';
-import { listAll } from '../../src/modules/concelier/list-all.js';
+import { listAll } from '../../src/interfaces/list-all.js';
 import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';
 
 const goAdvisory = (fixed = '1.2.3', extra: Record<string, unknown> = {}) => ({
