@@ -14,12 +14,20 @@ const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+/** PostgreSQL timestamptz starts at 4714-11-24 00:00 UTC BC (JS Dates reach much further back). */
+const MIN_TIMESTAMP_MS = Date.UTC(-4713, 10, 24);
+/** Lone UTF-16 surrogates have no UTF-8 form: drivers would silently write U+FFFD instead. */
+const isWellFormed = (s: string) => (s as string & { isWellFormed(): boolean }).isWellFormed();
+
 const NUMERIC_RE = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$|^-?Infinity$|^NaN$/;
 
 /** Why a value cannot be a plain JSON value stored in jsonb, or null when it can. */
 export function jsonProblem(value: unknown, path: string): string | null {
   if (value === null || typeof value === 'boolean') return null;
-  if (typeof value === 'string') return value.includes('\u0000') ? `${path}: string contains U+0000, which jsonb cannot store` : null;
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return `${path}: string contains U+0000, which jsonb cannot store`;
+    return isWellFormed(value) ? null : `${path}: string contains a lone surrogate, which UTF-8 cannot encode`;
+  }
   if (typeof value === 'number') return Number.isFinite(value) ? null : `${path}: ${value} cannot be stored in jsonb`;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -31,6 +39,7 @@ export function jsonProblem(value: unknown, path: string): string | null {
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (k.includes('\u0000')) return `${path}: key contains U+0000, which jsonb cannot store`;
+      if (!isWellFormed(k)) return `${path}: key contains a lone surrogate, which UTF-8 cannot encode`;
       const p = jsonProblem(v, `${path}.${k}`);
       if (p) return p;
     }
@@ -49,6 +58,7 @@ export function valueProblem(field: ResolvedField, value: unknown): string | nul
     case 'text':
       if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;
       if (value.includes('\u0000')) return 'contains U+0000, which PostgreSQL text cannot store';
+      if (!isWellFormed(value)) return 'contains a lone surrogate, which UTF-8 cannot encode';
       if (field.enum && !field.enum.includes(value)) return `must be one of ${field.enum.join(', ')}, got ${JSON.stringify(value)}`;
       return null;
     case 'int':
@@ -67,7 +77,8 @@ export function valueProblem(field: ResolvedField, value: unknown): string | nul
     case 'bool':
       return typeof value === 'boolean' ? null : `must be a boolean, got ${describe(value)}`;
     case 'timestamp':
-      return value instanceof Date && !Number.isNaN(value.getTime()) ? null : `must be a valid Date, got ${describe(value)}`;
+      if (!(value instanceof Date) || Number.isNaN(value.getTime())) return `must be a valid Date, got ${describe(value)}`;
+      return value.getTime() >= MIN_TIMESTAMP_MS ? null : `${value.toISOString()} is before 4714 BC, which PostgreSQL timestamptz cannot store`;
     case 'json':
       return jsonProblem(value, field.name);
     case 'bytes':

@@ -174,7 +174,11 @@ export function describeModuleContract(module: ModuleDefinition, samples: Module
             const ctx = t.tenant();
             const text = firstTextField(spec);
             const bad: Record<string, unknown>[] = [{ ...sample.make(50), notAField: 1 }];
-            if (text) bad.push({ ...sample.make(51), [text]: 'nul\u0000byte' });
+            if (text) bad.push({ ...sample.make(51), [text]: 'nul\u0000byte' }, { ...sample.make(53), [text]: 'lone \uD800 surrogate' });
+            // A field the entity derives from others (spec.derive) is recomputed, not taken from the input.
+            const derived = new Set(Object.keys(spec.derive?.(sample.make(54)) ?? {}));
+            const stamp = fieldsOf(spec).find((f) => !f.standard && f.type === 'timestamp' && !f.generated && !derived.has(f.name));
+            if (stamp) bad.push({ ...sample.make(54), [stamp.name]: new Date(Date.UTC(-5000, 0, 1)) });
             const enumField = fieldsOf(spec).find((f) => f.enum && !f.standard);
             if (enumField) bad.push({ ...sample.make(52), [enumField.name]: 'not-a-legal-value' });
             for (const input of bad) {
