@@ -36,6 +36,7 @@ export function changeReplicatorFor(
 
 /** The DualWrite settings (global block merged with the module's override) a custom binding works with. */
 export function customDualWriteSettings(module: ModuleName, deps: { readonly config?: unknown }): Pick<DualWriteSettings, 'Primary' | 'WriteToBoth'> {
+  if (!deps.config) throw new Error(`${module}: a DualWrite custom binding needs the config (deps.config)`);
   const s = dualWriteFor(deps.config as PersistenceConfig, module);
   return { Primary: s.Primary, WriteToBoth: s.WriteToBoth };
 }

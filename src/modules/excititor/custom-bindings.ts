@@ -1,4 +1,5 @@
-import { dualWriteFor, type DualWriteSettings, type PersistenceConfig } from '../../config/persistence-config.js';
+import type { DualWriteSettings, PersistenceConfig } from '../../config/persistence-config.js';
+import { customDualWriteSettings } from '../../container/custom-dual-write.js';
 import { DualWriteBitemporalRepository } from '../../dualwrite/bitemporal-repository.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { ExcititorCustomTokens, type TriageQueueRepository } from '../../interfaces/excititor.js';
@@ -21,16 +22,14 @@ export interface ExcititorDeps {
   readonly postgres: PostgresDataSource | null;
   readonly mongo: MongoDbLike | null;
   readonly clock: Clock;
-  /** The module's DualWrite block, or the whole config, when the container passes them (it does not yet). */
+  /** The module's DualWrite block (tests), else taken from `config`, which the container passes. */
   readonly dualWrite?: Pick<DualWriteSettings, 'Primary' | 'WriteToBoth'>;
   readonly config?: PersistenceConfig;
 }
 
-/** The DualWrite settings of Excititor: given, from the config, else Primary = Postgres, WriteToBoth. */
+/** The DualWrite settings of Excititor: given explicitly (tests), else the module's block of the config. */
 export function excititorDualWrite(deps: ExcititorDeps): Pick<DualWriteSettings, 'Primary' | 'WriteToBoth'> {
-  if (deps.dualWrite) return deps.dualWrite;
-  if (deps.config?.DualWrite) return dualWriteFor(deps.config, 'Excititor');
-  return { Primary: 'Postgres', WriteToBoth: true };
+  return deps.dualWrite ?? customDualWriteSettings('Excititor', deps);
 }
 
 function need<T>(value: T | null | undefined, what: string): T {
