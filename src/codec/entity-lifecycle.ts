@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../interfaces/clock.js';
 import { nextTimestamp } from '../interfaces/clock.js';
 import type { Entity, EntitySpec, OrderSpec } from '../interfaces/entity-spec.js';
-import { PersistenceError, ValidationError } from '../interfaces/errors.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type ListQuery } from '../interfaces/repository.js';
-import type { TenantContext } from '../interfaces/tenant-context.js';
+import { ValidationError } from '../interfaces/errors.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../interfaces/repository.js';
+import { checkTenantContext, isUuid, type TenantContext } from '../interfaces/tenant-context.js';
 import { canonicalEntity, canonicalJson } from './canonical.js';
 import { fieldOf, fieldsOf, isTenantScoped, qualifiedName } from './fields.js';
-import { validateEntity } from './validate.js';
+import { validateEntity, valueProblem } from './validate.js';
+import type { CursorShape } from './cursor.js';
 
 /**
  * The backend-independent half of every repository write: filling standard fields, merging a
@@ -15,6 +16,7 @@ import { validateEntity } from './validate.js';
  */
 
 export function prepareInsert<E extends Entity>(spec: EntitySpec, ctx: TenantContext, input: Record<string, unknown>, clock: Clock): E {
+  checkTenantContext(ctx);
   const now = nextTimestamp(clock, null);
   const candidate: Record<string, unknown> = { ...input, id: input.id ?? randomUUID() };
   if (isTenantScoped(spec)) {
@@ -53,49 +55,83 @@ export function prepareUpdate<E extends Entity>(spec: EntitySpec, current: E, pa
 }
 
 /** The declared order a list uses, with every field checked to exist and be non-nullable. */
-export function resolveOrder(spec: EntitySpec, name: string | undefined): { name: string; order: OrderSpec } {
+export function resolveOrder(spec: EntitySpec, name: unknown): { name: string; order: OrderSpec } {
   const orderName = name ?? 'default';
-  const order = spec.orders[orderName];
-  if (!order) throw new PersistenceError(`${qualifiedName(spec)} has no list order ${JSON.stringify(orderName)}`);
+  // Own properties only: `constructor` or `__proto__` must not resolve to Object.prototype's members.
+  if (typeof orderName !== 'string' || !Object.hasOwn(spec.orders, orderName)) {
+    throw new ValidationError(qualifiedName(spec), 'order', `has no list order ${describeArg(orderName)} (declared: ${Object.keys(spec.orders).join(', ')})`);
+  }
+  const order = spec.orders[orderName]!;
   for (const { field } of order.fields) {
     if (fieldOf(spec, field).nullable) throw new Error(`${qualifiedName(spec)} order ${orderName}: ${field} is nullable (keyset paging needs non-null keys)`);
   }
   return { name: orderName, order };
 }
 
-export function pageSize(query: ListQuery<Entity> | undefined): number {
+/** The keys and tie-breaker a cursor of `order` must hold (see {@link decodeCursor}). */
+export function cursorShape(spec: EntitySpec, order: OrderSpec, tie: CursorShape['tie']): CursorShape {
+  return { entity: qualifiedName(spec), keys: order.fields.map(({ field }) => fieldOf(spec, field)), tie };
+}
+
+export function pageSize(query: { limit?: unknown } | undefined, entity = 'list'): number {
   const limit = query?.limit ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new PersistenceError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`);
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new ValidationError(entity, 'limit', `must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${describeArg(limit)}`);
   }
   return limit;
 }
 
-/** Checks the fields of a `where` / `range` exist and their values are legal, before any query. */
-export function checkFilter(spec: EntitySpec, query: ListQuery<Entity> | { where?: Record<string, unknown> } | undefined): void {
-  const where = (query?.where ?? {}) as Record<string, unknown>;
+/** Refuses an id argument that is not a lowercase UUID before it reaches a query. */
+export function checkId(spec: EntitySpec, id: unknown): string {
+  if (!isUuid(id)) throw new ValidationError(qualifiedName(spec), 'id', `must be a lowercase UUID, got ${describeArg(id)}`);
+  return id;
+}
+
+/**
+ * Checks a `where` / `range` before any query: a plain object of declared, filterable fields whose
+ * values are legal values of those fields (never an operator object). `tenantId` is refused: the
+ * tenant comes from the context alone, and every backend applies it after the caller's filter.
+ */
+export function checkFilter(spec: EntitySpec, query: { where?: unknown; range?: unknown } | undefined): void {
+  const entity = qualifiedName(spec);
+  const where = query?.where ?? {};
+  if (!isPlainObject(where)) throw new ValidationError(entity, 'where', `must be a plain object of field values, got ${describeArg(where)}`);
   for (const [name, value] of Object.entries(where)) {
-    const field = fieldOf(spec, name);
-    if (field.type === 'json') throw new PersistenceError(`${qualifiedName(spec)}: cannot filter on JSON field ${name}`);
+    if (name === 'tenantId') throw new ValidationError(entity, 'where.tenantId', 'cannot be filtered on: the tenant comes from the tenant context');
+    const field = fieldsOf(spec).find((f) => f.name === name);
+    if (!field) throw new ValidationError(entity, `where.${name}`, 'is not a declared field');
+    if (field.type === 'json') throw new ValidationError(entity, `where.${name}`, 'is a JSON field, which cannot be filtered on');
     if (value === null || value === undefined) continue;
-    const probe = validateEntityField(spec, name, value);
-    if (probe) throw new ValidationError(qualifiedName(spec), name, probe);
+    const problem = valueProblem({ ...field, nullable: false }, value);
+    if (problem) throw new ValidationError(entity, `where.${name}`, problem);
   }
-  const range = (query as ListQuery<Entity> | undefined)?.range;
-  if (range && fieldOf(spec, range.field).type !== 'timestamp') {
-    throw new PersistenceError(`${qualifiedName(spec)}: range needs a timestamp field, ${range.field} is not`);
+  const range = query?.range;
+  if (range === undefined || range === null) return;
+  if (!isPlainObject(range)) throw new ValidationError(entity, 'range', `must be { field, gte?, lt? }, got ${describeArg(range)}`);
+  const { field: rangeField, gte, lt, ...rest } = range as { field?: unknown; gte?: unknown; lt?: unknown };
+  const extra = Object.keys(rest);
+  if (extra.length) throw new ValidationError(entity, `range.${extra[0]}`, 'is not a range property (field, gte, lt)');
+  const declared = typeof rangeField === 'string' ? fieldsOf(spec).find((f) => f.name === rangeField) : undefined;
+  if (!declared || declared.type !== 'timestamp') {
+    throw new ValidationError(entity, 'range.field', `must name a timestamp field, got ${describeArg(rangeField)}`);
+  }
+  for (const [key, bound] of [['gte', gte], ['lt', lt]] as const) {
+    if (bound === undefined) continue;
+    const problem = valueProblem({ ...declared, nullable: false }, bound);
+    if (problem) throw new ValidationError(entity, `range.${key}`, problem);
   }
 }
 
-function validateEntityField(spec: EntitySpec, name: string, value: unknown): string | null {
-  const field = fieldOf(spec, name);
-  try {
-    validateEntity(
-      { ...spec, fields: [{ name: 'probe', type: field.type, enum: field.enum ?? undefined, allowNonFinite: field.allowNonFinite }], tenantScoped: false } as EntitySpec,
-      { id: '00000000-0000-0000-0000-000000000000', createdAt: new Date(0), updatedAt: new Date(0), probe: value },
-    );
-    return null;
-  } catch (err) {
-    return (err as Error).message.replace(/^[^:]*: /, '');
-  }
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A short description of a caller's argument for an error message (never a whole object). */
+function describeArg(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 60));
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'null prototype'})`;
+  return `a ${typeof value}`;
 }

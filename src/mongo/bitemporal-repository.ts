@@ -4,7 +4,7 @@ import { nextTimestamp, systemClock } from '../interfaces/clock.js';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { PersistenceError } from '../interfaces/errors.js';
 import type { ChangeHook, ChangeRecord, Page } from '../interfaces/repository.js';
-import type { TenantContext } from '../interfaces/tenant-context.js';
+import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
 import {
   checkSubject,
   checkTimes,
@@ -96,8 +96,8 @@ export class MongoBitemporalRepository implements UnknownsRepository {
 
   correct(ctx: TenantContext, a: UnknownAssertion): Promise<BitemporalChange> {
     checkSubject(qualifiedName(this.spec), a.subjectHash, a.kind);
-    return serialised(`${this.db.databaseName}|${this.spec.collection}|${ctx.tenantId}|${a.subjectHash}|${a.kind}`, async () => {
-      const filter = { tenantId: ctx.tenantId, [this.f('subjectHash')]: a.subjectHash, [this.f('kind')]: a.kind, [this.f('sysTo')]: null };
+    return serialised(`${this.db.databaseName}|${this.spec.collection}|${checkTenantContext(ctx)}|${a.subjectHash}|${a.kind}`, async () => {
+      const filter = { tenantId: checkTenantContext(ctx), [this.f('subjectHash')]: a.subjectHash, [this.f('kind')]: a.kind, [this.f('sysTo')]: null };
       const believed = (await this.coll.find(filter, { sort: { [this.f('validFrom')]: 1, _id: 1 } }).toArray()).map((d) => this.decode(d));
       const plan = planAssertion(qualifiedName(this.spec), believed.map((b) => b.entity), a);
       if (plan.close.length === 0 && plan.open.length === 0) return { closed: [], opened: [] };
@@ -118,7 +118,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
         const legacyId = believed.find((b) => b.entity.id === r.id)!.legacyId;
         const next: UnknownRecord = { ...r, sysTo: now, updatedAt: nextTimestamp(this.clock, r.updatedAt) };
         const doc = encodeDocument(this.spec, next as unknown as Record<string, unknown>, legacyId);
-        const res = await this.coll.replaceOne({ _id: doc._id, tenantId: ctx.tenantId, [this.f('sysTo')]: null, updatedAt: r.updatedAt }, doc);
+        const res = await this.coll.replaceOne({ _id: doc._id, tenantId: checkTenantContext(ctx), [this.f('sysTo')]: null, updatedAt: r.updatedAt }, doc);
         if (res.matchedCount === 0) throw new PersistenceError(`${qualifiedName(this.spec)} ${r.id} was closed concurrently; retry (the new version ${opened.map((o) => o.id).join(', ')} is recorded)`);
         closed.push(next);
         closedIds.push(legacyId);
@@ -144,7 +144,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
     checkSubject(qualifiedName(this.spec), subjectHash, kind);
     checkTimes(qualifiedName(this.spec), at);
     const docs = await this.coll
-      .find({ $and: [{ tenantId: ctx.tenantId, [this.f('subjectHash')]: subjectHash, [this.f('kind')]: kind }, this.asOfFilter(at)] }, { sort: { _id: 1 } })
+      .find({ $and: [{ tenantId: checkTenantContext(ctx), [this.f('subjectHash')]: subjectHash, [this.f('kind')]: kind }, this.asOfFilter(at)] }, { sort: { _id: 1 } })
       .toArray();
     if (docs.length > 1) throw new PersistenceError(`${qualifiedName(this.spec)}: ${docs.length} rows of one subject overlap at valid ${at.validTime.toISOString()} (believed at ${at.systemTime.toISOString()})`);
     return docs[0] ? this.decode(docs[0]).entity : null;
@@ -152,7 +152,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
 
   async history(ctx: TenantContext, subjectHash: string, kind: string): Promise<UnknownRecord[]> {
     checkSubject(qualifiedName(this.spec), subjectHash, kind);
-    const docs = await this.coll.find({ tenantId: ctx.tenantId, [this.f('subjectHash')]: subjectHash, [this.f('kind')]: kind }).toArray();
+    const docs = await this.coll.find({ tenantId: checkTenantContext(ctx), [this.f('subjectHash')]: subjectHash, [this.f('kind')]: kind }).toArray();
     // By sysFrom, validFrom, then the domain id (the legacy _id would not sort like PostgreSQL's uuid).
     return docs
       .map((d) => this.decode(d).entity)
@@ -175,10 +175,10 @@ export class MongoBitemporalRepository implements UnknownsRepository {
     const limit = pageSize({ limit: query.limit });
     const s = this.f('subjectHash');
     const k = this.f('kind');
-    const clauses: Document[] = [{ tenantId: ctx.tenantId, ...condition }];
+    const clauses: Document[] = [{ tenantId: checkTenantContext(ctx), ...condition }];
     if (query.kind !== undefined) clauses.push({ [k]: query.kind });
     if (query.after) {
-      const c = decodeCursor(query.after, 'mongo', order);
+      const c = decodeCursor(query.after, 'mongo', order, { entity: qualifiedName(this.spec), keys: [fieldOf(this.spec, 'subjectHash'), fieldOf(this.spec, 'kind')], tie: 'uuid' });
       clauses.push({ $or: [{ [s]: { $gt: c.keys[0] } }, { [s]: c.keys[0], [k]: { $gt: c.keys[1] } }] });
     }
     // MongoDB compares strings by their UTF-8 bytes, like COLLATE "C".

@@ -16,7 +16,7 @@ import {
   type QueuedJob,
   type QueuedJobState,
 } from '../interfaces/scheduler.js';
-import type { TenantContext } from '../interfaces/tenant-context.js';
+import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
 import { decodeCursor, encodeCursor } from '../codec/cursor.js';
 import { queuedJob } from '../modules/scheduler/entities.js';
 import {
@@ -30,6 +30,7 @@ import {
   failed,
   newJob,
   reaped,
+  DEAD_JOBS_CURSOR,
 } from '../modules/scheduler/job-queue-rules.js';
 import { decodeDocument, encodeDocument } from './document-codec.js';
 import { mongoIdForUuid } from './legacy-id.js';
@@ -100,7 +101,7 @@ export class MongoJobQueue implements JobQueue {
       await this.coll.insertOne(this.encode(job));
     } catch (err) {
       if (!isDuplicateKeyError(err) || job.idempotencyKey === null) throw err;
-      const existing = await this.coll.findOne({ tenantId: ctx.tenantId, kind: job.kind, idempotencyKey: job.idempotencyKey });
+      const existing = await this.coll.findOne({ tenantId: checkTenantContext(ctx), kind: job.kind, idempotencyKey: job.idempotencyKey });
       if (!existing) throw new PersistenceError(`Scheduler.job: idempotency key ${JSON.stringify(job.idempotencyKey)} clashed but no job holds it`, { cause: err });
       return { job: this.decode(existing), created: false };
     }
@@ -122,7 +123,7 @@ export class MongoJobQueue implements JobQueue {
     for (let i = 0; i < limit; i++) {
       const leaseId = randomUUID();
       const doc = await this.coll.findOneAndUpdate(
-        { tenantId: ctx.tenantId, kind, state: 'ready', runAfter: { $lte: now } },
+        { tenantId: checkTenantContext(ctx), kind, state: 'ready', runAfter: { $lte: now } },
         {
           // `claimed` (job-queue-rules.ts) as one atomic update; updatedAt only moves forward.
           $set: { state: 'running', lockedAt: now, lockedBy: workerId, leaseId, leaseUntil: new Date(now.getTime() + leaseMs) },
@@ -140,12 +141,12 @@ export class MongoJobQueue implements JobQueue {
   /** Crashed workers' jobs of this tenant and kind: ready again at once, or dead when their claims are used up. */
   private async reap(ctx: TenantContext, kind: string, now: Date): Promise<void> {
     const expired = await this.coll
-      .find({ tenantId: ctx.tenantId, kind, state: 'running', leaseUntil: { $lte: now } }, { sort: { leaseUntil: 1, _id: 1 }, limit: 1000 })
+      .find({ tenantId: checkTenantContext(ctx), kind, state: 'running', leaseUntil: { $lte: now } }, { sort: { leaseUntil: 1, _id: 1 }, limit: 1000 })
       .toArray();
     for (const doc of expired) {
       const job = this.decode(doc);
       const next = reaped(job, now);
-      const res = await this.coll.replaceOne({ _id: doc._id, tenantId: ctx.tenantId, state: 'running', leaseId: job.leaseId }, this.encode(next));
+      const res = await this.coll.replaceOne({ _id: doc._id, tenantId: checkTenantContext(ctx), state: 'running', leaseId: job.leaseId }, this.encode(next));
       if (res.matchedCount === 1) await this.changed(ctx, next);
     }
   }
@@ -165,18 +166,18 @@ export class MongoJobQueue implements JobQueue {
   }
 
   async get(ctx: TenantContext, id: string): Promise<QueuedJob | null> {
-    const doc = await this.coll.findOne({ tenantId: ctx.tenantId, _id: mongoIdForUuid(id) });
+    const doc = await this.coll.findOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(id) });
     return doc ? this.decode(doc) : null;
   }
 
   async listDead(ctx: TenantContext, options: { kind?: string; after?: string | null; limit?: number } = {}): Promise<Page<QueuedJob>> {
     const limit = options.limit ?? 100;
     checkLimit(limit);
-    const filter: Document = { tenantId: ctx.tenantId, state: 'dead' };
+    const filter: Document = { tenantId: checkTenantContext(ctx), state: 'dead' };
     if (options.kind !== undefined) filter.kind = options.kind;
     const clauses: Document[] = [filter];
     if (options.after) {
-      const cursor = decodeCursor(options.after, 'mongo', 'dead');
+      const cursor = decodeCursor(options.after, 'mongo', 'dead', DEAD_JOBS_CURSOR);
       const at = cursor.keys[0] as Date;
       clauses.push({ $or: [{ finishedAt: { $lt: at } }, { finishedAt: at, _id: { $gt: mongoIdForUuid(cursor.tie) } }] });
     }
@@ -192,14 +193,14 @@ export class MongoJobQueue implements JobQueue {
   async counts(ctx: TenantContext, kind?: string): Promise<Record<QueuedJobState, number>> {
     const out = {} as Record<QueuedJobState, number>;
     for (const state of QUEUED_JOB_STATES) {
-      out[state] = await this.coll.countDocuments({ tenantId: ctx.tenantId, state, ...(kind === undefined ? {} : { kind }) });
+      out[state] = await this.coll.countDocuments({ tenantId: checkTenantContext(ctx), state, ...(kind === undefined ? {} : { kind }) });
     }
     return out;
   }
 
   /** Reads the job, checks the lease, and writes what `next` decides only if the lease is still the same. */
   private async transition(ctx: TenantContext, lease: JobLease, next: (job: QueuedJob, now: Date) => QueuedJob, replicated = true): Promise<QueuedJob> {
-    const filter = { tenantId: ctx.tenantId, _id: mongoIdForUuid(lease.id) };
+    const filter = { tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(lease.id) };
     const doc = await this.coll.findOne(filter);
     const current = assertLease(doc ? this.decode(doc) : null, lease);
     const now = this.clock.now();

@@ -4,10 +4,10 @@ import { nextTimestamp, systemClock } from '../interfaces/clock.js';
 import type { Entity, EntityPatch, EntitySpec, NewEntity } from '../interfaces/entity-spec.js';
 import { DuplicateKeyError, NotFoundError, PersistenceError } from '../interfaces/errors.js';
 import type { ChangeHook, ChangeRecord, EntityRepository, ListQuery, Page, ReplicaOutcome } from '../interfaces/repository.js';
-import type { TenantContext } from '../interfaces/tenant-context.js';
+import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
 import { buildAudit } from '../codec/audit.js';
 import { decodeCursor, encodeCursor } from '../codec/cursor.js';
-import { checkFilter, pageSize, prepareInsert, prepareUpdate, resolveOrder } from '../codec/entity-lifecycle.js';
+import { checkFilter, checkId, cursorShape, pageSize, prepareInsert, prepareUpdate, resolveOrder } from '../codec/entity-lifecycle.js';
 import { fieldOf, isTenantScoped, qualifiedName } from '../codec/fields.js';
 import { decodeDocument, encodeDocument, filterValue } from './document-codec.js';
 import { idRangeFilter } from './id-ranges.js';
@@ -62,8 +62,10 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
     }
   }
 
+  /** The tenant filter; it checks the context even for global entities, as PostgreSQL's unit of work does. */
   private scope(ctx: TenantContext): Document {
-    return isTenantScoped(this.spec) ? { tenantId: ctx.tenantId } : {};
+    const tenantId = checkTenantContext(ctx);
+    return isTenantScoped(this.spec) ? { tenantId } : {};
   }
 
   private decode(doc: Document): { entity: E; legacyId: string } {
@@ -75,14 +77,15 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
     }
   }
 
+  /** The caller's equality filter (already checked by `checkFilter`), then the tenant scope, last, so nothing can replace it. */
   private whereFilter(ctx: TenantContext, where: Record<string, unknown> | undefined): Document {
-    const filter: Document = this.scope(ctx);
+    const filter: Document = {};
     for (const [name, value] of Object.entries(where ?? {})) {
       if (value === undefined) continue;
       const field = fieldOf(this.spec, name);
       filter[field.mongo] = value === null ? null : filterValue(field, value);
     }
-    return filter;
+    return Object.assign(filter, this.scope(ctx));
   }
 
   async insert(ctx: TenantContext, input: NewEntity<E>): Promise<E> {
@@ -108,7 +111,7 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
 
   /** `get`, plus the canonical legacy id of the document (DualWrite's ConvertOnRead keeps it). */
   async getWithLegacyId(ctx: TenantContext, id: string): Promise<{ entity: E; legacyId: string } | null> {
-    const doc = await this.collection.findOne({ ...this.scope(ctx), _id: mongoIdForUuid(id) });
+    const doc = await this.collection.findOne({ _id: mongoIdForUuid(checkId(this.spec, id)), ...this.scope(ctx) });
     return doc ? this.decode(doc) : null;
   }
 
@@ -119,9 +122,9 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
   }
 
   async list(ctx: TenantContext, query: ListQuery<E> = {}): Promise<Page<E>> {
-    checkFilter(this.spec, query as ListQuery<Entity>);
+    checkFilter(this.spec, query);
     const { name, order } = resolveOrder(this.spec, query.order);
-    const limit = pageSize(query as ListQuery<Entity>);
+    const limit = pageSize(query, qualifiedName(this.spec));
     const filter = this.whereFilter(ctx, query.where as Record<string, unknown>);
     if (query.range) {
       const f = fieldOf(this.spec, query.range.field).mongo;
@@ -135,7 +138,7 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
     sort._id = 1;
     const clauses: Document[] = [filter];
     if (query.after) {
-      const cursor = decodeCursor(query.after, 'mongo', name);
+      const cursor = decodeCursor(query.after, 'mongo', name, cursorShape(this.spec, order, 'legacy-id'));
       clauses.push(keysetFilter(this.spec, order.fields, cursor.keys, mongoIdOf(cursor.tie)));
     }
     const docs = await this.collection.find(clauses.length > 1 ? { $and: clauses } : filter, { sort, limit: limit + 1 }).toArray();
@@ -154,7 +157,7 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
   }
 
   async update(ctx: TenantContext, id: string, patch: EntityPatch<E>): Promise<E> {
-    const filter = { ...this.scope(ctx), _id: mongoIdForUuid(id) };
+    const filter = { _id: mongoIdForUuid(checkId(this.spec, id)), ...this.scope(ctx) };
     const doc = await this.collection.findOne(filter);
     if (!doc) throw new NotFoundError(qualifiedName(this.spec), id);
     const { entity: current, legacyId } = this.decode(doc);
@@ -173,7 +176,7 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
   }
 
   async delete(ctx: TenantContext, id: string): Promise<boolean> {
-    const filter = { ...this.scope(ctx), _id: mongoIdForUuid(id) };
+    const filter = { _id: mongoIdForUuid(checkId(this.spec, id)), ...this.scope(ctx) };
     const doc = await this.collection.findOne(filter);
     if (!doc) return false;
     const { entity: current, legacyId } = this.decode(doc);
@@ -186,7 +189,7 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
 
   async applyReplica(ctx: TenantContext, change: ChangeRecord<E>): Promise<ReplicaOutcome> {
     const _id = change.legacyId ? mongoIdOf(change.legacyId) : mongoIdForUuid(change.id);
-    const filter = { ...this.scope(ctx), _id };
+    const filter = { _id, ...this.scope(ctx) };
     const existing = await this.collection.findOne(filter);
     const existingAt = existing?.updatedAt instanceof Date ? existing.updatedAt.getTime() : null;
     let outcome: ReplicaOutcome;

@@ -163,7 +163,7 @@ export class PostgresBitemporalRepository implements UnknownsRepository {
     const where = [`tenant_id = ${add(ctx.tenantId)}`];
     if (query.kind !== undefined) where.push(`${this.col('kind')} = ${add(query.kind)}`);
     if (query.after) {
-      const c = decodeCursor(query.after, 'pg', order);
+      const c = decodeCursor(query.after, 'pg', order, { entity: qualifiedName(this.spec), keys: [fieldOf(this.spec, 'subjectHash'), fieldOf(this.spec, 'kind')], tie: 'uuid' });
       where.push(`(${subject}, ${kind}) > (${add(c.keys[0])} collate "C", ${add(c.keys[1])} collate "C")`);
     }
     const sql = `select ${selectList(this.spec)} from ${source} where ${where.join(' and ')} order by ${subject}, ${kind} limit ${add(limit + 1)}`;

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { TenantContext } from '../interfaces/tenant-context.js';
+import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
 
 /** Pool and session settings (seeds: technical reference section 13). */
 export interface PostgresSettings {
@@ -72,6 +72,8 @@ export class PostgresDataSource {
 
   /** Runs `fn` in one transaction with `app.tenant_id` (and `app.actor_id`) set for that transaction only. */
   async withTenant<T>(ctx: TenantContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    // Refused before a connection is taken: only a context tenantContext() would build reaches set_config.
+    checkTenantContext(ctx);
     return this.transaction(async (tx) => {
       await tx.query(
         "select set_config('app.tenant_id', $1, true), set_config('app.actor_id', $2, true)",

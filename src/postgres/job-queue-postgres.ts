@@ -28,6 +28,7 @@ import {
   extended,
   failed,
   newJob,
+  DEAD_JOBS_CURSOR,
 } from '../modules/scheduler/job-queue-rules.js';
 import type { PostgresDataSource, Tx } from './data-source.js';
 import { ident, qualified } from './data-source.js';
@@ -218,7 +219,7 @@ export class PostgresJobQueue implements JobQueue {
       where.push(`kind = $${params.length}`);
     }
     if (options.after) {
-      const cursor = decodeCursor(options.after, 'pg', 'dead');
+      const cursor = decodeCursor(options.after, 'pg', 'dead', DEAD_JOBS_CURSOR);
       params.push(cursor.keys[0], cursor.tie);
       where.push(`(finished_at < $${params.length - 1} or (finished_at = $${params.length - 1} and id > $${params.length}))`);
     }

@@ -4,10 +4,10 @@ import { nextTimestamp, systemClock } from '../interfaces/clock.js';
 import type { Entity, EntityPatch, EntitySpec, NewEntity } from '../interfaces/entity-spec.js';
 import { DuplicateKeyError, NotFoundError, ValidationError } from '../interfaces/errors.js';
 import type { AuditRecord, ChangeHook, ChangeRecord, EntityRepository, ListQuery, Page, ReplicaOutcome } from '../interfaces/repository.js';
-import type { TenantContext } from '../interfaces/tenant-context.js';
+import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
 import { buildAudit } from '../codec/audit.js';
 import { decodeCursor, encodeCursor } from '../codec/cursor.js';
-import { checkFilter, pageSize, prepareInsert, prepareUpdate, resolveOrder } from '../codec/entity-lifecycle.js';
+import { checkFilter, checkId, cursorShape, pageSize, prepareInsert, prepareUpdate, resolveOrder } from '../codec/entity-lifecycle.js';
 import { qualifiedName } from '../codec/fields.js';
 import type { PostgresDataSource, Tx } from './data-source.js';
 import { deleteSql, getSql, idParams, insertSql, SelectBuilder, tableOf, updateSql, upsertSql } from './entity-sql.js';
@@ -53,6 +53,7 @@ export class PostgresRepository<E extends Entity> implements EntityRepository<E>
   }
 
   async get(ctx: TenantContext, id: string): Promise<E | null> {
+    checkId(this.spec, id);
     return this.ds.withTenant(ctx, async (tx) => {
       const res = await tx.query(getSql(this.spec), idParams(this.spec, id, ctx.tenantId));
       return res.rows[0] ? this.row(res.rows[0]) : null;
@@ -61,7 +62,7 @@ export class PostgresRepository<E extends Entity> implements EntityRepository<E>
 
   async findOne(ctx: TenantContext, where: Partial<E>): Promise<E | null> {
     checkFilter(this.spec, { where: where as Record<string, unknown> });
-    const q = new SelectBuilder(this.spec).tenant(ctx.tenantId).where(where as Record<string, unknown>);
+    const q = new SelectBuilder(this.spec).tenant(checkTenantContext(ctx)).where(where as Record<string, unknown>);
     const sql = q.build({ fields: [] }, 1);
     return this.ds.withTenant(ctx, async (tx) => {
       const res = await tx.query(sql, q.params);
@@ -70,12 +71,12 @@ export class PostgresRepository<E extends Entity> implements EntityRepository<E>
   }
 
   async list(ctx: TenantContext, query: ListQuery<E> = {}): Promise<Page<E>> {
-    checkFilter(this.spec, query as ListQuery<Entity>);
+    checkFilter(this.spec, query);
     const { name, order } = resolveOrder(this.spec, query.order);
-    const limit = pageSize(query as ListQuery<Entity>);
-    const q = new SelectBuilder(this.spec).tenant(ctx.tenantId).where(query.where as Record<string, unknown>).range(query.range);
+    const limit = pageSize(query, qualifiedName(this.spec));
+    const q = new SelectBuilder(this.spec).tenant(checkTenantContext(ctx)).where(query.where as Record<string, unknown>).range(query.range);
     if (query.after) {
-      const cursor = decodeCursor(query.after, 'pg', name);
+      const cursor = decodeCursor(query.after, 'pg', name, cursorShape(this.spec, order, 'uuid'));
       q.after(order, cursor.keys, cursor.tie);
     }
     const sql = q.build(order, limit + 1);
@@ -90,6 +91,7 @@ export class PostgresRepository<E extends Entity> implements EntityRepository<E>
   }
 
   async update(ctx: TenantContext, id: string, patch: EntityPatch<E>): Promise<E> {
+    checkId(this.spec, id);
     return this.ds.withTenant(ctx, async (tx) => {
       const res = await tx.query(getSql(this.spec, true), idParams(this.spec, id, ctx.tenantId));
       if (!res.rows[0]) throw new NotFoundError(qualifiedName(this.spec), id);
@@ -105,6 +107,7 @@ export class PostgresRepository<E extends Entity> implements EntityRepository<E>
   }
 
   async delete(ctx: TenantContext, id: string): Promise<boolean> {
+    checkId(this.spec, id);
     return this.ds.withTenant(ctx, async (tx) => {
       const res = await tx.query(deleteSql(this.spec, false), idParams(this.spec, id, ctx.tenantId));
       if (!res.rows[0]) return false;

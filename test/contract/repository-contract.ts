@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { canonicalEntity, canonicalJson } from '../../src/codec/canonical.js';
-import { fieldOf, fieldsOf } from '../../src/codec/fields.js';
+import { fieldOf, fieldsOf, isTenantScoped } from '../../src/codec/fields.js';
 import type { Entity, EntitySpec } from '../../src/interfaces/entity-spec.js';
 import { DuplicateKeyError, NotFoundError, PersistenceError, ValidationError } from '../../src/interfaces/errors.js';
 import type { ModuleDefinition } from '../../src/interfaces/module-definition.js';
@@ -231,6 +231,103 @@ export function describeModuleContract(module: ModuleDefinition, samples: Module
               error = err;
             }
             expect(error).to.be.instanceOf(PersistenceError);
+          });
+
+          it("refuses every way of asking for another tenant's data, on every call", async () => {
+            const a = t.tenant();
+            const b = t.tenant();
+            const mine = await repo().insert(a, sample.make(90) as never);
+            const theirs = await repo().insert(b, sample.make(90) as never);
+            const escapes: [string, () => Promise<unknown>][] = [];
+            if (isTenantScoped(spec)) {
+              const key = (spec.uniqueKeys ?? [])[0] ?? [];
+              const byKey = Object.fromEntries(key.map((f) => [f, (theirs as never)[f]]));
+              escapes.push(
+                ['list where tenantId', () => repo().list(a, { where: { tenantId: b.tenantId } as never })],
+                ['findOne tenantId', () => repo().findOne(a, { tenantId: b.tenantId } as never)],
+                ['findOne tenantId + unique key', () => repo().findOne(a, { tenantId: b.tenantId, ...byKey } as never)],
+                ['findOne tenantId operator', () => repo().findOne(a, { tenantId: { $ne: null } } as never)],
+              );
+            }
+            const plain = fieldsOf(spec).find((f) => !f.standard && f.type !== 'json' && !f.generated);
+            if (plain) {
+              escapes.push(
+                [`findOne ${plain.name} operator`, () => repo().findOne(a, { [plain.name]: { $ne: null } } as never)],
+                [`list ${plain.name} operator`, () => repo().list(a, { where: { [plain.name]: { $exists: true } } as never })],
+              );
+            }
+            escapes.push(
+              ['findOne id operator', () => repo().findOne(a, { id: { $ne: null } } as never)],
+              ['findOne undeclared field', () => repo().findOne(a, { $where: 'true' } as never)],
+              ['list where array', () => repo().list(a, { where: [] as never })],
+              ['list range operator', () => repo().list(a, { range: { field: 'createdAt', gte: { $ne: null } } } as never)],
+              ['get id operator', () => repo().get(a, { $ne: null } as never)],
+              ['get non-UUID id', () => repo().get(a, 'not-a-uuid')],
+            );
+            const forged: unknown[] = [{ tenantId: { $ne: null } }, { tenantId: 'acme' }, { tenantId: b.tenantId.toUpperCase() }, { tenantId: [b.tenantId] }, null, {}, { tenantId: a.tenantId, actorId: { $ne: null } }];
+            for (const ctx of forged) {
+              const c = ctx as TenantContext;
+              escapes.push(
+                [`list ctx ${JSON.stringify(ctx)}`, () => repo().list(c, {})],
+                [`findOne ctx ${JSON.stringify(ctx)}`, () => repo().findOne(c, {} as never)],
+                [`get ctx ${JSON.stringify(ctx)}`, () => repo().get(c, theirs.id)],
+                [`insert ctx ${JSON.stringify(ctx)}`, () => repo().insert(c, sample.make(91) as never)],
+                [`update ctx ${JSON.stringify(ctx)}`, () => repo().update(c, theirs.id, sample.patch(90) as never)],
+                [`delete ctx ${JSON.stringify(ctx)}`, () => repo().delete(c, theirs.id)],
+              );
+            }
+            for (const [what, attempt] of escapes) {
+              let error: unknown;
+              let result: unknown;
+              try {
+                result = await attempt();
+              } catch (err) {
+                error = err;
+              }
+              expect(error, `${what} returned ${JSON.stringify(result)?.slice(0, 200)}`).to.be.instanceOf(ValidationError);
+            }
+            // Nothing was written, changed or deleted by the attempts.
+            expect(canon(spec, await repo().get(b, theirs.id))).to.equal(canon(spec, theirs));
+            expect((await listAll(repo(), a, 'default', 1000)).map((e) => e.id)).to.deep.equal([mine.id]);
+            expect((await listAll(repo(), b, 'default', 1000)).map((e) => e.id)).to.deep.equal([theirs.id]);
+          });
+
+          it('refuses malformed list arguments with a ValidationError naming the argument', async () => {
+            const ctx = t.tenant();
+            for (let i = 95; i < 98; i++) await repo().insert(ctx, sample.make(i) as never);
+            const page = await repo().list(ctx, { limit: 1 });
+            const cursor = JSON.parse(Buffer.from(page.next!, 'base64url').toString('utf8')) as { k: unknown[]; t: unknown };
+            const forge = (change: (c: { k: unknown[]; t: unknown }) => void) => {
+              const copy = structuredClone(cursor);
+              change(copy);
+              return Buffer.from(JSON.stringify(copy)).toString('base64url');
+            };
+            const attempts: [string, string, () => Promise<unknown>][] = [];
+            for (const order of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'nope']) {
+              attempts.push([`order ${order}`, 'order', () => repo().list(ctx, { order })]);
+            }
+            attempts.push(
+              ['limit string', 'limit', () => repo().list(ctx, { limit: '10' as never })],
+              ['limit 0', 'limit', () => repo().list(ctx, { limit: 0 })],
+              ['cursor not base64', 'after', () => repo().list(ctx, { after: '%%%' })],
+              ['cursor not JSON', 'after', () => repo().list(ctx, { after: Buffer.from('{').toString('base64url') })],
+              ['cursor bigint garbage', 'after', () => repo().list(ctx, { after: forge((c) => (c.k[0] = { b: 'zz' })) })],
+              ['cursor date out of range', 'after', () => repo().list(ctx, { after: forge((c) => (c.k[0] = { d: 1e20 })) })],
+              ['cursor operator key', 'after', () => repo().list(ctx, { after: forge((c) => (c.k[0] = { $gt: '' })) })],
+              ['cursor missing key', 'after', () => repo().list(ctx, { after: forge((c) => c.k.pop()) })],
+              ['cursor extra key', 'after', () => repo().list(ctx, { after: forge((c) => c.k.push('x')) })],
+              ['cursor tie-breaker object', 'after', () => repo().list(ctx, { after: forge((c) => (c.t = { $gt: '' })) })],
+            );
+            for (const [what, path, attempt] of attempts) {
+              let error: unknown;
+              try {
+                await attempt();
+              } catch (err) {
+                error = err;
+              }
+              expect(error, what).to.be.instanceOf(ValidationError);
+              expect((error as ValidationError).path, what).to.equal(path);
+            }
           });
 
           if (spec.audit) {

@@ -1,9 +1,9 @@
 import type { Document } from 'bson';
-import type { TenantContext } from '../../interfaces/tenant-context.js';
+import { checkTenantContext, type TenantContext } from '../../interfaces/tenant-context.js';
 import type { Page } from '../../interfaces/repository.js';
 import { PersistenceError } from '../../interfaces/errors.js';
 import type { TimelineEvent, TriageQueueItem, TriageQueueQuery, TriageQueueRepository, VexDecision, VexPackage } from '../../interfaces/excititor.js';
-import { decodeCursor, encodeCursor } from '../../codec/cursor.js';
+import { decodeCursor, encodeCursor, type CursorShape } from '../../codec/cursor.js';
 import { pageSize } from '../../codec/entity-lifecycle.js';
 import { fieldOf } from '../../codec/fields.js';
 import { decodeDocument } from '../../mongo/document-codec.js';
@@ -15,6 +15,8 @@ import { timelineEvent, vexDecision, vexPackage } from './entities.js';
 export const OPEN_STATUSES = ['affected', 'under_investigation'] as const;
 
 const ORDER = 'triage';
+/** (eventCount desc, purl, vulnId), tie `packageId|vulnId`: what decodeCursor checks a triage cursor holds. */
+const CURSOR: CursorShape = Object.freeze({ entity: 'Excititor.triage_queue', keys: [{ type: 'int' as const }, { type: 'text' as const }, { type: 'text' as const }], tie: 'text' as const });
 
 /** The queue's order: eventCount desc, then purl, vulnId by bytes (the pair is unique per tenant). */
 export function compareTriage(a: TriageQueueItem, b: TriageQueueItem): number {
@@ -83,7 +85,7 @@ export class PostgresTriageQueue implements TriageQueueRepository {
   async list(ctx: TenantContext, query: TriageQueueQuery = {}): Promise<Page<TriageQueueItem>> {
     checkQuery(query);
     const limit = pageSize({ limit: query.limit });
-    const c = query.after ? decodeCursor(query.after, 'pg', ORDER) : null;
+    const c = query.after ? decodeCursor(query.after, 'pg', ORDER, CURSOR) : null;
     let sql: string;
     let params: unknown[];
     if (!query.live) {
@@ -134,19 +136,19 @@ export class MongoTriageQueue implements TriageQueueRepository {
 
   private async all(ctx: TenantContext, since: Date | undefined, only?: { packageId: string; vulnId: string }): Promise<TriageQueueItem[]> {
     const status = fieldOf(vexDecision, 'status').mongo;
-    const decisionFilter: Document = { tenantId: ctx.tenantId, [status]: { $in: [...OPEN_STATUSES] } };
+    const decisionFilter: Document = { tenantId: checkTenantContext(ctx), [status]: { $in: [...OPEN_STATUSES] } };
     const decisions = (await this.db.collection(vexDecision.collection).find(decisionFilter).toArray())
       .map((d) => decodeDocument(vexDecision, d).entity as unknown as VexDecision)
       .filter((d) => !only || (d.packageId === only.packageId && d.vulnId === only.vulnId));
     if (decisions.length === 0) return [];
     const packages = new Map<string, VexPackage>();
-    for (const doc of await this.db.collection(vexPackage.collection).find({ tenantId: ctx.tenantId }).toArray()) {
+    for (const doc of await this.db.collection(vexPackage.collection).find({ tenantId: checkTenantContext(ctx) }).toArray()) {
       const p = decodeDocument(vexPackage, doc).entity as unknown as VexPackage;
       packages.set(p.id, p);
     }
     const activity = new Map<string, { count: number; last: Date | null }>();
     const occurredAt = fieldOf(timelineEvent, 'occurredAt').mongo;
-    const eventFilter: Document = since ? { tenantId: ctx.tenantId, [occurredAt]: { $gte: since } } : { tenantId: ctx.tenantId };
+    const eventFilter: Document = since ? { tenantId: checkTenantContext(ctx), [occurredAt]: { $gte: since } } : { tenantId: checkTenantContext(ctx) };
     for (const doc of await this.db.collection(timelineEvent.collection).find(eventFilter).toArray()) {
       const e = decodeDocument(timelineEvent, doc).entity as unknown as TimelineEvent;
       const key = `${e.packageId}|${e.vulnId}`;
@@ -179,7 +181,7 @@ export class MongoTriageQueue implements TriageQueueRepository {
     const limit = pageSize({ limit: query.limit });
     let items = await this.all(ctx, query.eventsSince);
     if (query.after) {
-      const c = decodeCursor(query.after, 'mongo', ORDER);
+      const c = decodeCursor(query.after, 'mongo', ORDER, CURSOR);
       const pivot = { eventCount: c.keys[0] as number, purl: c.keys[1] as string, vulnId: c.keys[2] as string } as TriageQueueItem;
       items = items.filter((i) => compareTriage(i, pivot) > 0);
     }

@@ -12,7 +12,7 @@ import type {
   TransitionDetails,
 } from '../../interfaces/notify.js';
 import type { ChangeRecord, Page } from '../../interfaces/repository.js';
-import type { TenantContext } from '../../interfaces/tenant-context.js';
+import { checkTenantContext, type TenantContext } from '../../interfaces/tenant-context.js';
 import { decodeDocument, encodeDocument } from '../../mongo/document-codec.js';
 import { mongoIdForUuid } from '../../mongo/legacy-id.js';
 import { MongoRepository } from '../../mongo/mongo-repository.js';
@@ -62,7 +62,7 @@ export class MongoDeliveryService implements DeliveryService {
   }
 
   async transition(ctx: TenantContext, id: string, to: DeliveryState, details: TransitionDetails = {}): Promise<Delivery> {
-    const filter = { tenantId: ctx.tenantId, _id: mongoIdForUuid(id) };
+    const filter = { tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(id) };
     const doc = await this.deliveries.findOne(filter);
     if (!doc) throw new NotFoundError('Notify.delivery', id);
     const current = this.decode<Delivery>(deliverySpec, doc);
@@ -78,7 +78,7 @@ export class MongoDeliveryService implements DeliveryService {
   }
 
   async get(ctx: TenantContext, id: string): Promise<Delivery | null> {
-    const doc = await this.deliveries.findOne({ tenantId: ctx.tenantId, _id: mongoIdForUuid(id) });
+    const doc = await this.deliveries.findOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(id) });
     return doc ? this.decode<Delivery>(deliverySpec, doc) : null;
   }
 
@@ -91,7 +91,7 @@ export class MongoDeliveryService implements DeliveryService {
     if (current.dispatchedAt) return false;
     const next = dispatched(current, this.clock.now());
     // Only the sender that still sees it undispatched wins.
-    const res = await this.events.replaceOne({ tenantId: ctx.tenantId, _id: mongoIdForUuid(eventId), dispatchedAt: null, updatedAt: current.updatedAt }, this.encodeEvent(next));
+    const res = await this.events.replaceOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(eventId), dispatchedAt: null, updatedAt: current.updatedAt }, this.encodeEvent(next));
     if (res.matchedCount === 0) return false;
     await this.changed(ctx, outboxSpec, next);
     return true;
@@ -101,14 +101,14 @@ export class MongoDeliveryService implements DeliveryService {
     const current = await this.event(ctx, eventId);
     if (current.dispatchedAt) throw new ValidationError('Notify.outbox_event', 'dispatchedAt', `event ${eventId} was already dispatched`);
     const next = dispatchFailed(current, error, this.clock.now());
-    const res = await this.events.replaceOne({ tenantId: ctx.tenantId, _id: mongoIdForUuid(eventId), dispatchedAt: null, updatedAt: current.updatedAt }, this.encodeEvent(next));
+    const res = await this.events.replaceOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(eventId), dispatchedAt: null, updatedAt: current.updatedAt }, this.encodeEvent(next));
     if (res.matchedCount === 0) throw new PersistenceError(`Notify.outbox_event ${eventId} changed concurrently; read it again`);
     await this.changed(ctx, outboxSpec, next);
     return next;
   }
 
   private async event(ctx: TenantContext, eventId: string): Promise<OutboxEvent> {
-    const doc = await this.events.findOne({ tenantId: ctx.tenantId, _id: mongoIdForUuid(eventId) });
+    const doc = await this.events.findOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(eventId) });
     if (!doc) throw new NotFoundError('Notify.outbox_event', eventId);
     return this.decode<OutboxEvent>(outboxSpec, doc);
   }

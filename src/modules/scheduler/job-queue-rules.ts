@@ -1,7 +1,7 @@
+import type { CursorShape } from '../../codec/cursor.js';
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../interfaces/clock.js';
-import { PersistenceError, ValidationError } from '../../interfaces/errors.js';
-import { MAX_PAGE_SIZE } from '../../interfaces/repository.js';
+import { ValidationError } from '../../interfaces/errors.js';
 import {
   LeaseLostError,
   retryDelay,
@@ -11,7 +11,7 @@ import {
   type QueuedJob,
 } from '../../interfaces/scheduler.js';
 import type { TenantContext } from '../../interfaces/tenant-context.js';
-import { prepareInsert } from '../../codec/entity-lifecycle.js';
+import { pageSize, prepareInsert } from '../../codec/entity-lifecycle.js';
 import { validateEntity } from '../../codec/validate.js';
 import { queuedJob } from './entities.js';
 
@@ -50,14 +50,12 @@ export function checkWorker(workerId: string): void {
 
 export function checkLeaseMs(leaseMs: number): void {
   if (!Number.isInteger(leaseMs) || leaseMs < 1 || leaseMs > 86_400_000) {
-    throw new PersistenceError(`lease must be an integer number of milliseconds from 1 to 86400000, got ${leaseMs}`);
+    throw new ValidationError('Scheduler.job', 'leaseMs', `must be an integer number of milliseconds from 1 to 86400000, got ${String(leaseMs).slice(0, 40)}`);
   }
 }
 
 export function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new PersistenceError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`);
-  }
+  pageSize({ limit }, 'Scheduler.job');
 }
 
 /** A new ready job. Ids are UUIDv7 (time-ordered), so `runAfter, id` is FIFO among equal run times. */
@@ -169,3 +167,6 @@ export function leaseExpiredMessage(job: Pick<QueuedJob, 'lockedBy' | 'attempts'
 export function errorText(error: string): string {
   return String(error).replace(/\u0000/g, '\\u0000');
 }
+
+/** What a cursor of the dead-jobs list holds (finishedAt desc, id): checked by decodeCursor on every backend. */
+export const DEAD_JOBS_CURSOR: CursorShape = Object.freeze({ entity: 'Scheduler.job_queue', keys: [{ type: 'timestamp' as const }], tie: 'uuid' as const });
