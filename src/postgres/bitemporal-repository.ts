@@ -4,7 +4,7 @@ import { nextTimestamp, systemClock } from '../interfaces/clock.js';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { DuplicateKeyError, PersistenceError, ValidationError } from '../interfaces/errors.js';
 import type { ChangeHook, ChangeRecord, Page } from '../interfaces/repository.js';
-import type { TenantContext } from '../interfaces/tenant-context.js';
+import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
 import {
   checkSubject,
   checkTimes,
@@ -76,11 +76,11 @@ export class PostgresBitemporalRepository implements UnknownsRepository {
     checkSubject(qualifiedName(this.spec), a.subjectHash, a.kind);
     return this.ds.withTenant(ctx, async (tx) => {
       // Two writers of one subject would both read "no open row" and both insert one.
-      await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${qualifiedName(this.spec)}|${ctx.tenantId}|${a.subjectHash}|${a.kind}`]);
+      await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${qualifiedName(this.spec)}|${checkTenantContext(ctx)}|${a.subjectHash}|${a.kind}`]);
       const believed = (
         await tx.query(
           `select ${selectList(this.spec)} from ${tableOf(this.spec)} where tenant_id = $1 and ${this.col('subjectHash')} collate "C" = $2 and ${this.col('kind')} collate "C" = $3 and ${this.col('sysTo')} is null order by ${this.col('validFrom')}, id for update`,
-          [ctx.tenantId, a.subjectHash, a.kind],
+          [checkTenantContext(ctx), a.subjectHash, a.kind],
         )
       ).rows.map((r) => ({ entity: this.row(r), legacyId: (r.legacy_id as string | null) ?? null }));
       const plan = planAssertion(qualifiedName(this.spec), believed.map((b) => b.entity), a);
@@ -94,7 +94,7 @@ export class PostgresBitemporalRepository implements UnknownsRepository {
         const legacyId = believed.find((b) => b.entity.id === r.id)!.legacyId;
         const res = await tx.query(
           `update ${tableOf(this.spec)} set ${this.col('sysTo')} = $3, updated_at = $4 where id = $1 and tenant_id = $2 and ${this.col('sysTo')} is null returning ${selectList(this.spec)}`,
-          [r.id, ctx.tenantId, now, nextTimestamp(this.clock, r.updatedAt)],
+          [r.id, checkTenantContext(ctx), now, nextTimestamp(this.clock, r.updatedAt)],
         );
         if (!res.rows[0]) throw new PersistenceError(`${qualifiedName(this.spec)} ${r.id} was closed concurrently; retry`);
         const row = this.row(res.rows[0]);
@@ -103,7 +103,7 @@ export class PostgresBitemporalRepository implements UnknownsRepository {
       }
       const opened: UnknownRecord[] = [];
       for (const p of plan.open) {
-        const entity = validateEntity<UnknownRecord & Record<string, unknown>>(this.spec, openedRecord(ctx.tenantId, a, p, now) as unknown as Record<string, unknown>);
+        const entity = validateEntity<UnknownRecord & Record<string, unknown>>(this.spec, openedRecord(checkTenantContext(ctx), a, p, now) as unknown as Record<string, unknown>);
         const { columns, params } = toParams(this.spec, entity);
         const res = await this.run(tx, insertSql(this.spec, columns), [...params, null]);
         const row = this.row(res.rows[0]!);
@@ -130,7 +130,7 @@ export class PostgresBitemporalRepository implements UnknownsRepository {
       (
         await tx.query(
           `select ${selectList(this.spec)} from ${qualified(this.spec.schema, 'subject_as_of')}($1, $2, $3, $4) where tenant_id = $5`,
-          [subjectHash, kind, at.systemTime, at.validTime, ctx.tenantId],
+          [subjectHash, kind, at.systemTime, at.validTime, checkTenantContext(ctx)],
         )
       ).rows,
     );
@@ -144,7 +144,7 @@ export class PostgresBitemporalRepository implements UnknownsRepository {
       (
         await tx.query(
           `select ${selectList(this.spec)} from ${tableOf(this.spec)} where tenant_id = $1 and ${this.col('subjectHash')} collate "C" = $2 and ${this.col('kind')} collate "C" = $3 order by ${this.col('sysFrom')}, ${this.col('validFrom')}, id`,
-          [ctx.tenantId, subjectHash, kind],
+          [checkTenantContext(ctx), subjectHash, kind],
         )
       ).rows.map((r) => this.row(r)),
     );
@@ -160,7 +160,7 @@ export class PostgresBitemporalRepository implements UnknownsRepository {
     };
     const subject = `${this.col('subjectHash')} collate "C"`;
     const kind = `${this.col('kind')} collate "C"`;
-    const where = [`tenant_id = ${add(ctx.tenantId)}`];
+    const where = [`tenant_id = ${add(checkTenantContext(ctx))}`];
     if (query.kind !== undefined) where.push(`${this.col('kind')} = ${add(query.kind)}`);
     if (query.after) {
       const c = decodeCursor(query.after, 'pg', order, { entity: qualifiedName(this.spec), keys: [fieldOf(this.spec, 'subjectHash'), fieldOf(this.spec, 'kind')], tie: 'uuid' });

@@ -16,7 +16,7 @@ import {
   type QueuedJob,
   type QueuedJobState,
 } from '../interfaces/scheduler.js';
-import type { TenantContext } from '../interfaces/tenant-context.js';
+import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
 import { decodeCursor, encodeCursor } from '../codec/cursor.js';
 import { queuedJob } from '../modules/scheduler/entities.js';
 import {
@@ -145,7 +145,7 @@ export class PostgresJobQueue implements JobQueue {
         return { job: stored, created: true };
       }
       const existing = await tx.query(`select ${COLUMNS} from ${TABLE} where tenant_id = $1 and kind = $2 and idempotency_key = $3`, [
-        ctx.tenantId,
+        checkTenantContext(ctx),
         job.kind,
         job.idempotencyKey,
       ]);
@@ -166,7 +166,7 @@ export class PostgresJobQueue implements JobQueue {
       // A second pass only when the first released expired leases and could take more: those jobs
       // are claimable now, and a caller asking for work must get them.
       for (let pass = 0; pass < 2; pass++) {
-        const res = await tx.query(CLAIM_SQL, [ctx.tenantId, kind, now, limit - claimed.length, workerId, new Date(now.getTime() + leaseMs)]);
+        const res = await tx.query(CLAIM_SQL, [checkTenantContext(ctx), kind, now, limit - claimed.length, workerId, new Date(now.getTime() + leaseMs)]);
         let released = 0;
         for (const row of res.rows) {
           const job = fromRow<QueuedJob>(queuedJob, row);
@@ -184,7 +184,7 @@ export class PostgresJobQueue implements JobQueue {
   async complete(ctx: TenantContext, lease: JobLease): Promise<QueuedJob> {
     if (lease.leaseId === null) throw new LeaseLostError(lease.id, null);
     return this.ds.withTenant(ctx, async (tx) => {
-      const res = await tx.query(COMPLETE_SQL, [lease.id, ctx.tenantId, lease.leaseId, this.clock.now()]);
+      const res = await tx.query(COMPLETE_SQL, [lease.id, checkTenantContext(ctx), lease.leaseId, this.clock.now()]);
       if (!res.rows[0]) throw new LeaseLostError(lease.id, lease.leaseId);
       const done = fromRow<QueuedJob>(queuedJob, res.rows[0]);
       await this.changed(tx, ctx, done);
@@ -204,7 +204,7 @@ export class PostgresJobQueue implements JobQueue {
 
   async get(ctx: TenantContext, id: string): Promise<QueuedJob | null> {
     return this.ds.withTenant(ctx, async (tx) => {
-      const res = await tx.query(`select ${COLUMNS} from ${TABLE} where id = $1 and tenant_id = $2`, [id, ctx.tenantId]);
+      const res = await tx.query(`select ${COLUMNS} from ${TABLE} where id = $1 and tenant_id = $2`, [id, checkTenantContext(ctx)]);
       return res.rows[0] ? fromRow<QueuedJob>(queuedJob, res.rows[0]) : null;
     });
   }
@@ -212,7 +212,7 @@ export class PostgresJobQueue implements JobQueue {
   async listDead(ctx: TenantContext, options: { kind?: string; after?: string | null; limit?: number } = {}): Promise<Page<QueuedJob>> {
     const limit = options.limit ?? 100;
     checkLimit(limit);
-    const params: unknown[] = [ctx.tenantId];
+    const params: unknown[] = [checkTenantContext(ctx)];
     const where = [`tenant_id = $1`, `state = 'dead'`];
     if (options.kind !== undefined) {
       params.push(options.kind);
@@ -234,7 +234,7 @@ export class PostgresJobQueue implements JobQueue {
 
   async counts(ctx: TenantContext, kind?: string): Promise<Record<QueuedJobState, number>> {
     const sql = `select state, count(*)::int as n from ${TABLE} where tenant_id = $1${kind === undefined ? '' : ' and kind = $2'} group by state`;
-    const rows = await this.ds.withTenant(ctx, async (tx) => (await tx.query<{ state: QueuedJobState; n: number }>(sql, kind === undefined ? [ctx.tenantId] : [ctx.tenantId, kind])).rows);
+    const rows = await this.ds.withTenant(ctx, async (tx) => (await tx.query<{ state: QueuedJobState; n: number }>(sql, kind === undefined ? [checkTenantContext(ctx)] : [checkTenantContext(ctx), kind])).rows);
     const out = Object.fromEntries(QUEUED_JOB_STATES.map((s) => [s, 0])) as Record<QueuedJobState, number>;
     for (const r of rows) out[r.state] = r.n;
     return out;
@@ -243,12 +243,12 @@ export class PostgresJobQueue implements JobQueue {
   /** Reads the job under a row lock, checks the lease, writes what `next` decides. */
   private async transition(ctx: TenantContext, lease: JobLease, next: (job: QueuedJob, now: Date) => QueuedJob, replicated = true): Promise<QueuedJob> {
     return this.ds.withTenant(ctx, async (tx) => {
-      const res = await tx.query(`select ${COLUMNS} from ${TABLE} where id = $1 and tenant_id = $2 for update`, [lease.id, ctx.tenantId]);
+      const res = await tx.query(`select ${COLUMNS} from ${TABLE} where id = $1 and tenant_id = $2 for update`, [lease.id, checkTenantContext(ctx)]);
       const current = assertLease(res.rows[0] ? fromRow<QueuedJob>(queuedJob, res.rows[0]) : null, lease);
       const updated = next(current, this.clock.now());
       const { columns, params } = toParams(queuedJob, updated as unknown as Record<string, unknown>);
       const { sql } = updateSql(queuedJob, columns);
-      const written = await this.run(tx, sql, [lease.id, ctx.tenantId, ...params]);
+      const written = await this.run(tx, sql, [lease.id, checkTenantContext(ctx), ...params]);
       const stored = fromRow<QueuedJob>(queuedJob, written.rows[0]!);
       if (replicated) await this.changed(tx, ctx, stored);
       return stored;

@@ -93,7 +93,7 @@ export class PostgresTriageQueue implements TriageQueueRepository {
       sql = `select ${COLUMNS} from vex.triage_queue_page($1, $2, $3, $4)`;
       params = [limit + 1, c?.keys[0] ?? null, c?.keys[1] ?? null, c?.keys[2] ?? null];
     } else {
-      params = [ctx.tenantId];
+      params = [checkTenantContext(ctx)];
       let keyset = '';
       if (c) {
         params.push(c.keys[0], c.keys[1], c.keys[2]);
@@ -114,7 +114,7 @@ export class PostgresTriageQueue implements TriageQueueRepository {
 
   async get(ctx: TenantContext, packageId: string, vulnId: string, options: Pick<TriageQueueQuery, 'live' | 'eventsSince'> = {}): Promise<TriageQueueItem | null> {
     checkQuery(options);
-    const params: unknown[] = [ctx.tenantId, packageId, vulnId];
+    const params: unknown[] = [checkTenantContext(ctx), packageId, vulnId];
     if (options.eventsSince) params.push(options.eventsSince);
     const source = options.live ? `(${liveAggregate(options.eventsSince ? '$4' : null)}) q` : 'vex.triage_queue';
     const rows = await this.ds.withTenant(ctx, async (tx) => (await tx.query(`select ${COLUMNS} from ${source} where tenant_id = $1 and package_id = $2 and vuln_id = $3`, params)).rows);

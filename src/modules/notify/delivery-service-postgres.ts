@@ -12,7 +12,7 @@ import type {
   TransitionDetails,
 } from '../../interfaces/notify.js';
 import type { ChangeRecord, Page } from '../../interfaces/repository.js';
-import type { TenantContext } from '../../interfaces/tenant-context.js';
+import { checkTenantContext, type TenantContext } from '../../interfaces/tenant-context.js';
 import type { PostgresDataSource, Tx } from '../../postgres/data-source.js';
 import { getSql, idParams, insertSql, updateSql } from '../../postgres/entity-sql.js';
 import { PostgresRepository } from '../../postgres/postgres-repository.js';
@@ -59,12 +59,12 @@ export class PostgresDeliveryService implements DeliveryService {
 
   async transition(ctx: TenantContext, id: string, to: DeliveryState, details: TransitionDetails = {}): Promise<Delivery> {
     return this.ds.withTenant(ctx, async (tx) => {
-      const res = await tx.query(getSql(deliverySpec, true), idParams(deliverySpec, id, ctx.tenantId));
+      const res = await tx.query(getSql(deliverySpec, true), idParams(deliverySpec, id, checkTenantContext(ctx)));
       if (!res.rows[0]) throw new NotFoundError('Notify.delivery', id);
       const current = fromRow<Delivery>(deliverySpec, res.rows[0]);
       const next = applyTransition(current, to, details, this.clock.now());
       const { columns, params } = toParams(deliverySpec, next as unknown as Record<string, unknown>);
-      const written = await this.run(tx, deliverySpec, updateSql(deliverySpec, columns).sql, [...idParams(deliverySpec, id, ctx.tenantId), ...params]);
+      const written = await this.run(tx, deliverySpec, updateSql(deliverySpec, columns).sql, [...idParams(deliverySpec, id, checkTenantContext(ctx)), ...params]);
       const stored = fromRow<Delivery>(deliverySpec, written.rows[0]!);
       await this.changed(tx, ctx, deliverySpec, stored);
       await this.emit(tx, ctx, deliveryEvent(stored, current.state, this.clock));
@@ -74,7 +74,7 @@ export class PostgresDeliveryService implements DeliveryService {
 
   async get(ctx: TenantContext, id: string): Promise<Delivery | null> {
     return this.ds.withTenant(ctx, async (tx) => {
-      const res = await tx.query(getSql(deliverySpec), idParams(deliverySpec, id, ctx.tenantId));
+      const res = await tx.query(getSql(deliverySpec), idParams(deliverySpec, id, checkTenantContext(ctx)));
       return res.rows[0] ? fromRow<Delivery>(deliverySpec, res.rows[0]) : null;
     });
   }
@@ -101,14 +101,14 @@ export class PostgresDeliveryService implements DeliveryService {
   }
 
   private async lockEvent(tx: Tx, ctx: TenantContext, eventId: string): Promise<OutboxEvent> {
-    const res = await tx.query(getSql(outboxSpec, true), idParams(outboxSpec, eventId, ctx.tenantId));
+    const res = await tx.query(getSql(outboxSpec, true), idParams(outboxSpec, eventId, checkTenantContext(ctx)));
     if (!res.rows[0]) throw new NotFoundError('Notify.outbox_event', eventId);
     return fromRow<OutboxEvent>(outboxSpec, res.rows[0]);
   }
 
   private async writeEvent(tx: Tx, ctx: TenantContext, next: OutboxEvent): Promise<OutboxEvent> {
     const { columns, params } = toParams(outboxSpec, next as unknown as Record<string, unknown>);
-    const res = await this.run(tx, outboxSpec, updateSql(outboxSpec, columns).sql, [...idParams(outboxSpec, next.id, ctx.tenantId), ...params]);
+    const res = await this.run(tx, outboxSpec, updateSql(outboxSpec, columns).sql, [...idParams(outboxSpec, next.id, checkTenantContext(ctx)), ...params]);
     const stored = fromRow<OutboxEvent>(outboxSpec, res.rows[0]!);
     await this.changed(tx, ctx, outboxSpec, stored);
     return stored;
