@@ -34,6 +34,42 @@ export interface MongoCursorLike extends AsyncIterable<Document> {
   close(): Promise<void>;
 }
 
+/** A change stream's resume token: opaque, stored as it is and handed back to resume. */
+export type ResumeToken = { readonly _data: string } & Document;
+
+/** One change event, as the driver delivers it with `fullDocument: 'updateLookup'`. */
+export interface ChangeEventLike {
+  readonly _id: ResumeToken;
+  readonly operationType: 'insert' | 'update' | 'replace' | 'delete' | string;
+  readonly ns?: { readonly db: string; readonly coll?: string };
+  readonly documentKey?: { readonly _id: unknown };
+  /** The document after the change (insert, replace; update with updateLookup, null if since deleted). */
+  readonly fullDocument?: Document | null;
+  readonly wallTime?: Date;
+}
+
+export interface WatchOptions {
+  resumeAfter?: ResumeToken;
+  fullDocument?: 'updateLookup';
+  maxAwaitTimeMS?: number;
+}
+
+/** The part of the driver's ChangeStream our follower uses. */
+export interface ChangeStreamLike {
+  /** The next event if one is ready, else null (after at most maxAwaitTimeMS). */
+  tryNext(): Promise<ChangeEventLike | null>;
+  /** Where to resume after the last event returned (or after the stream's start point). */
+  readonly resumeToken: ResumeToken | unknown;
+  close(): Promise<void>;
+}
+
+/** MongoDB's code when a resume point has left the oplog (the follower must backfill again). */
+export const CHANGE_STREAM_HISTORY_LOST_CODE = 286;
+
+export function isHistoryLostError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === CHANGE_STREAM_HISTORY_LOST_CODE;
+}
+
 export interface MongoCollectionLike {
   readonly collectionName: string;
   insertOne(doc: Document): Promise<{ insertedId: unknown }>;
@@ -53,6 +89,8 @@ export interface MongoCollectionLike {
   countDocuments(filter?: Filter): Promise<number>;
   createIndex(keys: Record<string, 1 | -1>, options?: IndexOptions): Promise<string>;
   drop(): Promise<boolean>;
+  /** A change stream on this collection (a replica set in production; the memory: store emulates it). */
+  watch(pipeline?: Document[], options?: WatchOptions): ChangeStreamLike;
 }
 
 export interface MongoDbLike {

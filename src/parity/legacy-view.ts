@@ -41,5 +41,6 @@ function viewCollection(inner: MongoCollectionLike, excluded: readonly unknown[]
     deleteMany: () => refuse('deleteMany'),
     createIndex: () => refuse('createIndex'),
     drop: () => refuse('drop'),
+    watch: (pipeline, options) => inner.watch(pipeline, options),
   };
 }

@@ -39,7 +39,8 @@ const OP_DELETE = 0x02;
 const COMPACT_SLACK = 1024 * 1024;
 
 /** One journal record: a stored document (insert or new version) or the `_id` of a deleted one. */
-export type JournalRecord = { readonly put: Uint8Array } | { readonly delete: unknown };
+/** `event` says what the put was, for the collection's change history (the journal does not need it). */
+export type JournalRecord = { readonly put: Uint8Array; readonly event?: 'insert' | 'update' | 'replace' } | { readonly delete: unknown };
 
 interface Stamp {
   readonly ino: bigint;
@@ -120,6 +121,8 @@ function parseRecords(buf: Buffer, offset: number, file: string, onPut: (bytes: 
 export class CollectionFiles {
   readonly dataPath: string;
   readonly indexPath: string;
+  /** The collection's change history, which change streams read (see oplog.ts). */
+  readonly oplogPath: string;
   private dataStamp?: Stamp;
   private indexStamp?: Stamp;
   /** Journal bytes already applied to the in-memory data. */
@@ -129,6 +132,7 @@ export class CollectionFiles {
   constructor(private readonly dir: string, name: string) {
     this.dataPath = path.join(dir, `${encodeName(name)}.bson`);
     this.indexPath = path.join(dir, `${encodeName(name)}.indexes.json`);
+    this.oplogPath = path.join(dir, `${encodeName(name)}.oplog`);
   }
 
   /** Brings `data` up to date with what is on disk. */

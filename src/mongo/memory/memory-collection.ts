@@ -23,7 +23,9 @@ import { MemoryCursor } from './memory-cursor.js';
 import { compileFilter, equalityFields } from './query-engine.js';
 import { compileProjection, sortDocuments } from './sort-projection.js';
 import { applyUpdate, ensureUpsertId, upsertSeed, validateUpdate } from './update-engine.js';
+import { MemoryChangeStream } from './change-stream.js';
 import type {
+  ChangeStreamLike,
   Filter,
   FindOptions,
   IndexOptions,
@@ -31,6 +33,7 @@ import type {
   MongoCursorLike,
   Sort,
   UpdateResultLike,
+  WatchOptions,
 } from '../mongo-types.js';
 
 interface SelectOptions {
@@ -120,7 +123,7 @@ export class MemoryCollection implements MongoCollectionLike {
     const data = this.begin();
     const stored = storedFrom(encodeDocument(doc, 'insert'));
     data.insert(stored);
-    this.backing.commit([{ put: stored.bytes }]);
+    this.backing.commit([{ put: stored.bytes, event: 'insert' }]);
     return { acknowledged: true, insertedId: doc._id };
   }
 
@@ -162,7 +165,7 @@ export class MemoryCollection implements MongoCollectionLike {
           if (ordered) break;
           continue;
         }
-        records.push({ put: stored.bytes });
+        records.push({ put: stored.bytes, event: 'insert' });
         insertedIds[i] = docs[i]!._id;
       }
     } finally {
@@ -220,7 +223,7 @@ export class MemoryCollection implements MongoCollectionLike {
         if (sameBytes(bytes, target.bytes)) continue;
         const next = storedFrom(bytes);
         data.replace(next);
-        records.push({ put: next.bytes });
+        records.push({ put: next.bytes, event: 'update' });
         outcome.modified += 1;
         outcome.after = next;
       }
@@ -231,7 +234,7 @@ export class MemoryCollection implements MongoCollectionLike {
         checkId(seed._id);
         const stored = storedFrom(encodeDocument(seed, 'update'));
         data.insert(stored);
-        records.push({ put: stored.bytes });
+        records.push({ put: stored.bytes, event: 'insert' });
         outcome.upsertedId = valueForDriver(stored.view._id);
         outcome.after = stored;
       }
@@ -283,7 +286,7 @@ export class MemoryCollection implements MongoCollectionLike {
       if (!sameBytes(bytes, target.bytes)) {
         const next = storedFrom(bytes);
         data.replace(next);
-        this.backing.commit([{ put: next.bytes }]);
+        this.backing.commit([{ put: next.bytes, event: 'replace' }]);
         outcome.modified = 1;
       }
     } else if (options.upsert) {
@@ -295,7 +298,7 @@ export class MemoryCollection implements MongoCollectionLike {
       checkId(doc._id);
       const stored = storedFrom(encodeDocument(doc, 'replace'));
       data.insert(stored);
-      this.backing.commit([{ put: stored.bytes }]);
+      this.backing.commit([{ put: stored.bytes, event: 'insert' }]);
       outcome.upsertedId = valueForDriver(stored.view._id);
     }
     return updateResult(outcome);
@@ -328,6 +331,11 @@ export class MemoryCollection implements MongoCollectionLike {
     const { name, created } = data.createIndex(spec);
     if (created || !existedBefore) this.backing.saveIndexes();
     return name;
+  }
+
+  /** A change stream over this collection's history (see change-stream.ts). */
+  watch(pipeline: Document[] = [], options: WatchOptions = {}): ChangeStreamLike {
+    return new MemoryChangeStream(this.backing.oplog, { db: this.dbName, coll: this.collectionName }, pipeline, options);
   }
 
   async drop(): Promise<boolean> {
