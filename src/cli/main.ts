@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { exitCodeOf, EXIT } from './cli-support.js';
 import { registerConvert } from './commands/convert.js';
 import { registerDemo } from './commands/demo.js';
+import { registerFollow } from './commands/follow.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPartitions } from './commands/partitions.js';
 import { registerReconcile } from './commands/reconcile.js';
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .description('Move the StellaOps control plane from MongoDB to PostgreSQL module by module: migrate, convert, verify, reconcile.')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerMigrate, registerStatus, registerRls, registerConvert, registerVerify, registerReconcile, registerPartitions, registerSeed, registerDemo]) {
+  for (const register of [registerMigrate, registerStatus, registerRls, registerConvert, registerFollow, registerVerify, registerReconcile, registerPartitions, registerSeed, registerDemo]) {
     register(program);
   }
   program.commands.forEach((c) => c.exitOverride());
