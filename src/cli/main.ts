@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf, EXIT } from './cli-support.js';
 import { registerConvert } from './commands/convert.js';
+import { registerCutover } from './commands/cutover.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFollow } from './commands/follow.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .description('Move the StellaOps control plane from MongoDB to PostgreSQL module by module: migrate, convert, verify, reconcile.')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerMigrate, registerStatus, registerRls, registerConvert, registerFollow, registerVerify, registerReconcile, registerPartitions, registerSeed, registerDemo]) {
+  for (const register of [registerMigrate, registerStatus, registerRls, registerConvert, registerFollow, registerCutover, registerVerify, registerReconcile, registerPartitions, registerSeed, registerDemo]) {
     register(program);
   }
   program.commands.forEach((c) => c.exitOverride());
