@@ -120,6 +120,22 @@ export class ChangeFollower {
   /** Follows every collection: until caught up (`once`), or until `signal` aborts. */
   async run(options: FollowRunOptions = {}): Promise<FollowReport> {
     await this.prepare();
+    // One follower per module at a time: two would race on the same positions.
+    const lock = await this.options.ds.pool.connect();
+    try {
+      const got = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as ok', [`stellaops-follow|${this.options.module.name}`]);
+      if (!got.rows[0]?.ok) throw new PersistenceError(`follow: another follower is running for ${this.options.module.name}`);
+      try {
+        return await this.follow(options);
+      } finally {
+        await lock.query('select pg_advisory_unlock(hashtextextended($1, 0))', [`stellaops-follow|${this.options.module.name}`]).catch(() => undefined);
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  private async follow(options: FollowRunOptions): Promise<FollowReport> {
     const states = new Map((await readFollowStates(this.options.ds, this.options.module.name)).map((s) => [s.collection, s]));
     const missing = this.targets.filter((s) => !states.has(s.collection)).map((s) => s.collection);
     if (missing.length) throw new PersistenceError(`follow: ${missing.join(', ')} ${missing.length > 1 ? 'have' : 'has'} no starting point; run follow --init before the backfill`);
