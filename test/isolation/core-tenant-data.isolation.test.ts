@@ -2,12 +2,9 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { UUID, type Document } from 'bson';
 import pg from 'pg';
-import { loadConfig } from '../../src/config/load-config.js';
 import { migrationSetsFor } from '../../src/container/migration-sets.js';
 import { runConversion } from '../../src/conversion/index.js';
-import { authorityModule } from '../../src/modules/authority/index.js';
 import { MODULES } from '../../src/modules/registry.js';
 import { PostgresDataSource } from '../../src/postgres/data-source.js';
 import { coreMigrationSet, grantAppRole, runMigrations } from '../../src/postgres/migrations/index.js';
@@ -15,8 +12,8 @@ import { PostgresPendingLog } from '../../src/postgres/pg-pending-log.js';
 import { rlsCheck } from '../../src/postgres/rls-check.js';
 import { tenantContext } from '../../src/interfaces/tenant-context.js';
 import { startConversionEnv, testLog, type ConversionEnv } from '../conversion/conversion-env.js';
-import { runCli, seed, TENANTS, userDoc } from '../conversion/legacy-docs.js';
-import { APP_ROLE, createTestDatabase } from '../setup/environment.js';
+import { EXPECTED_QUARANTINE_TENANTS, quarantineUsers, runCli, seed, TENANTS } from '../conversion/legacy-docs.js';
+import { APP_ROLE, createTestDatabase, ensureLoginRole } from '../setup/environment.js';
 
 type Outcome = { rows: Record<string, unknown>[] } | { code: string; message: string };
 
@@ -44,19 +41,6 @@ function rowsOf(o: Outcome): Record<string, unknown>[] {
 
 const OTHER_TENANT = '44444444-4444-4444-8444-444444444444';
 
-/** Four documents the conversion must quarantine (an undeclared field, a tenant that is no UUID), and five clean ones. */
-function legacyUsers(): Document[] {
-  const bad = (i: number, extra: Document) => ({ ...userDoc(i), ...extra });
-  return [
-    bad(1, { legacyFlag: 1 }), // tenant TENANTS[1]
-    bad(2, { legacyFlag: 2 }), // tenant TENANTS[2]
-    bad(3, { tenantId: 'acme-corp' }), // no valid tenant
-    bad(4, { tenantId: new UUID(TENANTS[0]!), legacyFlag: 4 }), // tenant as a subtype-4 Binary
-    ...[5, 6, 7, 8, 9].map(userDoc),
-  ];
-}
-const EXPECTED_TENANTS = { 'user-1': TENANTS[1], 'user-2': TENANTS[2], 'user-3': null, 'user-4': TENANTS[0] };
-
 describe('core tenant data: the application role reaches no quarantine row and no maintenance function', function () {
   this.timeout(240_000);
   const READER = 'stellaops_test_quarantine_reader';
@@ -66,7 +50,7 @@ describe('core tenant data: the application role reaches no quarantine row and n
     env = await startConversionEnv('core_tenant_data');
     await runMigrations(env.db.adminUrl, migrationSetsFor(MODULES));
     await grantAppRole(env.db.adminUrl, APP_ROLE);
-    await seed(env, 'authority_users', legacyUsers());
+    await seed(env, 'authority_users', quarantineUsers());
     const report = await runConversion({ config: env.config, module: 'Authority', collection: 'authority_users', batchSize: 4, progress: 'none', log: testLog });
     expect(report.collections[0], JSON.stringify(report)).to.include({ converted: 5, quarantined: 4 });
   });
@@ -74,7 +58,7 @@ describe('core tenant data: the application role reaches no quarantine row and n
 
   it('conversion records the tenant each quarantined document names (NULL where it names no valid one)', async () => {
     const rows = (await env.admin.query(`select document_ejson::json ->> 'username' as username, tenant_id from core.conversion_quarantine order by 1`)).rows;
-    expect(Object.fromEntries(rows.map((r) => [r.username, r.tenant_id]))).to.deep.equal(EXPECTED_TENANTS);
+    expect(Object.fromEntries(rows.map((r) => [r.username, r.tenant_id]))).to.deep.equal(EXPECTED_QUARANTINE_TENANTS);
   });
 
   it('the application role cannot read the quarantine or the ranges, with or without a tenant; job status stays readable', async () => {
@@ -89,11 +73,7 @@ describe('core tenant data: the application role reaches no quarantine row and n
   });
 
   it('a role granted read sees only its tenant\'s quarantine rows: none without a tenant, never a tenant-less row', async () => {
-    await env.admin.query(`do $$ begin
-        if not exists (select 1 from pg_roles where rolname = '${READER}') then
-          create role ${READER} login nosuperuser nobypassrls nocreatedb nocreaterole;
-        end if;
-      exception when duplicate_object or unique_violation then null; end $$`);
+    await ensureLoginRole(env.admin, READER);
     await env.admin.query(`grant usage on schema core to ${READER}; grant select on core.conversion_quarantine to ${READER}`);
     const url = new URL(env.db.adminUrl);
     url.username = READER;
@@ -101,9 +81,9 @@ describe('core tenant data: the application role reaches no quarantine row and n
       rowsOf(await run(url.toString(), `select document_ejson::json ->> 'username' as u from core.conversion_quarantine order by 1`, [], tenant)).map((r) => r.u);
     expect(await seen()).to.deep.equal([]);
     expect(await seen('')).to.deep.equal([]);
-    expect(await seen(TENANTS[0])).to.deep.equal(['user-4']);
-    expect(await seen(TENANTS[1])).to.deep.equal(['user-1']);
-    expect(await seen(TENANTS[2])).to.deep.equal(['user-2']);
+    expect(await seen(TENANTS[0])).to.deep.equal(['user-904']);
+    expect(await seen(TENANTS[1])).to.deep.equal(['user-901']);
+    expect(await seen(TENANTS[2])).to.deep.equal(['user-902']);
     expect(await seen(OTHER_TENANT)).to.deep.equal([]);
     // Nor can it write a row for another tenant, or one without a tenant.
     const insert = `insert into core.conversion_quarantine (module, collection, legacy_id, reason, document_ejson, document_bson, job_id, quarantined_at, tenant_id)
@@ -212,42 +192,6 @@ describe('core tenant data: the application role reaches no quarantine row and n
     const good = await runCli(['rls', 'check', '--json'], cliEnv);
     expect(good.code, good.stderr).to.equal(0);
     expect(JSON.parse(good.stdout)).to.include({ coverage: 1, ok: true });
-  });
-});
-
-describe('core tenant data: conversion by an owner without BYPASSRLS writes quarantine rows of every tenant', function () {
-  this.timeout(180_000);
-  const OWNER = 'stellaops_conv_test_owner';
-  let env: ConversionEnv;
-
-  before(async () => {
-    env = await startConversionEnv('core_quarantine_owner');
-    await runMigrations(env.db.adminUrl, migrationSetsFor([authorityModule]));
-    await env.admin.query(`do $$ begin
-        if not exists (select 1 from pg_roles where rolname = '${OWNER}') then
-          create role ${OWNER} login nosuperuser nobypassrls nocreatedb nocreaterole;
-        end if;
-      exception when duplicate_object or unique_violation then null; end $$`);
-    await env.admin.query(`grant create on database ${env.db.name} to ${OWNER}`);
-    await env.admin.query(`grant usage, create on schema core, authority to ${OWNER}`);
-    await env.admin.query(`grant select, insert, update, delete on all tables in schema core to ${OWNER}`);
-    await env.admin.query(`alter table authority."user" owner to ${OWNER}`);
-    await env.admin.query(`alter table core.conversion_quarantine owner to ${OWNER}`);
-  });
-  after(async () => env?.close());
-
-  it('under FORCE RLS, as the quarantine\'s owner, with each row\'s tenant recorded', async () => {
-    await seed(env, 'authority_users', legacyUsers());
-    const flags = (await env.admin.query(`select relforcerowsecurity as forced from pg_class where oid = 'core.conversion_quarantine'::regclass`)).rows[0];
-    expect(flags).to.deep.equal({ forced: true });
-    const ownerUrl = new URL(env.db.adminUrl);
-    ownerUrl.username = OWNER;
-    const config = loadConfig({ env: { ...env.env, POSTGRES_ADMIN_URL: ownerUrl.toString() } });
-    const report = await runConversion({ config, module: 'Authority', collection: 'authority_users', batchSize: 9, progress: 'none', log: testLog });
-    expect(report.ok, JSON.stringify(report)).to.equal(true);
-    expect(report.collections[0]).to.include({ converted: 5, quarantined: 4 });
-    const rows = (await env.admin.query(`select document_ejson::json ->> 'username' as username, tenant_id from core.conversion_quarantine order by 1`)).rows;
-    expect(Object.fromEntries(rows.map((r) => [r.username, r.tenant_id]))).to.deep.equal(EXPECTED_TENANTS);
   });
 });
 
