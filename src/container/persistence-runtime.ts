@@ -60,6 +60,8 @@ export class PersistenceRuntime {
     readonly mongo: MongoDataSource | null,
     readonly reconciler: Reconciler | null,
     readonly startup: readonly MigrationRunReport[],
+    /** The maintenance-role pool of the reconciler's cross-tenant scan, when it is not `postgres`. */
+    private readonly maintenance: PostgresDataSource | null,
   ) {}
 
   static async start(config: PersistenceConfig, options: RuntimeOptions = {}): Promise<PersistenceRuntime> {
@@ -82,11 +84,14 @@ export class PersistenceRuntime {
       }
     }
     const postgres = needPg ? new PostgresDataSource(pgSettings(config)) : null;
+    // core.dualwrite_due is the maintenance role's (core 032): a small pool of its own, opened on first use.
+    const maintenance = postgres ? maintenanceDataSource(config) : null;
     let mongo: MongoDataSource | null = null;
     try {
       mongo = needMongo ? await connectMongo(config.Mongo.Url!, config.Mongo.Database) : null;
     } catch (err) {
       await postgres?.close();
+      await maintenance?.close();
       throw err;
     }
 
@@ -95,7 +100,7 @@ export class PersistenceRuntime {
     container.bind(CoreTokens.Clock).toConstantValue(options.clock ?? systemClock);
     if (postgres) {
       container.bind(CoreTokens.Postgres).toConstantValue(postgres);
-      container.bind(CoreTokens.PostgresPendingLog).toConstantValue(new PostgresPendingLog(postgres));
+      container.bind(CoreTokens.PostgresPendingLog).toConstantValue(new PostgresPendingLog(postgres, maintenance ?? postgres));
     }
     if (mongo) {
       container.bind(CoreTokens.Mongo).toConstantValue(mongo);
@@ -140,7 +145,7 @@ export class PersistenceRuntime {
       reconciler = PersistenceRuntime.buildReconciler(container, config, modules);
       if (options.reconcile) reconciler.start(config.DualWrite.ReconcileIntervalMs);
     }
-    return new PersistenceRuntime(container, config, modules, postgres, mongo, reconciler, startup);
+    return new PersistenceRuntime(container, config, modules, postgres, mongo, reconciler, startup, maintenance);
   }
 
   /** The reconciler over every pending log a DualWrite module of this config writes to. */
@@ -194,8 +199,17 @@ export class PersistenceRuntime {
   async close(): Promise<void> {
     await this.reconciler?.stop();
     await this.postgres?.close();
+    await this.maintenance?.close();
     await this.mongo?.close();
   }
+}
+
+/** A two-connection pool on Postgres.AdminUrl, or null when that is Postgres.Url itself. */
+function maintenanceDataSource(config: PersistenceConfig): PostgresDataSource | null {
+  const adminUrl = adminUrlOf(config);
+  if (!adminUrl || adminUrl === config.Postgres.Url) return null;
+  const settings = pgSettings(config, adminUrl);
+  return new PostgresDataSource({ ...settings, pool: { ...settings.pool, min: 0, max: 2 }, applicationName: 'stellaops-reconcile' });
 }
 
 export function pgSettings(config: PersistenceConfig, url: string = config.Postgres.Url!) {

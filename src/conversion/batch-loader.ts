@@ -9,6 +9,7 @@ import { toParams } from '../postgres/row-codec.js';
 import { cleanReason, type Outcome } from './classify.js';
 import { LostClaimError } from './errors.js';
 import { encodeIdValue, idValueEjson } from '../mongo/id-ranges.js';
+import { legacyTenantOf } from '../mongo/document-codec.js';
 import type { ClaimedRange } from './job-store.js';
 import { updateJobCounters } from './job-store.js';
 import { copyLine, pgText } from './pg-text.js';
@@ -141,6 +142,17 @@ async function insertOneByOne(tx: Tx, spec: EntitySpec, rows: readonly RowOutcom
   return inserted;
 }
 
+/** The tenant the document names (core 021: quarantine rows stay their tenant's under RLS), or null. */
+function quarantineTenant(spec: EntitySpec, source: SourceDocument): string | null {
+  let doc;
+  try {
+    doc = source.exactDocument();
+  } catch {
+    return null; // not even a lenient decode: the row is the maintenance role's alone
+  }
+  return legacyTenantOf(spec, doc);
+}
+
 async function writeQuarantine(tx: Tx, target: BatchTarget, entries: readonly QuarantineEntry[]): Promise<void> {
   // One row per legacy id (the primary key); the latest document wins, as a rerun sees it.
   const unique = [...new Map(entries.map((e) => [e.legacyId, e])).values()];
@@ -149,15 +161,15 @@ async function writeQuarantine(tx: Tx, target: BatchTarget, entries: readonly Qu
     const params: unknown[] = [target.spec.module, target.spec.collection, target.jobId];
     const values = chunk.map((e) => {
       const base = params.length;
-      params.push(e.legacyId, e.reason, e.source.ejson(), e.source.bytes);
-      return `($1, $2, $${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $3, now())`;
+      params.push(e.legacyId, e.reason, e.source.ejson(), e.source.bytes, quarantineTenant(target.spec, e.source));
+      return `($1, $2, $${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $3, now(), $${base + 5})`;
     });
     await tx.query(
-      `insert into core.conversion_quarantine (module, collection, legacy_id, reason, document_ejson, document_bson, job_id, quarantined_at)
+      `insert into core.conversion_quarantine (module, collection, legacy_id, reason, document_ejson, document_bson, job_id, quarantined_at, tenant_id)
        values ${values.join(', ')}
        on conflict (module, collection, legacy_id) do update
          set reason = excluded.reason, document_ejson = excluded.document_ejson, document_bson = excluded.document_bson,
-             job_id = excluded.job_id, quarantined_at = excluded.quarantined_at`,
+             job_id = excluded.job_id, quarantined_at = excluded.quarantined_at, tenant_id = excluded.tenant_id`,
       params,
     );
   }

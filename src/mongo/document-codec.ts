@@ -1,7 +1,7 @@
 import { Binary, Decimal128, Long, UUID, type Document } from 'bson';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { ConversionError, ValidationError } from '../interfaces/errors.js';
-import { fieldsOf, type ResolvedField } from '../codec/fields.js';
+import { fieldOf, fieldsOf, isTenantScoped, type ResolvedField } from '../codec/fields.js';
 import { jsonProblem, validateEntity } from '../codec/validate.js';
 import { idFromLegacyId } from '../codec/ids.js';
 import { legacyIdOf, mongoIdForUuid, mongoIdOf } from './legacy-id.js';
@@ -109,6 +109,26 @@ export function bsonToJson(raw: unknown, path: string): unknown {
     return out;
   }
   return fail(path, `${typeName(raw)} inside a JSON payload has no exact JSON form`);
+}
+
+/**
+ * The tenant a legacy document names, when it names a valid one by the codec's own rule (a UUID string
+ * or a subtype-4 Binary in the tenant field), else null: what the quarantine records beside a document it
+ * could not convert, so the row stays that tenant's under row-level security.
+ *
+ * @example
+ * legacyTenantOf(userSpec, { _id: 'u1', tenantId: '11111111-1111-4111-8111-111111111111' }); // '11111111-...'
+ */
+export function legacyTenantOf(spec: EntitySpec, doc: Document): string | null {
+  if (!isTenantScoped(spec)) return null;
+  const field = fieldOf(spec, 'tenantId');
+  try {
+    const tenant = decodeValue(field, doc[field.mongo], field.mongo);
+    return typeof tenant === 'string' ? tenant : null;
+  } catch (err) {
+    if (err instanceof ConversionError) return null;
+    throw err;
+  }
 }
 
 /** Legacy document -> domain entity. Throws ConversionError. */

@@ -31,10 +31,21 @@ export async function conversionRecords(ds: PostgresDataSource): Promise<Convers
     async quarantine(module, collection) {
       const out = new Map<string, string>();
       if (!hasQuarantine) return out;
-      const res = await ds.query<{ legacy_id: string; reason: string }>(
-        'select legacy_id, reason from core.conversion_quarantine where module = $1 and collection = $2 order by legacy_id',
-        [module, collection],
-      );
+      let res;
+      try {
+        res = await ds.query<{ legacy_id: string; reason: string }>(
+          'select legacy_id, reason from core.conversion_quarantine where module = $1 and collection = $2 order by legacy_id',
+          [module, collection],
+        );
+      } catch (err) {
+        // core 021: the quarantine is the maintenance role's alone (the application role has no access).
+        if ((err as { code?: string }).code !== '42501') throw err;
+        throw new Error(
+          'verify reads core.conversion_quarantine across tenants, but the PostgreSQL admin role (POSTGRES_ADMIN_URL) has no access to it (it is the maintenance role\'s): ' +
+            'use the owner, a superuser or a role with BYPASSRLS for verify',
+          { cause: err },
+        );
+      }
       for (const row of res.rows) out.set(row.legacy_id, row.reason);
       return out;
     },

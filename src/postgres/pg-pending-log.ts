@@ -1,6 +1,6 @@
 import type { PendingEntry, PendingLog, NewPendingEntry } from '../dualwrite/pending-log.js';
 import type { TenantContext } from '../interfaces/tenant-context.js';
-import type { PostgresDataSource, Tx } from './data-source.js';
+import { maskUrl, type PostgresDataSource, type Tx } from './data-source.js';
 
 const COLUMNS = `seq::text as seq, module, entity, tenant_id, entity_id, target, op, change, attempts, last_error`;
 
@@ -19,11 +19,37 @@ function toEntry(row: Record<string, unknown>): PendingEntry {
   };
 }
 
-/** The pending log in `core.dualwrite_pending`, written in the primary write's transaction. */
+/**
+ * The pending log in `core.dualwrite_pending`, written in the primary write's transaction. Every
+ * per-record call runs in the record's tenant unit of work on `ds` (the application role, under RLS);
+ * only the cross-tenant scans (`due`, `count`: `core.dualwrite_due`, executable by the maintenance role
+ * alone) use `maintenance`, the POSTGRES_ADMIN_URL data source.
+ *
+ * @example
+ * const log = new PostgresPendingLog(appDs, adminDs);
+ * for (const { seq, tenantId } of await log.due(100, new Date())) await log.read(tenantContext(tenantId), seq);
+ */
 export class PostgresPendingLog implements PendingLog {
   readonly store = 'Postgres' as const;
 
-  constructor(private readonly ds: PostgresDataSource) {}
+  constructor(
+    private readonly ds: PostgresDataSource,
+    private readonly maintenance: PostgresDataSource = ds,
+  ) {}
+
+  /** A scan across tenants, as the maintenance role; the application role gets a clear refusal. */
+  private async scan<R extends Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<R[]> {
+    try {
+      return (await this.maintenance.query<R>(sql, params)).rows;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== '42501') throw err;
+      throw new Error(
+        `core.dualwrite_due (pending DualWrite records of every tenant) is the maintenance role's, not ${maskUrl(this.maintenance.settings.url)}'s: ` +
+          'give the reconciler Postgres.AdminUrl (POSTGRES_ADMIN_URL), the owner / maintenance role',
+        { cause: err },
+      );
+    }
+  }
 
   async record(tx: unknown, _ctx: TenantContext, e: NewPendingEntry): Promise<{ seq: string; hasEarlier: boolean }> {
     const res = await (tx as Tx).query<{ seq: string; earlier: boolean }>(
@@ -63,8 +89,8 @@ export class PostgresPendingLog implements PendingLog {
   }
 
   async due(limit: number, now: Date): Promise<{ seq: string; tenantId: string }[]> {
-    const res = await this.ds.query<{ seq: string; tenant_id: string }>(`select seq::text as seq, tenant_id from core.dualwrite_due($1, $2)`, [limit, now]);
-    return res.rows.map((r) => ({ seq: r.seq, tenantId: r.tenant_id }));
+    const rows = await this.scan<{ seq: string; tenant_id: string }>(`select seq::text as seq, tenant_id from core.dualwrite_due($1, $2)`, [limit, now]);
+    return rows.map((r) => ({ seq: r.seq, tenantId: r.tenant_id }));
   }
 
   async read(ctx: TenantContext, seq: string): Promise<PendingEntry | null> {
@@ -75,7 +101,7 @@ export class PostgresPendingLog implements PendingLog {
   }
 
   async count(): Promise<number> {
-    const res = await this.ds.query<{ n: number }>(`select count(*)::int as n from core.dualwrite_due(2147483647, 'infinity')`);
-    return res.rows[0]!.n;
+    const rows = await this.scan<{ n: number }>(`select count(*)::int as n from core.dualwrite_due(2147483647, 'infinity')`, []);
+    return rows[0]!.n;
   }
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { ObjectId, type Document } from 'bson';
+import { ObjectId, UUID, type Document } from 'bson';
 import { canonicalEntity, canonicalJson } from '../../src/codec/canonical.js';
 import type { EntitySpec } from '../../src/interfaces/entity-spec.js';
 import { decodeDocument } from '../../src/mongo/document-codec.js';
@@ -30,6 +30,23 @@ export function userDoc(i: number): Document {
   if (i % 3 === 0) doc.lastLoginAt = new Date(T0 + i * 2000 + 123);
   return doc;
 }
+
+/**
+ * Nine `authority_users` documents (usernames user-901 ... user-909, apart from userDoc(0..899)): four the
+ * conversion must quarantine (an undeclared field, a tenant that is no UUID) and five clean ones.
+ */
+export function quarantineUsers(): Document[] {
+  const bad = (i: number, extra: Document) => ({ ...userDoc(i), ...extra });
+  return [
+    bad(901, { tenantId: TENANTS[1], legacyFlag: 1 }),
+    bad(902, { tenantId: TENANTS[2], legacyFlag: 2 }),
+    bad(903, { tenantId: 'acme-corp' }), // no valid tenant
+    bad(904, { tenantId: new UUID(TENANTS[0]!), legacyFlag: 4 }), // tenant as a subtype-4 Binary
+    ...[905, 906, 907, 908, 909].map(userDoc),
+  ];
+}
+/** The tenant each quarantined document of {@link quarantineUsers} names, by username. */
+export const EXPECTED_QUARANTINE_TENANTS = { 'user-901': TENANTS[1], 'user-902': TENANTS[2], 'user-903': null, 'user-904': TENANTS[0] };
 
 /** Seeds documents in chunks (the memory: store journals each insertMany). */
 export async function seed(env: ConversionEnv, collection: string, docs: Document[]): Promise<void> {

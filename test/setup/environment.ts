@@ -74,6 +74,20 @@ function withDatabase(url: string, database: string, user?: string): string {
   return u.toString();
 }
 
+/**
+ * Makes sure a plain login role exists: no superuser, no BYPASSRLS, no CREATEDB/CREATEROLE. Roles are
+ * cluster-wide; several test processes may race to create the same one.
+ */
+export async function ensureLoginRole(admin: pg.ClientBase, role: string): Promise<void> {
+  await admin.query(
+    `do $$ begin
+       if not exists (select 1 from pg_roles where rolname = '${role}') then
+         create role ${pg.escapeIdentifier(role)} login nosuperuser nobypassrls nocreatedb nocreaterole;
+       end if;
+     exception when duplicate_object or unique_violation then null; end $$`,
+  );
+}
+
 /** Creates a fresh database and makes sure the application login role exists. */
 export async function createTestDatabase(prefix: string): Promise<TestDatabase> {
   const adminUrl = await pgAdminUrl();
@@ -82,14 +96,7 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
   await admin.connect();
   try {
     await admin.query(`create database ${pg.escapeIdentifier(name)}`);
-    // Roles are cluster-wide; several test processes may race to create it.
-    await admin.query(
-      `do $$ begin
-         if not exists (select 1 from pg_roles where rolname = '${APP_ROLE}') then
-           create role ${APP_ROLE} login nosuperuser nobypassrls nocreatedb nocreaterole;
-         end if;
-       exception when duplicate_object or unique_violation then null; end $$`,
-    );
+    await ensureLoginRole(admin, APP_ROLE);
   } finally {
     await admin.end();
   }
