@@ -10,7 +10,7 @@ export class InvalidUtf8Error extends Error {
     readonly offset: number,
     readonly line: number,
     readonly column: number,
-    /** The offending bytes in hex, e.g. `ff` or `e2 82`. */
+    /** The ill-formed bytes in hex, e.g. `ff`, or `e2 82` (a sequence cut short). */
     readonly bytes: string,
   ) {
     super(`line ${line}, column ${column} (byte ${offset}): invalid UTF-8 (bytes ${bytes}); the text must be UTF-8`);
@@ -49,7 +49,7 @@ export function decodeUtf8Strict(bytes: Uint8Array): string {
 
 /**
  * The first ill-formed sequence per the Unicode well-formed UTF-8 table (Unicode 15, table 3-7):
- * its offset and how many bytes of it were read before it went wrong.
+ * its offset and its length (the lead byte and the continuation bytes that were still valid).
  */
 function firstInvalidSequence(bytes: Uint8Array): { offset: number; length: number } {
   let i = 0;
@@ -76,7 +76,7 @@ function firstInvalidSequence(bytes: Uint8Array): { offset: number; length: numb
     for (let k = 1; k < n; k++) {
       const c = bytes[i + k];
       const [min, max] = k === 1 ? [lo, hi] : [0x80, 0xbf];
-      if (c === undefined || c < min || c > max) return { offset: i, length: Math.min(k + 1, bytes.length - i) };
+      if (c === undefined || c < min || c > max) return { offset: i, length: k }; // the maximal ill-formed subpart
     }
     i += n;
   }
