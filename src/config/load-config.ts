@@ -12,7 +12,11 @@ export interface LoadConfigOptions {
   readonly file?: string | null;
   /** Environment to read (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
-  /** Fail unless these URLs are present even if no module needs them (CLI commands). */
+  /**
+   * Which URLs a CLI command needs: `true` fails unless that URL is present even if no module needs
+   * it; `false` never asks for it (the command does not open that backend, e.g. `rls check` needs no
+   * MongoDB whatever the modules' backends are); absent: as the modules' backends need.
+   */
   readonly require?: { readonly postgres?: boolean; readonly mongo?: boolean };
 }
 
@@ -116,8 +120,9 @@ function describeValidation(message: string): string {
 
 function checkUrls(config: PersistenceConfig, options: LoadConfigOptions): void {
   const backends = Object.values(config.Persistence);
-  const needPg = options.require?.postgres || backends.some((b) => b !== 'Mongo');
-  const needMongo = options.require?.mongo || backends.some((b) => b !== 'Postgres');
+  const needs = (required: boolean | undefined, byModules: boolean) => required ?? byModules;
+  const needPg = needs(options.require?.postgres, backends.some((b) => b !== 'Mongo'));
+  const needMongo = needs(options.require?.mongo, backends.some((b) => b !== 'Postgres'));
   const using = (b: string) =>
     MODULE_NAMES.filter((m) => config.Persistence[m] === b || config.Persistence[m] === 'DualWrite').join(', ');
   if (needPg && !config.Postgres.Url) {

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { packageRoot } from '../postgres/migrations/package-root.js';
 import { ExactJsonError, parseExactJson } from './exact-json.js';
+import { decodeUtf8Strict, InvalidUtf8Error } from './utf8-text.js';
 
 /**
  * The shared corpus of real public security documents (OSV advisories, VEX, CycloneDX SBOMs), read
@@ -61,8 +62,6 @@ export function corpusRelativePath(path: string, root: string | null = corpusDir
   return root ? relative(root, path).split(sep).join('/') : path;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * Reads and parses one corpus file exactly: invalid UTF-8, invalid JSON, integers beyond 2^53, any
  * number a JS double would change, duplicate keys and lone surrogate escapes raise an
@@ -81,8 +80,9 @@ export function readCorpusJson(path: string): unknown {
 export function readCorpusText(path: string): string {
   const bytes = readFileSync(path);
   try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new ExactJsonError(path, [], 'is not valid UTF-8');
+    return decodeUtf8Strict(bytes);
+  } catch (e) {
+    if (e instanceof InvalidUtf8Error) throw new ExactJsonError(path, [], `is not valid UTF-8: ${e.message}`);
+    throw e;
   }
 }

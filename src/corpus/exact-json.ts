@@ -92,7 +92,8 @@ function decimalKey(literal: string): string {
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-function childPath(parent: string, key: string): string {
+/** The JSON path of member `key` of the value at `parent`: `$.a.b`, or `$.a["odd key"]`. */
+export function childPath(parent: string, key: string): string {
   return IDENT.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
 }
 

@@ -1,23 +1,10 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import pg from 'pg';
 import { MODULES } from '../../src/modules/registry.js';
-import { packageRoot } from '../../src/postgres/migrations/index.js';
 import { loadMigrations } from '../../src/postgres/migrations/index.js';
 import { migrationSetsFor } from '../../src/container/migration-sets.js';
 import { createTestDatabase, type TestDatabase } from '../setup/environment.js';
-
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(packageRoot(), 'dist/src/cli/main.js'), ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runCli as run } from '../setup/run-cli.js';
 
 describe('migrate, status and rls check through the binary', function () {
   this.timeout(180_000);

@@ -20,7 +20,8 @@ export function registerRls(program: Command): void {
       .option('--module <names...>', 'only these modules\u2019 schemas (default: all)')
       .option('--json', 'print the report as JSON'),
   ).action(async (opts: { module?: string[]; json?: boolean; config?: string }) => {
-    const config = configFrom(opts, { postgres: true });
+    // PostgreSQL only: the modules' backends (Mongo by default) must not make it ask for MONGO_URL.
+    const config = configFrom(opts, { postgres: true, mongo: false });
     const report = await rlsCheck(adminUrlOf(config)!, schemasOf(selectModules(opts.module)), { appRoles: appRolesOf(config) });
     if (opts.json) out(JSON.stringify(report, null, 2));
     else {

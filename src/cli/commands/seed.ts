@@ -1,45 +1,17 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { EJSON, type Document } from 'bson';
-import { parseExactJson } from '../../corpus/exact-json.js';
 import { connectMongo } from '../../mongo/mongo-data-source.js';
 import { loadLegacyDocuments } from '../../mongo/legacy-loader.js';
+import { MODULES } from '../../modules/registry.js';
 import { configFrom, out, UsageError, withConfigOption } from '../cli-support.js';
+import { readSeedFile } from '../seed-input.js';
+import { collectionChecker, planSeed } from '../seed-plan.js';
 
 /**
- * Reads legacy documents from canonical Extended JSON files. Accepted shapes:
- * `{ "<collection>": [doc, ...], ... }` (several collections), or with `--collection C` an array of
- * documents or one document per line (JSON lines). Plain numbers that JSON would round are refused.
+ * `seed`: loads canonical (or relaxed v2) Extended JSON legacy documents into the configured MongoDB
+ * (real or memory:/folder). Every file is read and checked before anything is written: bad bytes,
+ * bad JSON, lenient Extended JSON, unknown collections and conflicting `_id`s exit 2 naming the file
+ * and the document (see seed-input.ts); nothing is loaded then.
  */
-export function readSeedFile(path: string, collection: string | undefined): [string, Document][] {
-  const text = readFileSync(path, 'utf8');
-  const trimmed = text.trimStart();
-  const parse = (chunk: string, where: string): unknown => {
-    parseExactJson(chunk, where); // refuses silent precision loss before EJSON reads the numbers
-    return EJSON.parse(chunk, { relaxed: false });
-  };
-  if (collection) {
-    const docs: unknown[] = trimmed.startsWith('[')
-      ? (parse(text, path) as unknown[])
-      : text.split('\n').map((l, i) => [l, i] as const).filter(([l]) => l.trim()).map(([l, i]) => parse(l, `${path}:${i + 1}`));
-    return docs.map((d, i) => {
-      if (!d || typeof d !== 'object' || Array.isArray(d)) throw new UsageError(`${path}: document ${i + 1} is not an object`);
-      return [collection, d as Document];
-    });
-  }
-  const parsed = parse(text, path);
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new UsageError(`${path}: expected { "<collection>": [documents] } (or pass --collection for an array / JSON lines)`);
-  }
-  const entries: [string, Document][] = [];
-  for (const [name, docs] of Object.entries(parsed as Record<string, unknown>)) {
-    if (!Array.isArray(docs)) throw new UsageError(`${path}: "${name}" must be an array of documents`);
-    for (const d of docs) entries.push([name, d as Document]);
-  }
-  return entries;
-}
-
-/** `seed`: loads canonical Extended JSON legacy documents into the configured MongoDB (real or memory:). */
 export function registerSeed(program: Command): void {
   withConfigOption(
     program
@@ -53,12 +25,25 @@ export function registerSeed(program: Command): void {
     if (config.Mongo.Url === 'memory:') {
       throw new UsageError('Mongo.Url "memory:" keeps nothing after this command ends; use memory:/some/folder so convert and verify see the same data');
     }
-    const entries = files.flatMap((f) => readSeedFile(f, opts.collection));
+    const checkCollection = collectionChecker(MODULES);
+    const unknown = opts.collection === undefined ? null : checkCollection(opts.collection);
+    if (unknown) throw new UsageError(`--collection: ${unknown}`);
+    const plan = planSeed(files.flatMap((f) => readSeedFile(f, opts.collection, checkCollection)));
     const mongo = await connectMongo(config.Mongo.Url!, config.Mongo.Database);
     try {
-      const report = await loadLegacyDocuments(mongo.db, entries);
-      if (opts.json) out(JSON.stringify(report, null, 2));
-      else for (const [name, s] of Object.entries(report.collections).sort()) out(`${name}: ${s.inserted} inserted, ${s.alreadyPresent} already present`);
+      const loaded = await loadLegacyDocuments(mongo.db, plan.entries);
+      const collections = Object.fromEntries(
+        Object.entries(loaded.collections)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([name, s]) => [name, { ...s, repeatedInInput: plan.repeated[name] ?? 0 }]),
+      );
+      if (opts.json) out(JSON.stringify({ collections }, null, 2));
+      else {
+        for (const [name, s] of Object.entries(collections)) {
+          const repeats = s.repeatedInInput ? `, ${s.repeatedInInput} repeated identically in the input (loaded once)` : '';
+          out(`${name}: ${s.inserted} inserted, ${s.alreadyPresent} already present${repeats}`);
+        }
+      }
     } finally {
       await mongo.close();
     }

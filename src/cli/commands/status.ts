@@ -9,7 +9,8 @@ import { selectModules } from './module-options.js';
 /**
  * `status`: the backend of each module, its applied and pending migrations (for modules on
  * PostgreSQL or DualWrite) and whether each backend in use answers, and how fast.
- * Reads only: applies nothing. Exit 1 when a backend in use does not answer.
+ * Reads only: applies nothing. Exit 1 when a backend in use does not answer, or when an applied
+ * migration's file changed since it was applied (its checksum differs: `migrate` would refuse it).
  */
 export function registerStatus(program: Command): void {
   withConfigOption(
@@ -37,18 +38,25 @@ export function registerStatus(program: Command): void {
         backend: config.Persistence[m.name],
         applied: status?.applied.map((a) => a.version) ?? [],
         pending: status?.pending.map((p) => `${p.version} (${p.category})`) ?? [],
+        changed: status?.changed ?? [],
       };
     });
     const core = migrations.find((s) => s.module === 'core');
+    const changed = migrations.flatMap((s) => s.changed.map((c) => ({ module: s.module, ...c })));
     if (opts.json) {
-      out(JSON.stringify({ modules: rows, core: core ? { applied: core.applied.map((a) => a.version), pending: core.pending.map((p) => p.version) } : null, health }, null, 2));
+      const coreJson = core ? { applied: core.applied.map((a) => a.version), pending: core.pending.map((p) => p.version), changed: core.changed } : null;
+      out(JSON.stringify({ modules: rows, core: coreJson, health, ok: changed.length === 0 && health.every((h) => h.ok) }, null, 2));
     } else {
       for (const r of rows) {
         const mig = r.backend === 'Mongo' ? '' : ` migrations applied: ${r.applied.join(', ') || 'none'}${r.pending.length ? `; pending: ${r.pending.join(', ')}` : ''}`;
-        out(`${r.module.padEnd(16)} ${r.backend.padEnd(9)}${mig}`);
+        const bad = r.changed.length ? `; CHANGED since applied: ${r.changed.map((c) => c.version).join(', ')}` : '';
+        out(`${r.module.padEnd(16)} ${r.backend.padEnd(9)}${mig}${bad}`);
+      }
+      for (const c of changed) {
+        out(`${c.module}: migration ${c.file} changed after it was applied (recorded sha256 ${c.recorded}, file now ${c.actual}); restore it and add a new migration instead`);
       }
       for (const h of health) out(`${h.backend}: ${h.ok ? 'ok' : `DOWN (${h.error})`} ${h.latencyMs} ms (${h.target})`);
     }
-    if (health.some((h) => !h.ok)) throw new ExitCode(1);
+    if (changed.length || health.some((h) => !h.ok)) throw new ExitCode(1);
   });
 }

@@ -4,6 +4,7 @@
  */
 export type {
   AppliedMigration,
+  ChangedMigration,
   MigrationCategory,
   MigrationInfo,
   MigrationRunReport,

@@ -10,6 +10,7 @@ import { readMigrationSources, type MigrationSource } from './migration-loader.j
 import { acquireModuleLock, releaseModuleLock } from './migration-lock.js';
 import type {
   AppliedMigration,
+  ChangedMigration,
   MigrationCategory,
   MigrationRunReport,
   MigrationSet,
@@ -55,7 +56,8 @@ export async function runMigrations(
 }
 
 /**
- * What is applied and what is pending, per module, without changing anything (no lock, no bootstrap).
+ * What is applied, what is pending and which applied files changed since (checksum differs), per
+ * module, without changing anything (no lock, no bootstrap).
  *
  * @example
  * for (const m of await migrationStatus(adminUrl, [coreMigrationSet()])) console.log(m.module, m.pending.length);
@@ -87,7 +89,7 @@ export async function migrationStatus(adminUrlOrDs: string | PostgresDataSource,
           })
           .sort(migrationOrder);
         const pending = sources.filter((s) => !history.has(s.info.version)).map((s) => s.info);
-        statuses.push({ module, applied, pending });
+        statuses.push({ module, applied, pending, changed: changedMigrations(sources, history) });
       }
       return statuses;
     }),
@@ -131,17 +133,25 @@ async function runModule(
   }
 }
 
-/** Refuses a module whose applied migrations' files changed: before anything of it is applied. */
-function verifyChecksums(module: string, sources: MigrationSource[], history: Map<string, HistoryRow>, log: (line: string) => void): void {
+/** Applied migrations whose file's checksum differs from the recorded one, in history order. */
+function changedMigrations(sources: MigrationSource[], history: Map<string, HistoryRow>): ChangedMigration[] {
   const byVersion = new Map(sources.map((s) => [s.info.version, s.info]));
+  const changed: ChangedMigration[] = [];
   for (const row of history.values()) {
     const info = byVersion.get(row.version);
-    if (!info) {
-      log(`[${module}] applied migration ${row.version}_${row.name}.sql has no file any more`);
-    } else if (info.checksum !== row.checksum) {
-      throw new MigrationChecksumError(info.file, module, row.checksum, info.checksum);
-    }
+    if (info && info.checksum !== row.checksum) changed.push({ version: row.version, file: info.file, recorded: row.checksum, actual: info.checksum });
   }
+  return changed;
+}
+
+/** Refuses a module whose applied migrations' files changed: before anything of it is applied. */
+function verifyChecksums(module: string, sources: MigrationSource[], history: Map<string, HistoryRow>, log: (line: string) => void): void {
+  const versions = new Set(sources.map((s) => s.info.version));
+  for (const row of history.values()) {
+    if (!versions.has(row.version)) log(`[${module}] applied migration ${row.version}_${row.name}.sql has no file any more`);
+  }
+  const [first] = changedMigrations(sources, history);
+  if (first) throw new MigrationChecksumError(first.file, module, first.recorded, first.actual);
 }
 
 async function readSets(sets: MigrationSet[]): Promise<{ module: string; dir: string; sources: MigrationSource[] }[]> {

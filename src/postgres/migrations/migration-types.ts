@@ -62,9 +62,22 @@ export interface RunMigrationsOptions {
   log?: (line: string) => void;
 }
 
+/** An applied migration whose file no longer has the bytes that were applied (forward-only broken). */
+export interface ChangedMigration {
+  version: string;
+  /** Absolute path of the file as it is now. */
+  file: string;
+  /** sha256 recorded in `core.migration_history` when it was applied. */
+  recorded: string;
+  /** sha256 of the file now. */
+  actual: string;
+}
+
 /** `migrationStatus` answer for one module. */
 export interface MigrationStatus {
   module: string;
   applied: AppliedMigration[];
   pending: MigrationInfo[];
+  /** Applied migrations whose file changed since: `migrate` refuses the module until it is restored. */
+  changed: ChangedMigration[];
 }
