@@ -125,15 +125,15 @@ export async function sweepTombstones(ds: PostgresDataSource, module: string, co
 /** A change the follower cannot convert exactly joins the conversion's quarantine (the job must exist). */
 export async function quarantineChange(
   tx: Tx,
-  entry: { module: string; collection: string; legacyId: string; reason: string; ejson: string; bson: Buffer; jobId: string },
+  entry: { module: string; collection: string; legacyId: string; reason: string; ejson: string; bson: Buffer; jobId: string; tenantId: string | null },
 ): Promise<void> {
   await tx.query(
-    `insert into core.conversion_quarantine (module, collection, legacy_id, reason, document_ejson, document_bson, job_id, quarantined_at)
-     values ($1, $2, $3, $4, $5, $6, $7, now())
+    `insert into core.conversion_quarantine (module, collection, legacy_id, reason, document_ejson, document_bson, job_id, quarantined_at, tenant_id)
+     values ($1, $2, $3, $4, $5, $6, $7, now(), $8)
      on conflict (module, collection, legacy_id) do update
        set reason = excluded.reason, document_ejson = excluded.document_ejson, document_bson = excluded.document_bson,
-           job_id = excluded.job_id, quarantined_at = excluded.quarantined_at`,
-    [entry.module, entry.collection, entry.legacyId, entry.reason, entry.ejson, entry.bson, entry.jobId],
+           job_id = excluded.job_id, quarantined_at = excluded.quarantined_at, tenant_id = excluded.tenant_id`,
+    [entry.module, entry.collection, entry.legacyId, entry.reason, entry.ejson, entry.bson, entry.jobId, entry.tenantId],
   );
 }
 

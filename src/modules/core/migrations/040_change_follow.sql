@@ -36,3 +36,6 @@ create table if not exists core.change_tombstone (
 );
 
 revoke all on core.change_follow, core.change_tombstone from public, stellaops_app;
+-- Tombstones name legacy _ids (which can be user names or e-mail addresses of any tenant): `rls check`
+-- holds them to "no application-role access".
+comment on table core.change_tombstone is '@tenant-data Legacy ids of documents deleted at the source, any tenant. Maintenance role only.';
