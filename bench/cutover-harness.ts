@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import { connectMongo, type MongoDataSource } from '../src/mongo/mongo-data-sour
 import { PostgresDataSource } from '../src/postgres/data-source.js';
 import { runMigrations } from '../src/postgres/migrations/index.js';
 import { runVerify } from '../src/parity/run-verify.js';
+import { createTestDatabase, mongoTarget } from '../test/setup/environment.js';
 import { benchUserDoc, BENCH_TENANTS, percentile, round } from './bench-support.js';
 
 /**
@@ -80,6 +81,22 @@ export interface HarnessReport {
 interface Expected {
   readonly ctx: TenantContext;
   entity: Entity | null;
+}
+
+/**
+ * {@link runLiveCutover} on a fresh PostgreSQL database and a fresh legacy database (MONGO_URL, else a
+ * `memory:` folder), both dropped afterwards: what the test and the benchmark run.
+ */
+export async function runLiveCutoverFresh(o: Omit<HarnessOptions, 'adminUrl' | 'appUrl' | 'mongoUrl' | 'mongoDatabase'>): Promise<HarnessReport> {
+  const db = await createTestDatabase(`live_${o.scenario}`);
+  const target = await mongoTarget();
+  const folder = target.url === 'memory:' ? mkdtempSync(join(tmpdir(), 'stellaops-live-')) : null;
+  try {
+    return await runLiveCutover({ ...o, adminUrl: db.adminUrl, appUrl: db.appUrl, mongoUrl: folder ? `memory:${folder}` : target.url, mongoDatabase: `t_${randomBytes(4).toString('hex')}` });
+  } finally {
+    if (folder) rmSync(folder, { recursive: true, force: true });
+    await db.drop();
+  }
 }
 
 export async function runLiveCutover(o: HarnessOptions): Promise<HarnessReport> {

@@ -1,11 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { BenchLine } from './run.js';
-import { runLiveCutover } from './cutover-harness.js';
+import { runLiveCutoverFresh } from './cutover-harness.js';
 import { authorityModule } from '../src/modules/authority/index.js';
-import { createTestDatabase, mongoTarget } from '../test/setup/environment.js';
 
 /**
  * The cutover of Authority under live traffic (see cutover-harness.ts): per phase, caller p50/p99
@@ -18,37 +13,18 @@ const INITIAL = Number(process.env.BENCH_CUTOVER_DOCS ?? 20_000);
 
 export default async function run(emit: (line: BenchLine) => void): Promise<void> {
   for (const scenario of ['forward', 'rollback'] as const) {
-    const db = await createTestDatabase(`bench_cutover_${scenario}`);
-    const target = await mongoTarget();
-    const folder = target.url === 'memory:' ? mkdtempSync(join(tmpdir(), 'stellaops-bench-cutover-')) : null;
-    try {
-      const r = await runLiveCutover({
-        adminUrl: db.adminUrl,
-        appUrl: db.appUrl,
-        mongoUrl: folder ? `memory:${folder}` : target.url,
-        mongoDatabase: `b_${randomBytes(4).toString('hex')}`,
-        module: authorityModule,
-        writers: 4,
-        rate: RATE,
-        phaseMs: PHASE_MS,
-        initialDocs: INITIAL,
-        scenario,
-      });
-      for (const p of r.phases) {
-        emit({ name: `cutover.${scenario}.${p.phase}.p50`, n: p.acknowledged, value: p.p50Ms, unit: 'ms', baseline: null, ratio: null });
-        emit({ name: `cutover.${scenario}.${p.phase}.p99`, n: p.acknowledged, value: p.p99Ms, unit: 'ms', baseline: null, ratio: null });
-        emit({ name: `cutover.${scenario}.${p.phase}.caller_errors`, n: p.attempted, value: p.callerErrors, unit: 'writes', baseline: null, ratio: null });
-      }
-      emit({ name: `cutover.${scenario}.attempted`, n: r.attempted, value: r.attempted, unit: 'writes', baseline: `rate ${RATE}/s`, ratio: null });
-      emit({ name: `cutover.${scenario}.acknowledged`, n: r.attempted, value: r.acknowledged, unit: 'writes', baseline: null, ratio: null });
-      emit({ name: `cutover.${scenario}.lost`, n: r.acknowledged, value: r.lost, unit: 'writes', baseline: 'target 0', ratio: null });
-      emit({ name: `cutover.${scenario}.direct_writes`, n: r.directWrites, value: r.directWrites, unit: 'writes', baseline: null, ratio: null });
-      emit({ name: `cutover.${scenario}.follow_lag`, n: r.directWrites, value: r.followLagMs, unit: 'ms', baseline: null, ratio: null });
-      emit({ name: `cutover.${scenario}.parity_mismatches`, n: INITIAL, value: r.parityMismatches, unit: 'mismatches', baseline: 'target 0', ratio: null });
-      if (r.errors.length) process.stderr.write(`cutover ${scenario}: ${r.errors.join('\n')}\n`);
-    } finally {
-      if (folder) rmSync(folder, { recursive: true, force: true });
-      await db.drop();
+    const r = await runLiveCutoverFresh({ module: authorityModule, writers: 4, rate: RATE, phaseMs: PHASE_MS, initialDocs: INITIAL, scenario });
+    for (const p of r.phases) {
+      emit({ name: `cutover.${scenario}.${p.phase}.p50`, n: p.acknowledged, value: p.p50Ms, unit: 'ms', baseline: null, ratio: null });
+      emit({ name: `cutover.${scenario}.${p.phase}.p99`, n: p.acknowledged, value: p.p99Ms, unit: 'ms', baseline: null, ratio: null });
+      emit({ name: `cutover.${scenario}.${p.phase}.caller_errors`, n: p.attempted, value: p.callerErrors, unit: 'writes', baseline: null, ratio: null });
     }
+    emit({ name: `cutover.${scenario}.attempted`, n: r.attempted, value: r.attempted, unit: 'writes', baseline: `rate ${RATE}/s`, ratio: null });
+    emit({ name: `cutover.${scenario}.acknowledged`, n: r.attempted, value: r.acknowledged, unit: 'writes', baseline: null, ratio: null });
+    emit({ name: `cutover.${scenario}.lost`, n: r.acknowledged, value: r.lost, unit: 'writes', baseline: 'target 0', ratio: null });
+    emit({ name: `cutover.${scenario}.direct_writes`, n: r.directWrites, value: r.directWrites, unit: 'writes', baseline: null, ratio: null });
+    emit({ name: `cutover.${scenario}.follow_lag`, n: r.directWrites, value: r.followLagMs, unit: 'ms', baseline: null, ratio: null });
+    emit({ name: `cutover.${scenario}.parity_mismatches`, n: INITIAL, value: r.parityMismatches, unit: 'mismatches', baseline: 'target 0', ratio: null });
+    if (r.errors.length) process.stderr.write(`cutover ${scenario}: ${r.errors.join('\n')}\n`);
   }
 }

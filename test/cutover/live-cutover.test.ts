@@ -1,11 +1,6 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runLiveCutover, type HarnessReport } from '../../bench/cutover-harness.js';
+import { runLiveCutoverFresh } from '../../bench/cutover-harness.js';
 import { authorityModule } from '../../src/modules/authority/index.js';
-import { createTestDatabase, mongoTarget } from '../setup/environment.js';
 
 /**
  * The whole cutover under live traffic (the harness of `npm run bench`, at a test's rate): writers
@@ -19,27 +14,7 @@ describe('cutover under live traffic', function () {
 
   for (const scenario of ['forward', 'rollback'] as const) {
     it(`${scenario === 'forward' ? 'walks Mongo -> Postgres' : 'walks to DualWrite (Primary Postgres) and rolls back to Mongo'}: 0 lost, 0 caller errors, 0 mismatches`, async () => {
-      const db = await createTestDatabase(`live_${scenario}`);
-      const target = await mongoTarget();
-      const folder = target.url === 'memory:' ? mkdtempSync(join(tmpdir(), 'stellaops-live-')) : null;
-      let report: HarnessReport;
-      try {
-        report = await runLiveCutover({
-          adminUrl: db.adminUrl,
-          appUrl: db.appUrl,
-          mongoUrl: folder ? `memory:${folder}` : target.url,
-          mongoDatabase: `t_${randomBytes(4).toString('hex')}`,
-          module: authorityModule,
-          writers: 3,
-          rate: 30,
-          phaseMs: 1500,
-          initialDocs: 300,
-          scenario,
-        });
-      } finally {
-        if (folder) rmSync(folder, { recursive: true, force: true });
-        await db.drop();
-      }
+      const report = await runLiveCutoverFresh({ module: authorityModule, writers: 3, rate: 30, phaseMs: 1500, initialDocs: 300, scenario });
       const phases = report.phases.map((p) => p.phase);
       expect(phases).to.deep.equal(
         scenario === 'forward'
