@@ -34,7 +34,8 @@ interface Snapshot {
   conversion: ConversionProgress[];
   quarantine: { module: string; collection: string; documents: number }[];
   queue: QueueDepth[];
-  up: Record<MetricsSource, number>;
+  /** Only the sources this runtime reads: 1 read, 0 failed. */
+  up: Partial<Record<MetricsSource, number>>;
 }
 
 /** `Authority.user` -> module and entity labels. */
@@ -138,7 +139,7 @@ export class PersistenceMetrics {
       for (const q of s.queue) g.set({ kind: q.kind, state: q.state }, q.jobs);
     });
     gauge('stellaops_metrics_source_up', '1 when the source of the scrape-time gauges was read, 0 when it failed (see the logs)', ['source'], (g, s) => {
-      for (const source of METRICS_SOURCES) g.set({ source }, s.up[source]);
+      for (const source of METRICS_SOURCES) if (s.up[source] !== undefined) g.set({ source }, s.up[source]!);
     });
   }
 
@@ -209,9 +210,10 @@ export class PersistenceMetrics {
   }
 
   private async read(): Promise<Snapshot> {
-    const s: Snapshot = { backlog: [], conversion: [], quarantine: [], queue: [], up: { postgres_pending: 0, mongo_pending: 0, conversion: 0, job_queue: 0 } };
+    const s: Snapshot = { backlog: [], conversion: [], quarantine: [], queue: [], up: {} };
     const attempt = async (source: MetricsSource, enabled: boolean, fn: () => Promise<void>) => {
       if (!enabled) return;
+      s.up[source] = 0;
       try {
         await fn();
         s.up[source] = 1;

@@ -101,7 +101,7 @@ export async function conversionProgress(ds: PostgresDataSource): Promise<Conver
 export async function quarantineCounts(ds: PostgresDataSource): Promise<{ module: string; collection: string; documents: number }[]> {
   if (!(await tableExists(ds, 'core.conversion_quarantine'))) return [];
   const r = await ds.query<{ module: string; collection: string; n: number }>(
-    `select module, collection, count(*)::float8 as n from core.conversion_quarantine group by 1, 2 order by 1 collate "C", 2 collate "C"`,
+    `select module, collection, count(*)::float8 as n from core.conversion_quarantine group by module, collection order by module collate "C", collection collate "C"`,
   );
   return r.rows.map((row) => ({ module: row.module, collection: row.collection, documents: row.n }));
 }
@@ -111,7 +111,7 @@ export async function queueDepth(ds: PostgresDataSource): Promise<QueueDepth[]> 
   if (!(await tableExists(ds, 'scheduler.job_queue'))) return [];
   await assertSeesAllTenants(ds);
   const r = await ds.query<{ kind: string; state: string; n: number }>(
-    `select kind, state, count(*)::float8 as n from scheduler.job_queue group by 1, 2 order by 1 collate "C", 2 collate "C"`,
+    `select kind, state, count(*)::float8 as n from scheduler.job_queue group by kind, state order by kind collate "C", state collate "C"`,
   );
   return r.rows.map((row) => ({ kind: row.kind, state: row.state, jobs: row.n }));
 }

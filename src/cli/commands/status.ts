@@ -25,8 +25,11 @@ export function registerStatus(program: Command): void {
     const migrations = pgModules.length ? await migrationStatus(adminUrlOf(config)!, migrationSetsFor(pgModules)) : [];
     const runtime = await PersistenceRuntime.start(config, { modules, migrate: false });
     let health;
+    let pending;
     try {
       health = await runtime.health();
+      // The DualWrite backlog per module (README "Metrics": stellaops_dualwrite_pending_*), or why it cannot be read.
+      pending = await runtime.pendingBacklog().catch((e: Error) => ({ error: e.message }));
     } finally {
       await runtime.close();
     }
@@ -41,13 +44,15 @@ export function registerStatus(program: Command): void {
     });
     const core = migrations.find((s) => s.module === 'core');
     if (opts.json) {
-      out(JSON.stringify({ modules: rows, core: core ? { applied: core.applied.map((a) => a.version), pending: core.pending.map((p) => p.version) } : null, health }, null, 2));
+      out(JSON.stringify({ modules: rows, core: core ? { applied: core.applied.map((a) => a.version), pending: core.pending.map((p) => p.version) } : null, health, dualWritePending: pending }, null, 2));
     } else {
       for (const r of rows) {
         const mig = r.backend === 'Mongo' ? '' : ` migrations applied: ${r.applied.join(', ') || 'none'}${r.pending.length ? `; pending: ${r.pending.join(', ')}` : ''}`;
         out(`${r.module.padEnd(16)} ${r.backend.padEnd(9)}${mig}`);
       }
       for (const h of health) out(`${h.backend}: ${h.ok ? 'ok' : `DOWN (${h.error})`} ${h.latencyMs} ms (${h.target})`);
+      if ('error' in pending!) out(`DualWrite pending: unknown (${pending.error})`);
+      else for (const b of pending!) out(`DualWrite pending ${b.module} (${b.store} log): ${b.pending}${b.oldestAgeSeconds === null ? '' : `, oldest ${Math.round(b.oldestAgeSeconds)} s`}`);
     }
     if (health.some((h) => !h.ok)) throw new ExitCode(1);
   });
