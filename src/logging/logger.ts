@@ -54,7 +54,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const destination =
     options.destination ??
     (prettyOutput
-      ? pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' })
+      ? pretty({ destination: 2, sync: true, colorize: true, singleLine: true, ignore: 'pid,hostname,command', translateTime: 'SYS:HH:MM:ss.l' })
       : pino.destination({ fd: 2, sync: true }));
   return pino(
     {

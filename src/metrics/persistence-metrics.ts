@@ -180,7 +180,7 @@ export class PersistenceMetrics {
     if (this.sources.postgres) rows.push(...(await postgresPendingBacklog(this.sources.postgres)));
     const mongo = this.sources.mongo?.();
     if (mongo && this.sources.dualWrite?.some((d) => d.store === 'Mongo')) rows.push(...(await mongoPendingBacklog(mongo)));
-    return this.withZeroes(rows);
+    return this.withZeroes(rows, ['Postgres', 'Mongo']);
   }
 
   /** Text exposition of every metric (the body of `GET /metrics`). */
@@ -192,11 +192,14 @@ export class PersistenceMetrics {
     return this.registry.contentType;
   }
 
-  /** Modules on DualWrite with nothing pending still get their series (at 0), so alerts see them. */
-  private withZeroes(rows: PendingBacklog[]): PendingBacklog[] {
+  /**
+   * Modules on DualWrite with nothing pending still get their series (at 0), so alerts see them;
+   * only for stores that were read (a store that failed has no series, never a false zero).
+   */
+  private withZeroes(rows: PendingBacklog[], read: readonly ('Postgres' | 'Mongo')[]): PendingBacklog[] {
     const all = [...rows];
     for (const d of this.sources.dualWrite ?? []) {
-      if (!all.some((r) => r.module === d.module && r.store === d.store)) all.push({ store: d.store, module: d.module, pending: 0, oldestAgeSeconds: null });
+      if (read.includes(d.store) && !all.some((r) => r.module === d.module && r.store === d.store)) all.push({ store: d.store, module: d.module, pending: 0, oldestAgeSeconds: null });
     }
     return all.sort((a, b) => (a.store + a.module < b.store + b.module ? -1 : a.store + a.module > b.store + b.module ? 1 : 0));
   }
@@ -226,7 +229,7 @@ export class PersistenceMetrics {
     const backlog: PendingBacklog[] = [];
     await attempt('postgres_pending', pg !== null, async () => void backlog.push(...(await postgresPendingBacklog(pg!))));
     await attempt('mongo_pending', mongo !== null && (this.sources.dualWrite ?? []).some((d) => d.store === 'Mongo'), async () => void backlog.push(...(await mongoPendingBacklog(mongo!))));
-    s.backlog = this.withZeroes(backlog);
+    s.backlog = this.withZeroes(backlog, [...(s.up.postgres_pending === 1 ? ['Postgres' as const] : []), ...(s.up.mongo_pending === 1 ? ['Mongo' as const] : [])]);
     await attempt('conversion', pg !== null, async () => {
       s.conversion = await conversionProgress(pg!);
       s.quarantine = await quarantineCounts(pg!);
