@@ -3,7 +3,7 @@
  * on MongoDB and by row-level security on PostgreSQL.
  *
  * @example
- * const ctx = tenantContext('3f1c7a52-8f0e-4a59-9d3e-0b7a1f6f2a10', { actorId: adminId });
+ * const ctx = tenantContext('3f1c7a52-8f0e-4a59-9d3e-0b7a1f6f2a10', { actorId: '8d0e4a59-9d3e-4b7a-8f6f-2a103f1c7a52' });
  * await users.get(ctx, userId);
  */
 export interface TenantContext {
