@@ -9,6 +9,14 @@ import { packageRoot } from '../../src/postgres/migrations/index.js';
 import { createTestDatabase, type TestDatabase } from '../setup/environment.js';
 
 const exec = promisify(execFile);
+/**
+ * The environment without npm's own variables: under `npm test` they name this project
+ * (`npm_config_local_prefix`, ...), and a nested `npm install` would install into it.
+ */
+const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))),
+  ...extra,
+});
 const root = packageRoot();
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; devDependencies: Record<string, string> };
 
@@ -81,7 +89,7 @@ describe('the package, packed and consumed by a strict TypeScript project', func
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'stellaops-pack-'));
     db = await createTestDatabase('pack');
-    const packed = await exec('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    const packed = await exec('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 });
     const [info] = JSON.parse(packed.stdout) as { filename: string }[];
     tarball = join(work, info!.filename);
   });
@@ -105,7 +113,7 @@ describe('the package, packed and consumed by a strict TypeScript project', func
     await exec('mkdir', ['-p', join(dir, 'src')]);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }, null, 2));
     // Offline from the npm cache when it holds everything (it does after `npm ci`), else the registry.
-    await exec('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball, `@types/node@${pkg.devDependencies['@types/node']}`], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
+    await exec('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball, `@types/node@${pkg.devDependencies['@types/node']}`], { cwd: dir, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 });
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
