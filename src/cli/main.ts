@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { exitCodeOf, EXIT } from './cli-support.js';
+import { packageRoot } from '../postgres/migrations/package-root.js';
+import { exitCodeOf, EXIT, setCommand } from './cli-support.js';
 import { registerConvert } from './commands/convert.js';
 import { registerCutover } from './commands/cutover.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFollow } from './commands/follow.js';
+import { registerMetrics } from './commands/metrics.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPartitions } from './commands/partitions.js';
 import { registerReconcile } from './commands/reconcile.js';
@@ -14,6 +18,18 @@ import { registerSeed } from './commands/seed.js';
 import { registerStatus } from './commands/status.js';
 import { registerVerify } from './commands/verify.js';
 
+/** The package's version, from its package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** `rls check`, `convert`: a subcommand's name with its parents', as log records carry it. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
 /**
  * `stellaops-persistence`: the one binary of the adapter. Exit 0 success, 1 mismatches or
  * failures, 2 usage or configuration errors.
@@ -21,9 +37,11 @@ import { registerVerify } from './commands/verify.js';
 export function buildProgram(): Command {
   const program = new Command('stellaops-persistence')
     .description('Move the StellaOps control plane from MongoDB to PostgreSQL module by module: migrate, convert, verify, reconcile.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
-    .exitOverride();
-  for (const register of [registerMigrate, registerStatus, registerRls, registerConvert, registerFollow, registerCutover, registerVerify, registerReconcile, registerPartitions, registerSeed, registerDemo]) {
+    .exitOverride()
+    .hook('preAction', (_program, action) => setCommand(commandPath(action)));
+  for (const register of [registerMigrate, registerStatus, registerRls, registerConvert, registerFollow, registerCutover, registerVerify, registerReconcile, registerPartitions, registerSeed, registerDemo, registerMetrics]) {
     register(program);
   }
   program.commands.forEach((c) => c.exitOverride());

@@ -4,7 +4,7 @@ import type { PersistenceConfig } from '../config/persistence-config.js';
 import { adminUrlOf, dualWriteFor } from '../config/persistence-config.js';
 import type { DualWriteEvent } from '../dualwrite/dual-write-repository.js';
 import type { PendingLog } from '../dualwrite/pending-log.js';
-import { Reconciler } from '../dualwrite/reconciler.js';
+import { Reconciler, type ReconcileReport } from '../dualwrite/reconciler.js';
 import { systemClock, type Clock } from '../interfaces/clock.js';
 import type { Entity, EntitySpec } from '../interfaces/entity-spec.js';
 import type { ModuleDefinition } from '../interfaces/module-definition.js';
@@ -18,6 +18,9 @@ import { PostgresPendingLog } from '../postgres/pg-pending-log.js';
 import { grantAppRole, runMigrations, type MigrationRunReport } from '../postgres/migrations/index.js';
 import { MODULES } from '../modules/registry.js';
 import { ensurePartitionsAhead, partitionedTablesOf } from '../postgres/partitions.js';
+import type { Logger } from '../logging/logger.js';
+import { PersistenceMetrics } from '../metrics/persistence-metrics.js';
+import type { PendingBacklog } from '../postgres/observability-queries.js';
 import { RepositoryFactory } from './repository-factory.js';
 import { CoreTokens } from './tokens.js';
 import { migrationSetsFor } from './migration-sets.js';
@@ -31,6 +34,11 @@ export interface RuntimeOptions {
   /** Start the DualWrite reconciler loop when a module is on DualWrite (default false). */
   readonly reconcile?: boolean;
   readonly log?: (line: string) => void;
+  /**
+   * A pino logger (createLogger): start-up lines go to it at info (unless `log` is given), DualWrite
+   * secondary failures and shadow-read mismatches at warn, with module, entity and tenant fields.
+   */
+  readonly logger?: Logger;
 }
 
 export interface BackendHealth {
@@ -62,6 +70,7 @@ export class PersistenceRuntime {
     readonly startup: readonly MigrationRunReport[],
     /** The maintenance-role pool of the reconciler's cross-tenant scan, when it is not `postgres`. */
     private readonly maintenance: PostgresDataSource | null,
+    private readonly metricsOf: { readonly metrics: PersistenceMetrics; readonly close: () => Promise<void> },
   ) {}
 
   static async start(config: PersistenceConfig, options: RuntimeOptions = {}): Promise<PersistenceRuntime> {
@@ -69,7 +78,8 @@ export class PersistenceRuntime {
     const backends = new Set<Backend>(modules.map((m) => config.Persistence[m.name]));
     const needPg = backends.has('Postgres') || backends.has('DualWrite');
     const needMongo = backends.has('Mongo') || backends.has('DualWrite');
-    const log = options.log ?? (() => {});
+    const logger = options.logger;
+    const log = options.log ?? (logger ? (line: string) => logger.info(line) : () => {});
 
     let startup: MigrationRunReport[] = [];
     const pgModules = modules.filter((m) => config.Persistence[m.name] !== 'Mongo');
@@ -95,6 +105,14 @@ export class PersistenceRuntime {
       throw err;
     }
 
+    const metricsPart = PersistenceRuntime.buildMetrics(config, modules, () => mongo?.db ?? null, logger);
+    // Every DualWrite event is counted and logged, then handed to the caller's publisher.
+    const publish = (event: DualWriteEvent) => {
+      metricsPart.metrics.observe(event);
+      if (logger) logEvent(logger, event);
+      options.publish?.(event);
+    };
+
     const container = new Container({ defaultScope: 'Singleton' });
     container.bind(CoreTokens.Config).toConstantValue(config);
     container.bind(CoreTokens.Clock).toConstantValue(options.clock ?? systemClock);
@@ -106,7 +124,7 @@ export class PersistenceRuntime {
       container.bind(CoreTokens.Mongo).toConstantValue(mongo);
       container.bind(CoreTokens.MongoPendingLog).toConstantValue(new MongoPendingLog(mongo.db));
     }
-    if (options.publish) container.bind(CoreTokens.Publisher).toConstantValue(options.publish);
+    container.bind(CoreTokens.Publisher).toConstantValue(publish);
     container.bind(CoreTokens.RepositoryFactory).to(RepositoryFactory);
     for (const module of modules) {
       for (const spec of module.entities) {
@@ -142,14 +160,50 @@ export class PersistenceRuntime {
 
     let reconciler: Reconciler | null = null;
     if (backends.has('DualWrite')) {
-      reconciler = PersistenceRuntime.buildReconciler(container, config, modules);
+      reconciler = PersistenceRuntime.buildReconciler(container, config, modules, publish, (r) => metricsPart.metrics.observeReconcile(r));
       if (options.reconcile) reconciler.start(config.DualWrite.ReconcileIntervalMs);
     }
-    return new PersistenceRuntime(container, config, modules, postgres, mongo, reconciler, startup, maintenance);
+    return new PersistenceRuntime(container, config, modules, postgres, mongo, reconciler, startup, maintenance, metricsPart);
+  }
+
+  /**
+   * The runtime's metrics: its own registry, gauges read at scrape time through a one-connection
+   * pool on the maintenance role (the pending log has forced RLS: only that role sees every tenant).
+   */
+  private static buildMetrics(config: PersistenceConfig, modules: readonly ModuleDefinition[], mongo: () => MongoDataSource['db'] | null, logger: Logger | undefined) {
+    const adminUrl = adminUrlOf(config);
+    const admin = adminUrl
+      ? new PostgresDataSource({
+          url: adminUrl,
+          pool: { min: 0, max: 1, connectionTimeoutMs: config.Postgres.Pool.ConnectionTimeoutMs, idleTimeoutMs: 10_000, maxLifetimeMs: config.Postgres.Pool.MaxLifetimeMs },
+          statementTimeoutMs: Math.min(config.Postgres.StatementTimeoutMs, 10_000),
+          applicationName: 'stellaops-metrics',
+        })
+      : null;
+    const reported = new Set<string>();
+    const metrics = new PersistenceMetrics({
+      postgres: admin,
+      mongo,
+      dualWrite: modules.filter((m) => config.Persistence[m.name] === 'DualWrite').map((m) => ({ module: m.name, store: dualWriteFor(config, m.name).Primary })),
+      onSourceError: (source, error) => {
+        // Once per source and message: a scrape every 15 s must not flood the log.
+        const key = `${source}|${error.message}`;
+        if (reported.has(key)) return;
+        reported.add(key);
+        logger?.warn({ source, err: error }, `metrics: ${source} cannot be read: ${error.message}`);
+      },
+    });
+    return { metrics, close: async () => void (await admin?.close()) };
   }
 
   /** The reconciler over every pending log a DualWrite module of this config writes to. */
-  private static buildReconciler(container: Container, config: PersistenceConfig, modules: readonly ModuleDefinition[]): Reconciler {
+  private static buildReconciler(
+    container: Container,
+    config: PersistenceConfig,
+    modules: readonly ModuleDefinition[],
+    publish: (event: DualWriteEvent) => void,
+    onPass: (report: ReconcileReport) => void,
+  ): Reconciler {
     const factory = container.get<RepositoryFactory>(CoreTokens.RepositoryFactory);
     const logs: PendingLog[] = [];
     if (container.isBound(CoreTokens.PostgresPendingLog)) logs.push(container.get<PendingLog>(CoreTokens.PostgresPendingLog));
@@ -172,7 +226,7 @@ export class PersistenceRuntime {
         }
         return repo;
       },
-      { batchSize: config.DualWrite.ReconcileBatchSize },
+      { batchSize: config.DualWrite.ReconcileBatchSize, publish, onPass },
     );
   }
 
@@ -196,8 +250,38 @@ export class PersistenceRuntime {
     return out;
   }
 
+  /**
+   * The Prometheus text exposition of this runtime's metrics (README "Metrics"); serve it with
+   * `metricsHandler(runtime)`.
+   *
+   * @example
+   * const body = await runtime.metrics(); // 'stellaops_dualwrite_pending_records{store="Postgres",module="Authority"} 0 ...'
+   */
+  metrics(): Promise<string> {
+    return this.metricsOf.metrics.metrics();
+  }
+
+  /** The Content-Type of {@link metrics}. */
+  get metricsContentType(): string {
+    return this.metricsOf.metrics.contentType;
+  }
+
+  /** This runtime's prom-client metrics (its Registry is `.registry`: add your own metrics there). */
+  get metricsRegistry(): PersistenceMetrics['registry'] {
+    return this.metricsOf.metrics.registry;
+  }
+
+  /**
+   * DualWrite records waiting per module and store, with the age of the oldest (as the maintenance
+   * role sees them; throws when that role cannot see every tenant).
+   */
+  pendingBacklog(): Promise<PendingBacklog[]> {
+    return this.metricsOf.metrics.pendingBacklog();
+  }
+
   async close(): Promise<void> {
     await this.reconciler?.stop();
+    await this.metricsOf.close();
     await this.postgres?.close();
     await this.maintenance?.close();
     await this.mongo?.close();
@@ -224,4 +308,15 @@ export function pgSettings(config: PersistenceConfig, url: string = config.Postg
     },
     statementTimeoutMs: config.Postgres.StatementTimeoutMs,
   };
+}
+
+/** One log record per DualWrite event worth a person's attention. */
+function logEvent(logger: Logger, event: DualWriteEvent): void {
+  if (event.kind === 'secondary-failed') {
+    const module = event.entity.split('.')[0];
+    logger.warn({ module, entity: event.entity, id: event.id, tenant: event.tenantId, error: event.error }, `DualWrite secondary write failed (kept in the pending log; the reconciler retries it): ${event.entity} ${event.id}: ${event.error}`);
+  } else if (event.kind === 'shadow-mismatch') {
+    const r = event.result;
+    logger.warn({ module: r.name.split('.')[0], experiment: r.name, candidateError: r.candidateError }, `shadow read mismatch: ${r.name}`);
+  }
 }

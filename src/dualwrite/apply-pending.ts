@@ -5,10 +5,11 @@ import { changeFromJson } from '../codec/entity-json.js';
 import type { ExperimentResult } from './experiment.js';
 import { retryDelayMs, type PendingEntry, type PendingLog } from './pending-log.js';
 
-/** What DualWrite publishes: shadow-read mismatches and secondary-write failures. */
+/** What DualWrite publishes: shadow-read comparisons and mismatches, secondary-write failures. */
 export type DualWriteEvent =
   | { kind: 'shadow-mismatch'; result: ExperimentResult<unknown> }
-  | { kind: 'secondary-failed'; entity: string; id: string; error: string };
+  | { kind: 'shadow-compared'; entity: string; operation: string; matched: boolean }
+  | { kind: 'secondary-failed'; entity: string; id: string; error: string; tenantId?: string };
 
 /**
  * Applies one pending record to the secondary, unless an older record of the same entity is still
@@ -30,7 +31,7 @@ export async function applyPending<E extends Entity>(
     return 'applied';
   } catch (err) {
     const error = (err as Error).message;
-    publish?.({ kind: 'secondary-failed', entity: entry.entity, id: entry.entityId, error });
+    publish?.({ kind: 'secondary-failed', entity: entry.entity, id: entry.entityId, tenantId: entry.tenantId, error });
     try {
       await log.fail(ctx, entry.seq, error, new Date(Date.now() + retryDelayMs(entry.attempts)));
     } catch {

@@ -129,6 +129,7 @@ export class DualWriteRepository<E extends Entity> implements EntityRepository<E
       candidate,
       compare: (a, b) => digest(a) === digest(b),
       publish: (result) => this.parts.publish?.({ kind: 'shadow-mismatch', result: result as ExperimentResult<unknown> }),
+      observe: (matched) => this.parts.publish?.({ kind: 'shadow-compared', entity: qualifiedName(this.spec), operation: op, matched }),
       sample: this.parts.settings.ShadowReadSampleRate,
     });
   }

@@ -29,6 +29,8 @@ export interface ExperimentOptions<T> {
   readonly candidate: () => Promise<T>;
   readonly compare: (control: T, candidate: T) => boolean;
   readonly publish: (result: ExperimentResult<T>) => void;
+  /** Told of every comparison, matched or not (metrics). */
+  readonly observe?: (matched: boolean) => void;
   /** Fraction of calls that also run the candidate (0..1). */
   readonly sample: number;
   /** Source of randomness for sampling (tests pass a fixed one). */
@@ -56,6 +58,11 @@ export async function experiment<T>(options: ExperimentOptions<T>): Promise<T> {
     } catch (err) {
       candidateError = `compare failed: ${(err as Error).message}`;
     }
+  }
+  try {
+    options.observe?.(matched);
+  } catch {
+    // A broken observer must not fail the caller.
   }
   if (!matched) {
     try {

@@ -33,7 +33,7 @@ export class Reconciler {
   constructor(
     private readonly logs: readonly PendingLog[],
     private readonly lookup: SecondaryLookup,
-    private readonly options: { batchSize?: number; publish?: (event: DualWriteEvent) => void; now?: () => Date } = {},
+    private readonly options: { batchSize?: number; publish?: (event: DualWriteEvent) => void; now?: () => Date; onPass?: (report: ReconcileReport) => void } = {},
   ) {}
 
   /**
@@ -85,6 +85,7 @@ export class Reconciler {
       }
       report.remaining += await log.count();
     }
+    this.options.onPass?.(report);
     return report;
   }
 

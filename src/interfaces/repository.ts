@@ -68,7 +68,7 @@ export interface ChangeRecord<E extends Entity = Entity> {
  * same tests against all three.
  *
  * @example
- * const users = container.get<EntityRepository<User>>(AuthorityTokens.Users);
+ * const users = container.get<EntityRepository<User>>(AuthorityTokens.user);
  * const alice = await users.insert(ctx, { username: 'alice', email: 'a@example.org', ... });
  * const page = await users.list(ctx, { order: 'default', limit: 50 });
  */

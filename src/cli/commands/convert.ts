@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { ConversionOptionsError, formatSummary, runConversion, TIER_OPTIONS, type TierOption } from '../../conversion/index.js';
-import { configFrom, err, ExitCode, EXIT, out, positiveInt, UsageError, withConfigOption } from '../cli-support.js';
+import { cliLog, configFrom, ExitCode, EXIT, lineLog, out, positiveInt, printJson, UsageError, withConfigOption } from '../cli-support.js';
 
 interface ConvertFlags {
   module: string;
@@ -57,6 +57,7 @@ export function registerConvert(program: Command): void {
     .addOption(new Option('--worker', 'worker-process mode (used by --workers)').hideHelp());
   withConfigOption(cmd).action(async (flags: ConvertFlags) => {
     const config = configFrom(flags, { mongo: true });
+    const log = cliLog({ module: flags.module, ...(flags.collection ? { collection: flags.collection } : {}), ...(flags.worker ? { worker: true } : {}) });
     let report;
     try {
       report = await runConversion({
@@ -74,6 +75,7 @@ export function registerConvert(program: Command): void {
         progress: flags.progress === false || flags.worker ? 'none' : 'auto',
         configFile: flags.config ?? null,
         worker: Boolean(flags.worker),
+        log: lineLog(log),
       });
     } catch (error) {
       if (error instanceof ConversionOptionsError) throw new UsageError(error.message);
@@ -81,9 +83,9 @@ export function registerConvert(program: Command): void {
     }
     if (flags.worker) {
       const failed = report.collections.find((c) => c.outcome === 'failed');
-      if (failed) err(`error: ${failed.error}`);
+      if (failed) log.error({ collection: failed.collection }, `error: ${failed.error}`);
     } else if (flags.json) {
-      out(JSON.stringify(report, null, 2));
+      printJson(report);
     } else {
       for (const c of report.collections) for (const line of formatSummary(c)) out(line);
     }

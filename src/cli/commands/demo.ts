@@ -9,10 +9,37 @@ import { derivedUuid } from '../../codec/ids.js';
 import { connectMongo } from '../../mongo/mongo-data-source.js';
 import { loadLegacyDocuments } from '../../mongo/legacy-loader.js';
 import { runVerify, summaryLine } from '../../parity/index.js';
-import { configFrom, err, ExitCode, out, positiveInt, withConfigOption } from '../cli-support.js';
+import { cliLog, configFrom, ExitCode, lineLog, out, positiveInt, printJson, UsageError, withConfigOption } from '../cli-support.js';
 import { selectModules } from './module-options.js';
 
 const DEMO_DATABASE = 'stellaops_demo';
+/** COMMENT ON DATABASE of every database the demo created: the only ones it will ever drop. */
+export const DEMO_DATABASE_MARK = 'stellaops-persistence demo database (created by `demo`; dropped and recreated by each demo run)';
+
+function databaseName(value: string): string {
+  if (value.length === 0 || Buffer.byteLength(value) > 63) throw new UsageError(`--database must be 1 to 63 bytes, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * Drops and recreates the demo database, unless a database of that name exists that the demo did
+ * not create (no demo mark): then it refuses, so a demo can never destroy someone's data.
+ */
+async function recreateDemoDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const found = await admin.query<{ mark: string | null }>(`select shobj_description(oid, 'pg_database') as mark from pg_database where datname = $1`, [name]);
+    if (found.rows.length > 0 && found.rows[0]!.mark !== DEMO_DATABASE_MARK) {
+      throw new UsageError(`database ${JSON.stringify(name)} exists and was not created by demo; refusing to drop it (choose another --database, or drop it yourself)`);
+    }
+    await admin.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+    await admin.query(`create database ${pg.escapeIdentifier(name)}`);
+    await admin.query(`comment on database ${pg.escapeIdentifier(name)} is ${pg.escapeLiteral(DEMO_DATABASE_MARK)}`);
+  } finally {
+    await admin.end();
+  }
+}
 
 /** The same URL on another database. */
 function onDatabase(url: string, database: string): string {
@@ -24,8 +51,9 @@ function onDatabase(url: string, database: string): string {
 /**
  * `demo`: one command a newcomer can run. Generates realistic legacy documents for every module
  * (and loads the shared corpus where a module takes it) into a `memory:` folder, converts them into
- * a fresh PostgreSQL database `stellaops_demo` (dropped and recreated: it belongs to the demo), verifies
- * parity and prints where the reports are. Deterministic for a given --seed and --now.
+ * a fresh PostgreSQL database (`--database`, default `stellaops_demo`: dropped and recreated when the
+ * demo created it, refused otherwise), verifies parity and prints where the reports are.
+ * Deterministic for a given --seed and --now. `--json` prints one JSON document on stdout.
  */
 export function registerDemo(program: Command): void {
   withConfigOption(
@@ -39,43 +67,44 @@ export function registerDemo(program: Command): void {
       .option('--now <iso>', 'reference time of the generated data (default: today 00:00 UTC)')
       .option('--folder <dir>', 'memory: folder of the legacy data (default: .demo/legacy, emptied first)', '.demo/legacy')
       .option('--out <dir>', 'report folder', '.demo/reports')
-      .option('--no-corpus', 'do not load the shared corpus'),
-  ).action(async (opts: { module?: string[]; count: number; tenants: number; seed: number; now?: string; folder: string; out: string; corpus: boolean; config?: string }) => {
+      .option('--database <name>', 'PostgreSQL database of the demo (created; dropped first only if an earlier demo created it)', databaseName, DEMO_DATABASE)
+      .option('--no-corpus', 'do not load the shared corpus')
+      .option('--json', 'print the outcome as one JSON document on stdout (human lines go to the log)')
+      .option('--no-progress', 'no progress bar or progress lines'),
+  ).action(async (opts: { module?: string[]; count: number; tenants: number; seed: number; now?: string; folder: string; out: string; database: string; corpus: boolean; json?: boolean; progress?: boolean; config?: string }) => {
     // The demo brings its own legacy store (a memory: folder), so MONGO_URL is not needed.
     const base = configFrom(opts, { postgres: true }, { MONGO_URL: 'memory:' });
     const modules = selectModules(opts.module).filter((m) => m.demo);
     const now = opts.now ? new Date(opts.now) : new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z');
-    if (Number.isNaN(now.getTime())) throw new ExitCode(2, `--now is not a date: ${opts.now}`);
+    if (Number.isNaN(now.getTime())) throw new UsageError(`--now is not a date: ${opts.now}`);
+    const database = opts.database;
+    const log = cliLog({ database });
+    // With --json, stdout holds the one JSON document: the human lines become log records.
+    const say = opts.json ? lineLog(log) : out;
     const folder = resolve(opts.folder);
+    const adminUrl = adminUrlOf(base)!;
+    await recreateDemoDatabase(adminUrl, database);
     rmSync(folder, { recursive: true, force: true });
     mkdirSync(folder, { recursive: true });
-
-    const adminUrl = adminUrlOf(base)!;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(`drop database if exists ${pg.escapeIdentifier(DEMO_DATABASE)} with (force)`);
-      await admin.query(`create database ${pg.escapeIdentifier(DEMO_DATABASE)}`);
-    } finally {
-      await admin.end();
-    }
     const config: PersistenceConfig = Object.freeze({
       ...base,
       Mongo: Object.freeze({ Url: `memory:${folder}`, Database: 'stellaops' }),
-      Postgres: Object.freeze({ ...base.Postgres, Url: onDatabase(base.Postgres.Url!, DEMO_DATABASE), AdminUrl: onDatabase(adminUrl, DEMO_DATABASE) }),
+      Postgres: Object.freeze({ ...base.Postgres, Url: onDatabase(base.Postgres.Url!, database), AdminUrl: onDatabase(adminUrl, database) }),
     });
 
     const tenants = Array.from({ length: opts.tenants }, (_, i) => derivedUuid('demo-tenant', String(opts.seed), String(i)));
     const corpus = opts.corpus ? corpusDir() : null;
-    out(`demo: ${modules.length} modules, ${tenants.length} tenants, seed ${opts.seed}, now ${now.toISOString()}${corpus ? `, corpus ${corpus}` : ', no corpus'}`);
-    out(`legacy data: memory:${folder}; PostgreSQL database: ${DEMO_DATABASE}`);
+    say(`demo: ${modules.length} modules, ${tenants.length} tenants, seed ${opts.seed}, now ${now.toISOString()}${corpus ? `, corpus ${corpus}` : ', no corpus'}`);
+    say(`legacy data: memory:${folder}; PostgreSQL database: ${database}`);
+    const seeded = new Map<string, Record<string, number>>();
 
     const mongo = await connectMongo(config.Mongo.Url!, config.Mongo.Database);
     try {
       for (const module of modules) {
         const loaded = await loadLegacyDocuments(mongo.db, module.demo!({ tenants, count: opts.count, seed: opts.seed, now, corpusDir: corpus }));
         const total = Object.values(loaded.collections).reduce((n, c) => n + c.inserted, 0);
-        out(`${module.name}: seeded ${total} legacy documents in ${Object.keys(loaded.collections).length} collections`);
+        seeded.set(module.name, Object.fromEntries(Object.entries(loaded.collections).map(([name, c]) => [name, c.inserted])));
+        say(`${module.name}: seeded ${total} legacy documents in ${Object.keys(loaded.collections).length} collections`);
       }
     } finally {
       await mongo.close();
@@ -83,16 +112,29 @@ export function registerDemo(program: Command): void {
 
     let failed = false;
     const reports: string[] = [];
+    const results: object[] = [];
     for (const module of modules) {
-      const conversion = await runConversion({ config, module, tier: 'auto', referenceTime: now, progress: 'auto', log: err });
-      for (const c of conversion.collections) formatSummary(c).forEach((l) => out(`  ${l}`));
-      const verify = await runVerify({ config, module, outDir: join(resolve(opts.out), module.name), log: err });
-      out(`${module.name}: ${summaryLine(verify.report)}`);
+      const moduleLog = lineLog(log.child({ module: module.name }));
+      const conversion = await runConversion({ config, module, tier: 'auto', referenceTime: now, progress: opts.progress === false ? 'none' : 'auto', log: moduleLog });
+      for (const c of conversion.collections) formatSummary(c).forEach((l) => say(`  ${l}`));
+      const verify = await runVerify({ config, module, outDir: join(resolve(opts.out), module.name), ...(opts.progress === false ? {} : { log: moduleLog }) });
+      say(`${module.name}: ${summaryLine(verify.report)}`);
       reports.push(...verify.paths);
-      if (verify.exitCode !== 0) failed = true;
+      if (verify.exitCode !== 0 || !conversion.ok) failed = true;
+      results.push({
+        module: module.name,
+        seeded: seeded.get(module.name) ?? {},
+        conversion: { ok: conversion.ok, collections: conversion.collections },
+        parity: { ok: verify.report.summary.ok, summary: verify.report.summary, digest: verify.report.digest },
+        reports: verify.paths,
+      });
     }
-    out('reports:');
-    for (const p of reports) out(`  ${p}`);
+    if (opts.json) {
+      printJson({ ok: !failed, database, legacy: `memory:${folder}`, tenants, seed: opts.seed, now: now.toISOString(), corpus, modules: results, reports });
+    } else {
+      out('reports:');
+      for (const p of reports) out(`  ${p}`);
+    }
     if (failed) throw new ExitCode(1);
   });
 }

@@ -3,7 +3,7 @@ import { adminUrlOf } from '../../config/persistence-config.js';
 import { migrationSetsFor } from '../../container/migration-sets.js';
 import { grantAppRole, runMigrations, type MigrationCategory } from '../../postgres/migrations/index.js';
 import pg from 'pg';
-import { configFrom, err, out, withConfigOption } from '../cli-support.js';
+import { cliLog, configFrom, lineLog, out, printJson, withConfigOption } from '../cli-support.js';
 import { selectModules } from './module-options.js';
 
 /**
@@ -29,12 +29,13 @@ export function registerMigrate(program: Command): void {
     if (opts.seed) categories.push('seed');
     if (opts.data) categories.push('data');
     const adminUrl = adminUrlOf(config)!;
-    const reports = await runMigrations(adminUrl, migrationSetsFor(modules), { categories, log: (l) => err(l) });
+    const log = cliLog();
+    const reports = await runMigrations(adminUrl, migrationSetsFor(modules), { categories, log: lineLog(log) });
     const appUser = decodeURIComponent(new URL(config.Postgres.Url!).username);
     if (appUser && appUser !== decodeURIComponent(new URL(adminUrl).username)) await grantAppRole(adminUrl, appUser);
-    await warnUnlessBypassRls(adminUrl);
+    await warnUnlessBypassRls(adminUrl, (line) => log.warn(line));
     if (opts.json) {
-      out(JSON.stringify(reports.map((r) => ({ module: r.module, applied: r.applied.map((m) => m.version), pendingRelease: r.pendingRelease.map((m) => m.version), pendingOther: r.pendingOther.map((m) => m.version) })), null, 2));
+      printJson(reports.map((r) => ({ module: r.module, applied: r.applied.map((m) => m.version), pendingRelease: r.pendingRelease.map((m) => m.version), pendingOther: r.pendingOther.map((m) => m.version) })));
       return;
     }
     for (const r of reports) {
@@ -50,13 +51,13 @@ export function registerMigrate(program: Command): void {
  * converts, verifies, reconciles across tenants and refreshes materialized views must be superuser
  * or BYPASSRLS. Migrations themselves do not need it, so this only warns.
  */
-async function warnUnlessBypassRls(adminUrl: string): Promise<void> {
+async function warnUnlessBypassRls(adminUrl: string, warn: (line: string) => void): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     const r = await client.query<{ ok: boolean; name: string }>('select (rolsuper or rolbypassrls) as ok, rolname as name from pg_roles where rolname = current_user');
     if (!r.rows[0]?.ok) {
-      err(`warning: the maintenance role ${r.rows[0]?.name} is neither superuser nor BYPASSRLS; verify, reconcile and materialized-view refreshes need one of them (convert works tenant by tenant)`);
+      warn(`warning: the maintenance role ${r.rows[0]?.name} is neither superuser nor BYPASSRLS; verify, reconcile and materialized-view refreshes need one of them (convert works tenant by tenant)`);
     }
   } finally {
     await client.end();

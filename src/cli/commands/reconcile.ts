@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { PersistenceRuntime } from '../../container/persistence-runtime.js';
-import { configFrom, err, ExitCode, out, positiveInt, withConfigOption } from '../cli-support.js';
+import { cliLog, configFrom, ExitCode, out, positiveInt, withConfigOption } from '../cli-support.js';
 
 /**
  * `reconcile`: applies pending DualWrite records (secondary writes that failed or were not yet
@@ -15,16 +15,18 @@ export function registerReconcile(program: Command): void {
       .option('--loop', 'keep reconciling until interrupted (honours each record\'s retry backoff)')
       .option('--due-only', 'once: only records whose retry backoff has passed (default: every pending record)')
       .option('--interval-ms <n>', 'loop period', positiveInt('--interval-ms'))
-      .option('--json', 'print the report as JSON'),
+      .option('--json', 'print the report as one JSON document on stdout (with --loop: one JSON line per pass)'),
   ).action(async (opts: { loop?: boolean; dueOnly?: boolean; intervalMs?: number; json?: boolean; config?: string }) => {
     const config = configFrom(opts);
-    const runtime = await PersistenceRuntime.start(config, { log: err, publish: (e) => e.kind === 'secondary-failed' && err(`secondary write failed: ${e.entity} ${e.id}: ${e.error}`) });
+    // The runtime logs each failed secondary write (warn, with module, entity and tenant).
+    const runtime = await PersistenceRuntime.start(config, { logger: cliLog() });
     try {
+      const print = (r: object) => out(opts.json ? JSON.stringify({ dualWrite: true, ...r }) : Object.entries(r).map(([k, v]) => `${k}=${v}`).join(' '));
       if (!runtime.reconciler) {
-        out('no module is on DualWrite: nothing to reconcile');
+        if (opts.json) out(JSON.stringify({ dualWrite: false, applied: 0, failed: 0, deferred: 0, unknown: 0, remaining: 0 }));
+        else out('no module is on DualWrite: nothing to reconcile');
         return;
       }
-      const print = (r: object) => out(opts.json ? JSON.stringify(r) : Object.entries(r).map(([k, v]) => `${k}=${v}`).join(' '));
       if (!opts.loop) {
         const report = await runtime.reconciler.runOnce({ all: !opts.dueOnly });
         print(report);

@@ -26,8 +26,11 @@ export function registerStatus(program: Command): void {
     const migrations = pgModules.length ? await migrationStatus(adminUrlOf(config)!, migrationSetsFor(pgModules)) : [];
     const runtime = await PersistenceRuntime.start(config, { modules, migrate: false });
     let health;
+    let pending;
     try {
       health = await runtime.health();
+      // The DualWrite backlog per module (README "Metrics": stellaops_dualwrite_pending_*), or why it cannot be read.
+      pending = await runtime.pendingBacklog().catch((e: Error) => ({ error: e.message }));
     } finally {
       await runtime.close();
     }
@@ -45,7 +48,7 @@ export function registerStatus(program: Command): void {
     const changed = migrations.flatMap((s) => s.changed.map((c) => ({ module: s.module, ...c })));
     if (opts.json) {
       const coreJson = core ? { applied: core.applied.map((a) => a.version), pending: core.pending.map((p) => p.version), changed: core.changed } : null;
-      out(JSON.stringify({ modules: rows, core: coreJson, health, ok: changed.length === 0 && health.every((h) => h.ok) }, null, 2));
+      out(JSON.stringify({ modules: rows, core: coreJson, health, dualWritePending: pending, ok: changed.length === 0 && health.every((h) => h.ok) }, null, 2));
     } else {
       for (const r of rows) {
         const mig = r.backend === 'Mongo' ? '' : ` migrations applied: ${r.applied.join(', ') || 'none'}${r.pending.length ? `; pending: ${r.pending.join(', ')}` : ''}`;
@@ -56,6 +59,8 @@ export function registerStatus(program: Command): void {
         out(`${c.module}: migration ${c.file} changed after it was applied (recorded sha256 ${c.recorded}, file now ${c.actual}); restore it and add a new migration instead`);
       }
       for (const h of health) out(`${h.backend}: ${h.ok ? 'ok' : `DOWN (${h.error})`} ${h.latencyMs} ms (${h.target})`);
+      if ('error' in pending!) out(`DualWrite pending: unknown (${pending.error})`);
+      else for (const b of pending!) out(`DualWrite pending ${b.module} (${b.store} log): ${b.pending}${b.oldestAgeSeconds === null ? '' : `, oldest ${Math.round(b.oldestAgeSeconds)} s`}`);
     }
     if (changed.length || health.some((h) => !h.ok)) throw new ExitCode(1);
   });

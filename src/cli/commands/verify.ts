@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { REPORT_FORMATS, resolveSelection, runVerify, summaryLine, VERIFY_DEFAULTS, VerifySelectionError, type ReportFormat } from '../../parity/index.js';
-import { configFrom, err, ExitCode, out, positiveInt, UsageError, withConfigOption } from '../cli-support.js';
+import { cliLog, configFrom, ExitCode, lineLog, out, positiveInt, printJson, UsageError, withConfigOption } from '../cli-support.js';
 
 interface VerifyFlags {
   module: string;
@@ -12,7 +12,9 @@ interface VerifyFlags {
   maxListItems?: number;
   pageSize?: number;
   referenceTime?: string;
+  progress?: boolean;
   quiet?: boolean;
+  json?: boolean;
   config?: string;
 }
 
@@ -49,7 +51,10 @@ export function registerVerify(program: Command): void {
       .option('--max-list-items <n>', `items compared per list probe (default ${VERIFY_DEFAULTS.maxListItems})`, positiveInt('--max-list-items'))
       .option('--page-size <n>', `page size of list probes (default ${VERIFY_DEFAULTS.pageSize})`, positiveInt('--page-size'))
       .option('--reference-time <iso>', 'evaluate tier-B windows at this time (default: the conversion job\'s reference time, else now)')
-      .option('--quiet', 'no progress lines on stderr'),
+      .option('--json', 'print the outcome as one JSON document on stdout (summary, digest, report paths)')
+      .option('--no-progress', 'no progress lines on stderr')
+      // The former name of --no-progress, kept for scripts that use it.
+      .addOption(new Option('--quiet').hideHelp()),
   ).action(async (flags: VerifyFlags) => {
     const chosen = formats(flags.format);
     const at = referenceTime(flags.referenceTime);
@@ -74,14 +79,19 @@ export function registerVerify(program: Command): void {
         maxListItems: flags.maxListItems,
         pageSize: flags.pageSize,
         referenceTime: at,
-        log: flags.quiet ? undefined : (line) => err(line),
+        log: flags.quiet || flags.progress === false ? undefined : lineLog(cliLog({ module: selection.module.name })),
       });
     } catch (e) {
       if (e instanceof VerifySelectionError) throw new UsageError(e.message);
       throw e;
     }
-    for (const path of result.paths) out(`report: ${path}`);
-    out(summaryLine(result.report));
+    if (flags.json) {
+      const { module, collections, summary, digest } = result.report;
+      printJson({ module, collections, ok: summary.ok, exitCode: result.exitCode, summary, digest, reports: result.paths });
+    } else {
+      for (const path of result.paths) out(`report: ${path}`);
+      out(summaryLine(result.report));
+    }
     if (result.exitCode !== 0) throw new ExitCode(result.exitCode);
   });
 }

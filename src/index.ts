@@ -1,0 +1,96 @@
+/**
+ * The public API of `stellaops-persistence`: what a service imports. Everything here is stable;
+ * deeper paths are internal. README "Using it as a library" shows a whole program.
+ *
+ * - the runtime (the Inversify container built from config) and the config loader;
+ * - every module's entity types, repository interfaces and container tokens (`AuthorityTokens`,
+ *   `SchedulerTokens`, ...), the tenant context and the errors every backend raises alike;
+ * - conversion (`runConversion`) and parity (`runVerify`) entry points, migrations and maintenance;
+ * - logs (`createLogger`) and metrics (`metricsHandler`, `runtime.metrics()`).
+ *
+ * A few names are declared by two modules; the bare name is the first module's, and both are also
+ * exported with the module's prefix: `JOB_STATUSES` (Scheduler; `CONCELIER_JOB_STATUSES`),
+ * `IllegalTransitionError` (Notify deliveries; `RegistryIllegalTransitionError` for PacksRegistry),
+ * `JsonValue` (the same type in Concelier and Policy).
+ *
+ * @example
+ * import { loadConfig, PersistenceRuntime, AuthorityTokens, tenantContext, type UserRepository } from 'stellaops-persistence';
+ * const runtime = await PersistenceRuntime.start(loadConfig());
+ * const users = runtime.get<UserRepository>(AuthorityTokens.user);
+ */
+import 'reflect-metadata';
+
+// Runtime, container and configuration.
+export { PersistenceRuntime, type RuntimeOptions, type BackendHealth } from './container/persistence-runtime.js';
+export { CoreTokens } from './container/tokens.js';
+export { loadConfig, type LoadConfigOptions } from './config/load-config.js';
+export { adminUrlOf, dualWriteFor, type PersistenceConfig, type DualWriteSettings } from './config/persistence-config.js';
+export { MODULES, moduleByName } from './modules/registry.js';
+
+// Contracts: entities, repositories, tokens, tenant context, errors (src/interfaces knows no database).
+export * from './interfaces/errors.js';
+export * from './interfaces/tenant-context.js';
+export * from './interfaces/clock.js';
+export * from './interfaces/modules.js';
+export * from './interfaces/entity-spec.js';
+export * from './interfaces/repository.js';
+export * from './interfaces/list-all.js';
+export * from './interfaces/module-definition.js';
+export * from './interfaces/authority.js';
+export * from './interfaces/scheduler.js';
+export * from './interfaces/notify.js';
+export * from './interfaces/policy.js';
+export * from './interfaces/concelier.js';
+export * from './interfaces/excititor.js';
+export * from './interfaces/unknowns.js';
+export * from './interfaces/packs-registry.js';
+export * from './interfaces/issuer-directory.js';
+export * from './interfaces/artifact.js';
+// Names two modules declare (see above).
+export { JOB_STATUSES, JOB_STATUSES as SCHEDULER_JOB_STATUSES } from './interfaces/scheduler.js';
+export { JOB_STATUSES as CONCELIER_JOB_STATUSES } from './interfaces/concelier.js';
+export { IllegalTransitionError, IllegalTransitionError as NotifyIllegalTransitionError } from './interfaces/notify.js';
+export { IllegalTransitionError as RegistryIllegalTransitionError } from './interfaces/packs-registry.js';
+export type { JsonValue } from './interfaces/concelier.js';
+
+// DualWrite events and the reconciler's report.
+export type { DualWriteEvent } from './dualwrite/apply-pending.js';
+export type { ReconcileReport } from './dualwrite/reconciler.js';
+export type { ExperimentResult } from './dualwrite/experiment.js';
+
+// Conversion (SPEC 8) and parity (SPEC 9).
+export {
+  runConversion,
+  formatSummary,
+  ConversionOptionsError,
+  ConversionFailedError,
+  TIER_OPTIONS,
+  type ConversionOptions,
+  type ConversionReport,
+  type CollectionSummary,
+  type TierOption,
+  type ProgressMode,
+} from './conversion/index.js';
+export {
+  runVerify,
+  summaryLine,
+  VerifySelectionError,
+  VERIFY_DEFAULTS,
+  REPORT_FORMATS,
+  type VerifyOptions,
+  type VerifyResult,
+  type ReportFormat,
+  type VerifyReport,
+  type ReportSummary,
+} from './parity/index.js';
+
+// PostgreSQL maintenance: migrations, row-level security check, partitions.
+export { runMigrations, migrationStatus, coreMigrationSet, moduleMigrationSet, MigrationChecksumError, MigrationError, type MigrationCategory } from './postgres/migrations/index.js';
+export { migrationSetsFor } from './container/migration-sets.js';
+export { rlsCheck, type RlsCheckReport } from './postgres/rls-check.js';
+export { maintainPartitions, partitionedTablesOf, type MaintenanceReport } from './postgres/partitions.js';
+
+// Observability.
+export { createLogger, maskSecrets, SECRET_KEYS, type Logger, type LoggerOptions } from './logging/logger.js';
+export { PersistenceMetrics, METRICS_SOURCES, metricsHandler, type MetricsSources, type MetricsExposition, type PendingBacklog, type ConversionProgress, type QueueDepth } from './metrics/index.js';
+export { MaintenanceRoleError } from './postgres/observability-queries.js';
