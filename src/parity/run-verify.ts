@@ -11,7 +11,7 @@ import { legacyIdOf, mongoIdOf } from '../mongo/legacy-id.js';
 import { connectMongo } from '../mongo/mongo-data-source.js';
 import { MODULES } from '../modules/registry.js';
 import { maskUrl } from '../postgres/data-source.js';
-import { ordinalForm, Redactor, sensitiveFields, valuesDigest } from '../codec/sensitive.js';
+import { ordinalForm, processFingerprinter, Redactor, sensitiveFields, valuesDigest, type Fingerprinter } from '../codec/sensitive.js';
 import { conversionRecords } from './conversion-records.js';
 import { dataParity, type LookupSample } from './data-parity.js';
 import { legacyView } from './legacy-view.js';
@@ -56,6 +56,8 @@ export interface VerifyOptions {
   /** Evaluate tier-B windows at this time instead of the conversion job's reference time. */
   readonly referenceTime?: Date | null;
   readonly clock?: Clock;
+  /** Makes the `sensitive:<fingerprint>` shown for sensitive values (default: this process's, random key). */
+  readonly fingerprinter?: Fingerprinter;
   /** Progress lines (the CLI sends them to stderr). */
   readonly log?: (line: string) => void;
 }
@@ -136,7 +138,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
   }
   try {
     const records = await conversionRecords(postgres);
-    const redactor = Redactor.of(module.entities);
+    const fingerprinter = options.fingerprinter ?? processFingerprinter;
+    const redactor = Redactor.of(module.entities, fingerprinter);
     const data: EntityDataReport[] = [];
     const dataMs: Record<string, number> = {};
     const tenants = new Set<string>();
@@ -237,7 +240,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
         outputMs,
       },
     };
-    content.redaction = redactionOf(entities, content);
+    content.redaction = redactionOf(entities, content, fingerprinter);
     const report: VerifyReport = { ...content, digest: reportDigest(content) };
     const outDir = options.outDir === undefined ? VERIFY_DEFAULTS.outDir : options.outDir;
     const selected = (options.collections ?? []).some((c) => c.trim() !== '');
@@ -261,13 +264,13 @@ function latestSampled(samples: ReadonlyMap<string, ReadonlyMap<string, readonly
 }
 
 /** The report's redaction block: which fields are hidden, and the digest of the real values behind the fingerprints shown. */
-function redactionOf(entities: readonly EntitySpec[], content: Omit<VerifyReport, 'digest'>): VerifyReport['redaction'] {
+function redactionOf(entities: readonly EntitySpec[], content: Omit<VerifyReport, 'digest'>, fingerprinter: Fingerprinter): VerifyReport['redaction'] {
   const { timings: _timings, redaction: _redaction, ...shown } = content;
   const { fingerprints } = ordinalForm(canonicalJson(shown));
   return {
     fields: entities.flatMap((spec) => sensitiveFields(spec).map((f) => `${spec.name}.${f.name}`)),
     fingerprints: fingerprints.length,
-    valuesDigest: valuesDigest(fingerprints),
+    valuesDigest: valuesDigest(fingerprints, fingerprinter),
   };
 }
 
