@@ -35,8 +35,9 @@ ${report.data.map(summaryRow).join('\n')}
 
   parts.push('<h2 id="data">Data parity</h2>');
   parts.push(
-    scrollBox(`<table><thead><tr><th>Entity</th><th>Collection &rarr; table</th><th>Tier</th><th>Reference time</th>
-<th>MongoDB docs</th><th>PostgreSQL rows</th><th>Matched</th><th>Missing in PostgreSQL</th><th>Extra in PostgreSQL</th><th>Differing</th><th>Undecodable</th><th>Quarantined</th><th>Outside window</th><th>Result</th></tr></thead><tbody>
+    // Result right after the entity: it stays in view when the counts scroll.
+    scrollBox(`<table><thead><tr><th>Entity</th><th>Result</th><th>Tier</th>
+<th title="MongoDB documents">Mongo docs</th><th title="PostgreSQL rows">PG rows</th><th>Matched</th><th title="Missing in PostgreSQL">Missing in PG</th><th title="Extra in PostgreSQL (missing in MongoDB)">Extra in PG</th><th>Differing</th><th>Undecodable</th><th>Quarantined</th><th title="Tier-B documents outside the window">Outside window</th><th>Reference time</th><th>Collection &rarr; table</th></tr></thead><tbody>
 ${report.data.map(dataRow).join('\n')}
 </tbody></table>`),
   );
@@ -116,10 +117,9 @@ function dataRow(d: EntityDataReport): string {
   const result = !d.compared ? `<td class="muted">not compared</td>` : d.mismatches ? `<td class="bad">${d.mismatches} mismatch(es)</td>` : '<td>OK</td>';
   const ref = d.referenceTime ? `${timestamp(d.referenceTime)} <span class="muted">(${e(d.referenceTimeSource ?? '')})</span>` : '<span class="muted">-</span>';
   return (
-    `<tr><td><a href="#data-${e(d.entity)}">${e(d.entity)}</a></td><td>${e(d.collection)} &rarr; ${e(d.table)}</td>` +
-    `<td title="${e(d.tierDescription ?? '')}">${e(d.tier)}</td><td>${ref}</td>` +
+    `<tr><td><a href="#data-${e(d.entity)}">${e(d.entity)}</a></td>${result}<td title="${e(d.tierDescription ?? '')}">${e(d.tier)}</td>` +
     n(c.mongoDocuments) + n(c.postgresRows) + n(c.matched) + n(c.missingInPostgres, true) + n(c.missingInMongo, true) + n(c.differing, true) +
-    n(c.undecodable, true) + n(c.quarantined) + n(c.outsideWindow) + result + '</tr>'
+    n(c.undecodable, true) + n(c.quarantined) + n(c.outsideWindow) + `<td>${ref}</td><td>${e(d.collection)} &rarr; ${e(d.table)}</td></tr>`
   );
 }
 
