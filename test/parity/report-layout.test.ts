@@ -66,7 +66,7 @@ describe('parity: the HTML report in headless Chromium at 1280 px', function () 
   before(async function () {
     if (!chromium) {
       const why = 'no chromium on PATH (set CHROMIUM_PATH, or apt-get install chromium; .ci/run installs it)';
-      if (process.env.CI) throw new Error(`CI requires headless Chromium for the report layout test: ${why}`);
+      if (process.env.CI && process.env.CI !== 'false') throw new Error(`CI requires headless Chromium for the report layout test: ${why}`);
       console.warn(`    skipped: ${why}`);
       this.skip();
     }
