@@ -12,7 +12,7 @@ import { MODULES } from '../../src/modules/registry.js';
 import { decodeDocument } from '../../src/mongo/document-codec.js';
 import { loadLegacyDocuments } from '../../src/mongo/legacy-loader.js';
 import { legacyIdOf } from '../../src/mongo/legacy-id.js';
-import { runVerify, type VerifyReport } from '../../src/parity/index.js';
+import { reportDigest, runVerify, type VerifyReport } from '../../src/parity/index.js';
 import { tableOf } from '../../src/postgres/entity-sql.js';
 import { startConversionEnv, testLog, type ConversionEnv } from '../conversion/conversion-env.js';
 import { DEMO_OPTIONS } from '../policy/demo-support.js';
@@ -141,6 +141,9 @@ describe('sensitive fields: no report format ever shows a secret', function () {
     expect(report.redaction.fields).to.deep.equal(['user.passwordHash', 'oauth_client.secretHash', 'oauth_token.tokenHash']);
     expect(report.redaction.fingerprints).to.be.greaterThan(1);
     for (const { text } of files) expect(text).to.match(/sensitive:[0-9a-f]{12}/);
+    // The digest is recomputable from the JSON file alone, fingerprints and all.
+    const json = JSON.parse(files[0]!.text) as VerifyReport;
+    expect(reportDigest(json)).to.equal(report.digest);
   });
 
   it('the digest is the same on a run with another fingerprint key, and changes with the real secret', async () => {
