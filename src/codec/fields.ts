@@ -10,6 +10,7 @@ export interface ResolvedField {
   readonly allowNonFinite: boolean;
   readonly enum: readonly string[] | null;
   readonly generated: boolean;
+  readonly sensitive: boolean;
   readonly standard: boolean;
 }
 
@@ -27,6 +28,7 @@ function resolve(field: FieldSpec, standard: boolean): ResolvedField {
     allowNonFinite: field.allowNonFinite ?? false,
     enum: field.enum ?? null,
     generated: field.generated ?? false,
+    sensitive: field.sensitive ?? false,
     standard,
   });
 }

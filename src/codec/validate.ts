@@ -3,6 +3,7 @@ import { ValidationError } from '../interfaces/errors.js';
 import { isUuid } from '../interfaces/tenant-context.js';
 import { normalizeDecimal } from './decimal.js';
 import { fieldsOf, qualifiedName, type ResolvedField } from './fields.js';
+import { fingerprint } from './sensitive.js';
 
 /**
  * Checks domain values before any backend stores them, so every backend refuses the same input
@@ -52,6 +53,8 @@ export function jsonProblem(value: unknown, path: string): string | null {
 /** Why `value` is not a legal value of `field`, or null when it is. */
 export function valueProblem(field: ResolvedField, value: unknown): string | null {
   if (value === null || value === undefined) return field.nullable ? null : 'is required';
+  // A sensitive field's value is never echoed: its fingerprint stands in for it.
+  const describe = (v: unknown) => (field.sensitive ? `${kindOf(v)} ${fingerprint(v)}` : describeValue(v));
   switch (field.type) {
     case 'uuid':
       return isUuid(value) ? null : `must be a lowercase UUID, got ${describe(value)}`;
@@ -59,7 +62,7 @@ export function valueProblem(field: ResolvedField, value: unknown): string | nul
       if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;
       if (value.includes('\u0000')) return 'contains U+0000, which PostgreSQL text cannot store';
       if (!isWellFormed(value)) return 'contains a lone surrogate, which UTF-8 cannot encode';
-      if (field.enum && !field.enum.includes(value)) return `must be one of ${field.enum.join(', ')}, got ${JSON.stringify(value)}`;
+      if (field.enum && !field.enum.includes(value)) return `must be one of ${field.enum.join(', ')}, got ${field.sensitive ? fingerprint(value) : JSON.stringify(value)}`;
       return null;
     case 'int':
       return typeof value === 'number' && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX
@@ -96,7 +99,11 @@ export function valueProblem(field: ResolvedField, value: unknown): string | nul
   }
 }
 
-function describe(value: unknown): string {
+function kindOf(value: unknown): string {
+  return typeof value === 'object' && value !== null ? ((value as object).constructor?.name ?? 'object') : typeof value;
+}
+
+function describeValue(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (value instanceof Date) return 'Invalid Date';
   if (typeof value === 'object' && value !== null) return (value as object).constructor?.name ?? 'object';

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import pgCopy from 'pg-copy-streams';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { fieldOf, fieldsOf, isTenantScoped, type ResolvedField } from '../codec/fields.js';
+import { hideValues, redactPgDetail, secretValues } from '../codec/sensitive.js';
 import { ident, type PostgresDataSource, type Tx } from '../postgres/data-source.js';
 import { conflictTarget, tableOf } from '../postgres/entity-sql.js';
 import { toParams } from '../postgres/row-codec.js';
@@ -58,10 +59,12 @@ function isDataRefusal(err: unknown): boolean {
   return typeof code === 'string' && (/^(22|23|54)/.test(code) || code === 'P0001');
 }
 
-function refusalReason(err: unknown): string {
+function refusalReason(spec: EntitySpec, err: unknown, entity: Record<string, unknown>): string {
   const e = err as { code?: string; message?: string; detail?: string; column?: string; constraint?: string };
   const where = e.constraint ? ` [constraint ${e.constraint}]` : e.column ? ` [column ${e.column}]` : '';
-  return cleanReason(`PostgreSQL refused the row (SQLSTATE ${e.code}): ${e.message}${e.detail ? ` (${e.detail})` : ''}${where}`);
+  // The detail may echo key values or the whole failing row: sensitive values never go into a reason.
+  const text = `PostgreSQL refused the row (SQLSTATE ${e.code}): ${e.message}${e.detail ? ` (${redactPgDetail(spec, e.detail)})` : ''}${where}`;
+  return cleanReason(hideValues(text, secretValues(spec, entity)));
 }
 
 /** Writable columns (declaration order, generated ones left out: the database computes them) plus legacy_id. */
@@ -136,7 +139,7 @@ async function insertOneByOne(tx: Tx, spec: EntitySpec, rows: readonly RowOutcom
     } catch (err) {
       if (!isDataRefusal(err)) throw err;
       await tx.query('rollback to savepoint conv_row');
-      quarantine.push({ legacyId: row.legacyId, reason: refusalReason(err), source: row.source });
+      quarantine.push({ legacyId: row.legacyId, reason: refusalReason(spec, err, row.entity), source: row.source });
     }
   }
   return inserted;

@@ -48,6 +48,11 @@ export interface FieldSpec {
   readonly enum?: readonly string[];
   /** Maintained by the database from other columns (generated column): read, never written. */
   readonly generated?: boolean;
+  /**
+   * A secret (password or secret hash, token hash, private key material): compared by its real
+   * value, but reports, errors and log lines show only a keyed fingerprint `sensitive:<12 hex>`.
+   */
+  readonly sensitive?: boolean;
 }
 
 export type SortDirection = 'asc' | 'desc';

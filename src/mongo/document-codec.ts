@@ -3,6 +3,7 @@ import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { ConversionError, ValidationError } from '../interfaces/errors.js';
 import { fieldOf, fieldsOf, isTenantScoped, type ResolvedField } from '../codec/fields.js';
 import { jsonProblem, validateEntity } from '../codec/validate.js';
+import { fingerprint } from '../codec/sensitive.js';
 import { idFromLegacyId } from '../codec/ids.js';
 import { legacyIdOf, mongoIdForUuid, mongoIdOf } from './legacy-id.js';
 
@@ -26,6 +27,11 @@ function typeName(value: unknown): string {
   return bsontype ?? (value as object).constructor?.name ?? 'object';
 }
 
+/** A raw value as an error may show it: a sensitive field's only by its fingerprint. */
+function shown(field: ResolvedField, raw: unknown, text: string): string {
+  return field.sensitive ? fingerprint(raw) : text;
+}
+
 function fail(path: string, reason: string): never {
   throw new ConversionError(path, reason);
 }
@@ -36,7 +42,7 @@ function decodeValue(field: ResolvedField, raw: unknown, path: string): unknown 
     case 'uuid': {
       if (typeof raw === 'string') {
         const lower = raw.toLowerCase();
-        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(lower)) fail(path, `not a UUID: ${JSON.stringify(raw.slice(0, 60))}`);
+        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(lower)) fail(path, `not a UUID: ${shown(field, raw, JSON.stringify(raw.slice(0, 60)))}`);
         return lower;
       }
       if (raw instanceof Binary && raw.sub_type === BINARY_UUID && raw.length() === 16) return new UUID(raw.buffer).toHexString(true);
@@ -47,12 +53,12 @@ function decodeValue(field: ResolvedField, raw: unknown, path: string): unknown 
     case 'int':
       if (typeof raw === 'number' && Number.isInteger(raw)) return raw;
       if (raw instanceof Long && raw.greaterThanOrEqual(Long.fromInt(-(2 ** 31))) && raw.lessThanOrEqual(Long.fromInt(2 ** 31 - 1))) return raw.toNumber();
-      return fail(path, `expected a 32-bit integer, found ${typeName(raw)} ${String(raw).slice(0, 40)}`);
+      return fail(path, `expected a 32-bit integer, found ${typeName(raw)} ${shown(field, raw, String(raw).slice(0, 40))}`);
     case 'bigint':
       if (typeof raw === 'number' && Number.isSafeInteger(raw)) return BigInt(raw);
       if (raw instanceof Long) return raw.toBigInt();
       if (typeof raw === 'bigint') return raw;
-      return fail(path, `expected a 64-bit integer, found ${typeName(raw)} ${String(raw).slice(0, 40)}`);
+      return fail(path, `expected a 64-bit integer, found ${typeName(raw)} ${shown(field, raw, String(raw).slice(0, 40))}`);
     case 'float':
       if (typeof raw === 'number') return raw;
       if (raw instanceof Long) return fail(path, 'expected a double, found Int64 (not exact as a double)');

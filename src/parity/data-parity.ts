@@ -21,6 +21,8 @@ import {
   type SampleKind,
 } from './report-types.js';
 import { SampleKeeper } from './sample-keeper.js';
+import { redactSample } from './report-redaction.js';
+import { Redactor } from '../codec/sensitive.js';
 
 /**
  * Data parity of one entity (SPEC 9): every legacy document, decoded by the codec, against every
@@ -48,6 +50,8 @@ export interface DataParityInput {
   readonly sampleSize: number;
   /** Decoded entities kept per tenant for output probes (first by `_id`). */
   readonly lookupSamples: number;
+  /** Hides sensitive values in the samples (default: this entity's sensitive fields). */
+  readonly redactor?: Redactor;
 }
 
 export interface LookupSample {
@@ -223,15 +227,18 @@ export async function dataParity(input: DataParityInput): Promise<DataParityResu
     return row ? comparedForm(spec, row.entity, effectiveLegacyId(id!, row.legacyId)) : null;
   };
   const built = {} as Record<SampleKind, DataSample[]>;
+  // Compared on real values above; shown with sensitive values as fingerprints only.
+  const redactor = input.redactor ?? Redactor.of([spec]);
   for (const kind of SAMPLE_KINDS) {
     built[kind] = keepers[kind].items().map((s) => {
       const postgres = s.withPostgres ? pgForm(s.id) : null;
-      return { id: s.id, legacyId: s.legacyId, reason: s.reason, differences: kind === 'differing' && s.mongo && postgres ? diffFields(spec, s.mongo, postgres) : [], mongo: s.mongo, postgres };
+      const differences = kind === 'differing' && s.mongo && postgres ? diffFields(spec, s.mongo, postgres) : [];
+      return redactSample(spec, redactor, { id: s.id, legacyId: s.legacyId, reason: s.reason, differences, mongo: s.mongo, postgres });
     });
   }
   built.missingInMongo = extraIds.map((id) => {
     const postgres = pgForm(id);
-    return { id, legacyId: (postgres?.legacyId as string | undefined) ?? null, reason: null, differences: [], mongo: null, postgres };
+    return redactSample(spec, redactor, { id, legacyId: (postgres?.legacyId as string | undefined) ?? null, reason: null, differences: [], mongo: null, postgres });
   });
 
   const mismatches = MISMATCH_KINDS.reduce((n, k) => n + counts[k], 0);

@@ -13,6 +13,8 @@ import { shouldConvert, type LookupSample } from './data-parity.js';
 import { genericProbes, type ParityProbe } from './generic-probes.js';
 import { canonicalOutput, ListOutput } from './output-canonical.js';
 import type { ProbeDifference, ProbeReport } from './report-types.js';
+import { redactProbeDifference } from './report-redaction.js';
+import { Redactor } from '../codec/sensitive.js';
 
 /**
  * Output parity (SPEC 9): the same repository calls against the MongoDB and the PostgreSQL
@@ -38,6 +40,8 @@ export interface OutputParityInput {
   readonly pageSize: number;
   readonly maxListItems: number;
   readonly log?: (line: string) => void;
+  /** Hides sensitive values in the probe differences (default: the probed entities' sensitive fields). */
+  readonly redactor?: Redactor;
 }
 
 export interface OutputParityResult {
@@ -62,6 +66,7 @@ export async function outputParity(input: OutputParityInput): Promise<OutputPari
   const repos = new Map<string, { mongo: MongoRepository<Entity>; postgres: PostgresRepository<Entity> }>();
   for (const spec of input.entities) repos.set(spec.name, { mongo: new MongoRepository<Entity>(spec, input.mongo), postgres: new PostgresRepository<Entity>(spec, input.postgres) });
   const position = (entity: string) => input.entities.findIndex((s) => s.name === entity);
+  const redactor = input.redactor ?? Redactor.of(input.entities);
 
   /** Runs one probe as each tenant (once, as no tenant, for entities that are not tenant-scoped). */
   async function runProbe(probe: ParityProbe, kind: 'generic' | 'module', tenants: readonly string[]): Promise<void> {
@@ -83,7 +88,10 @@ export async function outputParity(input: OutputParityInput): Promise<OutputPari
           return canonicalJson(mongoCanon) === canonicalJson(pgCanon);
         },
       });
-      reports.push({ ...probeReport(spec, probe, kind, isTenantScoped(spec) ? tenant : null, result, mongoCanon, pgCanon), order: position(spec.name) });
+      const report = probeReport(spec, probe, kind, isTenantScoped(spec) ? tenant : null, result, mongoCanon, pgCanon, input.maxListItems);
+      // Compared on real values; the report shows sensitive values as fingerprints only.
+      const difference = report.difference && redactProbeDifference(spec, redactor, report.difference);
+      reports.push({ ...report, difference, order: position(spec.name) });
     }
   }
 
@@ -142,11 +150,13 @@ function probeReport(
   result: ComparisonResult<unknown>,
   mongoCanon: unknown,
   pgCanon: unknown,
+  cap: number,
 ): ProbeReport {
   const { control, candidate } = result;
   const bothFailed = Boolean(control.error && candidate.error);
   const status = result.matched ? 'match' : bothFailed || result.compareError ? 'error' : 'mismatch';
-  const truncated = [control.value, candidate.value].some((v) => v instanceof ListOutput && v.truncated);
+  const capped = (v: unknown) => v instanceof ListOutput && v.truncated;
+  const truncated = capped(control.value) || capped(candidate.value);
   let difference: ProbeDifference | null = null;
   if (!result.matched) {
     if (control.error || candidate.error || result.compareError) {
@@ -155,7 +165,7 @@ function probeReport(
         : [control.error ? `MongoDB failed: ${control.error.message}` : null, candidate.error ? `PostgreSQL failed: ${candidate.error.message}` : null].filter(Boolean).join('; ');
       difference = { message, index: null, mongo: null, postgres: null, differences: [], onlyInMongo: [], onlyInPostgres: [] };
     } else {
-      difference = describeDifference(spec, mongoCanon, pgCanon);
+      difference = describeDifference(spec, mongoCanon, pgCanon, truncated ? { cap } : {});
     }
   }
   return {
@@ -183,12 +193,15 @@ function idsOf(items: readonly unknown[]): string[] {
 }
 
 /**
- * Where two canonical outputs part: first differing position, fields, membership.
+ * Where two canonical outputs part: first differing position, fields, membership. A list capped at
+ * `cap` items (on either side) is compared up to the common length only, and says so: an item past
+ * one side's cap is not "only on the other side", so no membership is claimed.
  *
  * @example
  * describeDifference(spec, [a, b], [b, a]).message; // 'same items in a different order: ...'
+ * describeDifference(spec, capped500, capped501, { cap: 500 }).message; // 'capped at 500 items: ...'
  */
-export function describeDifference(spec: EntitySpec, mongo: unknown, postgres: unknown): ProbeDifference {
+export function describeDifference(spec: EntitySpec, mongo: unknown, postgres: unknown, options: { readonly cap?: number } = {}): ProbeDifference {
   const a = itemsOf(mongo);
   const b = itemsOf(postgres);
   const entityDiff = (x: unknown, y: unknown) =>
@@ -198,6 +211,7 @@ export function describeDifference(spec: EntitySpec, mongo: unknown, postgres: u
   if (a && b) {
     let i = 0;
     while (i < a.length && i < b.length && canonicalJson(a[i] ?? null) === canonicalJson(b[i] ?? null)) i++;
+    if (options.cap !== undefined) return cappedDifference(a, b, i, options.cap, entityDiff);
     const idsA = idsOf(a);
     const idsB = idsOf(b);
     const setA = new Set(idsA);
@@ -221,4 +235,24 @@ export function describeDifference(spec: EntitySpec, mongo: unknown, postgres: u
     };
   }
   return { message: 'outputs differ', index: null, mongo, postgres, differences: entityDiff(mongo, postgres), onlyInMongo: [], onlyInPostgres: [] };
+}
+
+/** The difference of two lists cut at the item cap: positions within the common length only. */
+function cappedDifference(a: readonly unknown[], b: readonly unknown[], i: number, cap: number, entityDiff: (x: unknown, y: unknown) => ProbeDifference['differences']): ProbeDifference {
+  const common = Math.min(a.length, b.length);
+  const where =
+    i < common
+      ? `first difference at position ${i}`
+      : `the first ${common} agree and the lists end differently (each stops at the end of the tie group the cap falls in)`;
+  const x = i < common ? (a[i] ?? null) : null;
+  const y = i < common ? (b[i] ?? null) : null;
+  return {
+    message: `capped at ${cap} items: MongoDB listed ${a.length}, PostgreSQL ${b.length}; compared the first ${common}: ${where}`,
+    index: i,
+    mongo: x,
+    postgres: y,
+    differences: entityDiff(x, y),
+    onlyInMongo: [],
+    onlyInPostgres: [],
+  };
 }

@@ -1,67 +1,81 @@
+import { folded, REPORT_CSS, scrollBox, timestamp } from './report-layout.js';
 import { MISMATCH_KINDS, SAMPLE_KINDS, type DataSample, type EntityDataReport, type FieldDifference, type ProbeReport, type SampleKind, type VerifyReport } from './report-types.js';
 import { escapeHtml as e } from './text-escape.js';
 
 /**
  * The parity report for people: one self-contained HTML page (inline CSS, no script, no external
- * resource), a table of counts per entity, the mismatch samples with their field-level
- * differences, and the output probes. Every value from data is escaped.
+ * resource). The verdict and a summary line per entity come first; then the full counts, the
+ * mismatch samples with their field-level differences, the output probes, and what the run used.
+ * Wide tables scroll inside their own box, timestamps never wrap, and accounted lists (quarantine,
+ * tier-B window) and the list of all probes are folded with their counts, so the page reads at
+ * 1280 px whatever the data. Every value from data is escaped.
  *
  * @example
  * writeFileSync('reports/parity-authority.html', renderHtml(report));
  */
 export function renderHtml(report: VerifyReport): string {
   const s = report.summary;
+  const o = report.output;
+  const failing = o.probes.filter((p) => p.status !== 'match');
   const parts: string[] = [];
   parts.push(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Parity report: ${e(report.module)}</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d2330}
-h1 .badge{font-size:14px;padding:3px 10px;border-radius:10px;vertical-align:middle;color:#fff}
-.ok{background:#1f7a3a}.fail{background:#b3261e}.warn{color:#8a5a00}
-table{border-collapse:collapse;margin:8px 0 18px}th,td{border:1px solid #cfd5e0;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#eef1f6}td.n{text-align:right;font-variant-numeric:tabular-nums}td.bad{background:#fde8e7;font-weight:600}
-pre{background:#f6f8fa;padding:8px;overflow:auto;max-height:320px;margin:4px 0}code{font-size:12px}
-details{margin:4px 0}.muted{color:#667085}
-</style></head><body>
-<h1>Parity report: ${e(report.module)} <span class="badge ${s.ok ? 'ok' : 'fail'}">${s.ok ? 'PASS' : 'FAIL'}</span></h1>
-<p>${e(summaryLine(report))}</p>
-<table><tbody>
-<tr><th>Digest</th><td><code>${e(report.digest)}</code></td></tr>
-<tr><th>Collections</th><td>${e(report.collections.join(', '))}</td></tr>
-<tr><th>Started</th><td>${e(report.timings.startedAt)} (${e(String(report.timings.durationMs))} ms)</td></tr>
-<tr><th>MongoDB</th><td>${e(`${report.config.mongo.kind} ${report.config.mongo.url} / ${report.config.mongo.database}`)}</td></tr>
-<tr><th>PostgreSQL</th><td>${e(report.config.postgres.url)}</td></tr>
-<tr><th>Options</th><td><code>${e(JSON.stringify(report.config.options))}</code></td></tr>
-<tr><th>Config fingerprint</th><td><code>${e(report.config.fingerprint)}</code></td></tr>
-</tbody></table>`);
+<title>Parity report: ${e(report.module)}: ${s.ok ? 'PASS' : 'FAIL'}</title>
+<style>${REPORT_CSS}</style></head><body>
+<h1>Parity report: ${e(report.module)} <span id="verdict" class="verdict ${s.ok ? 'ok' : 'fail'}">${s.ok ? 'PASS' : 'FAIL'}</span></h1>
+<p class="lead">${e(summaryLine(report))}</p>`);
 
-  parts.push('<h2>Data parity</h2>');
-  parts.push(`<table><thead><tr><th>Entity</th><th>Collection &rarr; table</th><th>Tier</th><th>Reference time</th>
-<th>MongoDB docs</th><th>PostgreSQL rows</th><th>Matched</th><th>Missing in PostgreSQL</th><th>Extra in PostgreSQL</th><th>Differing</th><th>Undecodable</th><th>Quarantined</th><th>Outside window</th><th>Result</th></tr></thead><tbody>`);
-  for (const d of report.data) parts.push(dataRow(d));
-  parts.push('</tbody></table>');
+  parts.push('<h2 id="summary">Summary</h2>');
+  parts.push(
+    scrollBox(`<table><thead><tr><th>Entity</th><th>Tier</th><th>Verdict</th><th>Matched</th><th>Mismatches</th><th>Accounted</th><th>MongoDB docs</th><th>PostgreSQL rows</th></tr></thead><tbody>
+${report.data.map(summaryRow).join('\n')}
+<tr><td><a href="#output">output probes</a></td><td></td>${verdictCell(failing.length === 0, failing.length ? `${failing.length} probe(s) differ` : 'OK')}<td class="n">${s.matchedProbes}</td><td class="n${failing.length ? ' bad' : ''}">${failing.length}</td><td class="n"></td><td class="n" colspan="2">${s.probes} probe(s), ${o.tenants.length} of ${o.tenantsFound} tenant(s)</td></tr>
+</tbody></table>`),
+  );
+
+  parts.push('<h2 id="data">Data parity</h2>');
+  parts.push(
+    // Result right after the entity: it stays in view when the counts scroll.
+    scrollBox(`<table><thead><tr><th>Entity</th><th>Result</th><th>Tier</th>
+<th title="MongoDB documents">Mongo docs</th><th title="PostgreSQL rows">PG rows</th><th>Matched</th><th title="Missing in PostgreSQL">Missing in PG</th><th title="Extra in PostgreSQL (missing in MongoDB)">Extra in PG</th><th>Differing</th><th>Undecodable</th><th>Quarantined</th><th title="Tier-B documents outside the window">Outside window</th><th>Reference time</th><th>Collection &rarr; table</th></tr></thead><tbody>
+${report.data.map(dataRow).join('\n')}
+</tbody></table>`),
+  );
   for (const d of report.data) parts.push(dataSamples(d));
 
-  parts.push('<h2>Output parity</h2>');
-  const o = report.output;
+  parts.push('<h2 id="output">Output parity</h2>');
   parts.push(`<p>Tenants probed: ${o.tenants.length} of ${o.tenantsFound} found in the legacy collections. Probes: ${s.matchedProbes} of ${s.probes} matched.</p>`);
   if (o.notes.length) parts.push(`<ul>${o.notes.map((n) => `<li class="muted">${e(n)}</li>`).join('')}</ul>`);
-  const failing = o.probes.filter((p) => p.status !== 'match');
   if (failing.length) {
     parts.push('<h3>Mismatching probes</h3>');
     for (const p of failing) parts.push(probeDetail(p));
   }
-  parts.push(`<details${failing.length ? '' : ' open'}><summary>All probes (${o.probes.length})</summary>
-<table><thead><tr><th>Entity</th><th>Probe</th><th>Kind</th><th>Tenant</th><th>Result</th><th>MongoDB items</th><th>PostgreSQL items</th><th>Truncated</th></tr></thead><tbody>`);
-  for (const p of o.probes) {
-    parts.push(
-      `<tr><td>${e(p.entity)}</td><td><code>${e(p.name)}</code></td><td>${e(p.kind)}</td><td><code>${e(p.tenant ?? '-')}</code></td>` +
-        `<td class="${p.status === 'match' ? '' : 'bad'}">${e(p.status)}</td><td class="n">${e(String(p.mongo.count ?? 'error'))}</td>` +
-        `<td class="n">${e(String(p.postgres.count ?? 'error'))}</td><td>${p.truncated ? 'yes' : ''}</td></tr>`,
-    );
-  }
-  parts.push('</tbody></table></details>');
+  const probeRows = o.probes.map(
+    (p) =>
+      `<tr><td>${e(p.entity)}</td><td><code>${e(p.name)}</code></td><td>${e(p.kind)}</td><td class="id"><code>${e(p.tenant ?? '-')}</code></td>` +
+      `<td class="${p.status === 'match' ? '' : 'bad'}">${e(p.status)}</td><td class="n">${e(String(p.mongo.count ?? 'error'))}</td>` +
+      `<td class="n">${e(String(p.postgres.count ?? 'error'))}</td><td>${p.truncated ? 'capped' : ''}</td></tr>`,
+  );
+  parts.push(
+    folded(
+      'All probes',
+      o.probes.length,
+      scrollBox(`<table><thead><tr><th>Entity</th><th>Probe</th><th>Kind</th><th>Tenant</th><th>Result</th><th>MongoDB items</th><th>PostgreSQL items</th><th>Capped</th></tr></thead><tbody>${probeRows.join('\n')}</tbody></table>`),
+    ),
+  );
+
+  parts.push('<h2 id="run">About this run</h2>');
+  const r = report.redaction;
+  parts.push(`<dl class="run">
+<dt>Digest</dt><dd><code>${e(report.digest)}</code></dd>
+<dt>Collections</dt><dd>${e(report.collections.join(', '))}</dd>
+<dt>Started</dt><dd>${timestamp(report.timings.startedAt)} <span class="muted">(${e(String(report.timings.durationMs))} ms)</span></dd>
+<dt>MongoDB</dt><dd>${e(`${report.config.mongo.kind} ${report.config.mongo.url} / ${report.config.mongo.database}`)}</dd>
+<dt>PostgreSQL</dt><dd>${e(report.config.postgres.url)}</dd>
+<dt>Options</dt><dd><code>${e(JSON.stringify(report.config.options))}</code></dd>
+<dt>Config fingerprint</dt><dd><code>${e(report.config.fingerprint)}</code></dd>
+<dt>Sensitive fields</dt><dd>${r.fields.length ? `${e(r.fields.join(', '))} <span class="muted">(shown as <code>sensitive:&lt;fingerprint&gt;</code>; equal values, equal fingerprints; ${r.fingerprints} shown)</span>` : '<span class="muted">none</span>'}</dd>
+</dl>`);
   parts.push('</body></html>\n');
   return parts.join('\n');
 }
@@ -82,16 +96,30 @@ export function summaryLine(report: VerifyReport): string {
   );
 }
 
+function verdictCell(ok: boolean, text: string, muted = false): string {
+  return `<td class="${muted ? 'muted' : ok ? 'good' : 'bad'}">${e(text)}</td>`;
+}
+
+function summaryRow(d: EntityDataReport): string {
+  const c = d.counts;
+  const accounted = c.quarantined + c.outsideWindow;
+  const verdict = !d.compared ? verdictCell(true, 'not compared (tier C)', true) : verdictCell(d.mismatches === 0, d.mismatches ? 'FAIL' : 'OK');
+  return (
+    `<tr><td><a href="#data-${e(d.entity)}">${e(d.entity)}</a></td><td title="${e(d.tierDescription ?? '')}">${e(d.tier)}</td>${verdict}` +
+    `<td class="n">${c.matched}</td><td class="n${d.mismatches ? ' bad' : ''}">${d.mismatches}</td><td class="n">${accounted}</td>` +
+    `<td class="n">${c.mongoDocuments}</td><td class="n">${c.postgresRows}</td></tr>`
+  );
+}
+
 function dataRow(d: EntityDataReport): string {
   const c = d.counts;
   const n = (v: number, bad = false) => `<td class="n${bad && v > 0 ? ' bad' : ''}">${v}</td>`;
   const result = !d.compared ? `<td class="muted">not compared</td>` : d.mismatches ? `<td class="bad">${d.mismatches} mismatch(es)</td>` : '<td>OK</td>';
-  const ref = d.referenceTime ? `${e(d.referenceTime)} <span class="muted">(${e(d.referenceTimeSource ?? '')})</span>` : '<span class="muted">-</span>';
+  const ref = d.referenceTime ? `${timestamp(d.referenceTime)} <span class="muted">(${e(d.referenceTimeSource ?? '')})</span>` : '<span class="muted">-</span>';
   return (
-    `<tr><td><a href="#data-${e(d.entity)}">${e(d.entity)}</a></td><td>${e(d.collection)} &rarr; ${e(d.table)}</td>` +
-    `<td title="${e(d.tierDescription ?? '')}">${e(d.tier)}</td><td>${ref}</td>` +
+    `<tr><td><a href="#data-${e(d.entity)}">${e(d.entity)}</a></td>${result}<td title="${e(d.tierDescription ?? '')}">${e(d.tier)}</td>` +
     n(c.mongoDocuments) + n(c.postgresRows) + n(c.matched) + n(c.missingInPostgres, true) + n(c.missingInMongo, true) + n(c.differing, true) +
-    n(c.undecodable, true) + n(c.quarantined) + n(c.outsideWindow) + result + '</tr>'
+    n(c.undecodable, true) + n(c.quarantined) + n(c.outsideWindow) + `<td>${ref}</td><td>${e(d.collection)} &rarr; ${e(d.table)}</td></tr>`
   );
 }
 
@@ -112,10 +140,11 @@ function dataSamples(d: EntityDataReport): string {
   for (const kind of kinds) {
     const count = d.counts[kind];
     const shown = d.samples[kind].length;
-    out.push(`<h4 class="${MISMATCH_KINDS.includes(kind) ? 'warn' : 'muted'}">${e(KIND_TITLE[kind])}: ${count}${shown < count ? ` (first ${shown} by id)` : ''}</h4>`);
-    out.push('<table><thead><tr><th>Id</th><th>Legacy id</th><th>Reason</th><th>Field differences</th><th>Rows</th></tr></thead><tbody>');
-    for (const sample of d.samples[kind]) out.push(sampleRow(sample));
-    out.push('</tbody></table>');
+    const table = scrollBox(`<table><thead><tr><th>Id</th><th>Legacy id</th><th>Reason</th><th>Field differences</th><th>Rows</th></tr></thead><tbody>${d.samples[kind].map(sampleRow).join('\n')}</tbody></table>`);
+    const more = shown < count ? ` (first ${shown} by id)` : '';
+    // Mismatches are the point of the page: shown. Accounted rows are evidence on demand: folded.
+    if (MISMATCH_KINDS.includes(kind)) out.push(`<h4 class="warn">${e(KIND_TITLE[kind])}: ${count}${more}</h4>`, table);
+    else out.push(folded(KIND_TITLE[kind], `${count}${more}`, table));
   }
   return out.join('\n');
 }
@@ -123,7 +152,7 @@ function dataSamples(d: EntityDataReport): string {
 function sampleRow(sample: DataSample): string {
   const docs = [sample.mongo ? `<b>MongoDB</b><pre>${e(pretty(sample.mongo))}</pre>` : '', sample.postgres ? `<b>PostgreSQL</b><pre>${e(pretty(sample.postgres))}</pre>` : ''].join('');
   return (
-    `<tr><td><code>${e(sample.id ?? '-')}</code></td><td><code>${e(sample.legacyId ?? '-')}</code></td><td>${e(sample.reason ?? '')}</td>` +
+    `<tr><td class="id"><code>${e(sample.id ?? '-')}</code></td><td class="id"><code>${e(sample.legacyId ?? '-')}</code></td><td class="reason">${e(sample.reason ?? '')}</td>` +
     `<td>${differencesTable(sample.differences)}</td><td>${docs ? `<details><summary>show</summary>${docs}</details>` : ''}</td></tr>`
   );
 }
@@ -138,12 +167,12 @@ function differencesTable(diffs: readonly FieldDifference[]): string {
 
 function probeDetail(p: ProbeReport): string {
   const d = p.difference;
-  const lines = [`<h4>${e(p.entity)} <code>${e(p.name)}</code> <span class="muted">tenant ${e(p.tenant ?? '-')}</span>: ${e(p.status)}</h4>`];
+  const lines = [`<h4>${e(p.entity)} <code>${e(p.name)}</code> <span class="muted">tenant <span class="id">${e(p.tenant ?? '-')}</span></span>: ${e(p.status)}</h4>`];
   if (d) {
-    lines.push(`<p>${e(d.message)}</p>`);
-    if (d.onlyInMongo.length) lines.push(`<p>Only in MongoDB: <code>${e(d.onlyInMongo.join(', '))}</code></p>`);
-    if (d.onlyInPostgres.length) lines.push(`<p>Only in PostgreSQL: <code>${e(d.onlyInPostgres.join(', '))}</code></p>`);
-    lines.push(differencesTable(d.differences));
+    lines.push(`<p class="lead">${e(d.message)}</p>`);
+    if (d.onlyInMongo.length) lines.push(`<p class="lead">Only in MongoDB: <code>${e(d.onlyInMongo.join(', '))}</code></p>`);
+    if (d.onlyInPostgres.length) lines.push(`<p class="lead">Only in PostgreSQL: <code>${e(d.onlyInPostgres.join(', '))}</code></p>`);
+    if (d.differences.length) lines.push(scrollBox(differencesTable(d.differences)));
     if (d.mongo !== null || d.postgres !== null) {
       lines.push(`<details><summary>outputs${d.index !== null ? ` at position ${d.index}` : ''}</summary><b>MongoDB</b><pre>${e(pretty(d.mongo))}</pre><b>PostgreSQL</b><pre>${e(pretty(d.postgres))}</pre></details>`);
     }

@@ -153,6 +153,16 @@ export interface ReportTimings {
   readonly outputMs: number;
 }
 
+/** What the report hides (see `src/codec/sensitive.ts`). */
+export interface ReportRedaction {
+  /** Sensitive fields of the verified entities (`entity.field`): shown only as `sensitive:<fingerprint>`. */
+  readonly fields: readonly string[];
+  /** Distinct fingerprints shown in this report (equal values, equal fingerprints, within one report). */
+  readonly fingerprints: number;
+  /** sha256 over the real values behind the fingerprints, in order of first appearance: the digest covers the real data. */
+  readonly valuesDigest: string;
+}
+
 export interface VerifyReport {
   readonly format: 'stellaops-parity-report';
   readonly version: 1;
@@ -162,6 +172,7 @@ export interface VerifyReport {
   readonly summary: ReportSummary;
   readonly data: readonly EntityDataReport[];
   readonly output: OutputReport;
+  readonly redaction: ReportRedaction;
   readonly timings: ReportTimings;
   /** sha256 of the canonical JSON of the report without timings (see `reportDigest`). */
   readonly digest: string;

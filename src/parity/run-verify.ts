@@ -11,6 +11,7 @@ import { legacyIdOf, mongoIdOf } from '../mongo/legacy-id.js';
 import { connectMongo } from '../mongo/mongo-data-source.js';
 import { MODULES } from '../modules/registry.js';
 import { maskUrl } from '../postgres/data-source.js';
+import { ordinalForm, processFingerprinter, Redactor, sensitiveFields, valuesDigest, type Fingerprinter } from '../codec/sensitive.js';
 import { conversionRecords } from './conversion-records.js';
 import { dataParity, type LookupSample } from './data-parity.js';
 import { legacyView } from './legacy-view.js';
@@ -55,6 +56,8 @@ export interface VerifyOptions {
   /** Evaluate tier-B windows at this time instead of the conversion job's reference time. */
   readonly referenceTime?: Date | null;
   readonly clock?: Clock;
+  /** Makes the `sensitive:<fingerprint>` shown for sensitive values (default: this process's, random key). */
+  readonly fingerprinter?: Fingerprinter;
   /** Progress lines (the CLI sends them to stderr). */
   readonly log?: (line: string) => void;
 }
@@ -135,6 +138,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
   }
   try {
     const records = await conversionRecords(postgres);
+    const fingerprinter = options.fingerprinter ?? processFingerprinter;
+    const redactor = Redactor.of(module.entities, fingerprinter);
     const data: EntityDataReport[] = [];
     const dataMs: Record<string, number> = {};
     const tenants = new Set<string>();
@@ -147,13 +152,14 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
       const t0 = performance.now();
       await assertTable(postgres, spec);
       const recorded = await records.referenceTime(module.name, spec.collection);
-      if (recorded) jobTimes.push(recorded);
+      // Only a tier-B job's time means anything (its window); when a tier-A job ran does not.
+      if (recorded && spec.tier.tier === 'B') jobTimes.push(recorded);
       const [referenceTime, source]: [Date, ReferenceTimeSource] = options.referenceTime
         ? [options.referenceTime, 'option']
         : recorded
           ? [recorded, 'conversion_job']
           : [started, 'run'];
-      referenceTimes.set(spec.name, referenceTime);
+      if (spec.tier.tier === 'B') referenceTimes.set(spec.name, referenceTime);
       if (spec.tier.tier === 'C') {
         log(`data parity: ${module.name}.${spec.name} is tier C: counting only`);
         data.push(tierC(spec, await mongo.db.collection(spec.collection).countDocuments({}), await countRows(postgres, spec)));
@@ -161,7 +167,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
         log(`data parity: ${module.name}.${spec.name} (${spec.collection} -> ${spec.schema}.${spec.table})`);
         const quarantine = await records.quarantine(module.name, spec.collection);
         excluded.set(spec.collection, [...quarantine.keys()].flatMap((id) => legacyIdAsMongo(id)));
-        const result = await dataParity({ spec, mongo: mongo.db, postgres, quarantine, referenceTime, referenceTimeSource: source, sampleSize: o.sampleSize, lookupSamples: o.lookupSamples });
+        const result = await dataParity({ spec, mongo: mongo.db, postgres, quarantine, referenceTime, referenceTimeSource: source, sampleSize: o.sampleSize, lookupSamples: o.lookupSamples, redactor });
         data.push(result.report);
         for (const t of result.tenants) tenants.add(t);
         samples.set(spec.name, result.samples as Map<string, readonly LookupSample[]>);
@@ -173,7 +179,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
     const t1 = performance.now();
     const sortedTenants = [...tenants].sort();
     const probed = sortedTenants.slice(0, o.maxTenants);
-    const now = options.referenceTime ?? (jobTimes.length ? new Date(Math.max(...jobTimes.map((d) => d.getTime()))) : started);
+    const now = options.referenceTime ?? (jobTimes.length ? new Date(Math.max(...jobTimes.map((d) => d.getTime()))) : (latestSampled(samples) ?? started));
     const output = await outputParity({
       module,
       entities: entities.filter((s) => s.tier.tier !== 'C'),
@@ -186,6 +192,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
       pageSize: o.pageSize,
       maxListItems: o.maxListItems,
       log,
+      redactor,
     });
     const notes = [...output.notes];
     if (probed.length < sortedTenants.length) notes.push(`output parity probed the first ${probed.length} of ${sortedTenants.length} tenants (sorted); raise maxTenants (--max-tenants) to probe more`);
@@ -200,7 +207,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
     };
     const reportOptions = { ...o, referenceTime: options.referenceTime ? options.referenceTime.toISOString() : null };
     const finished = clock.now();
-    const content: Omit<VerifyReport, 'digest'> = {
+    const content: Omit<VerifyReport, 'digest'> & { redaction: VerifyReport['redaction'] } = {
       format: 'stellaops-parity-report',
       version: 1,
       module: module.name,
@@ -224,6 +231,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
       },
       data,
       output: { tenantsFound: sortedTenants.length, tenants: probed, probes: output.probes, notes },
+      redaction: { fields: [], fingerprints: 0, valuesDigest: '' },
       timings: {
         startedAt: started.toISOString(),
         finishedAt: finished.toISOString(),
@@ -232,6 +240,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
         outputMs,
       },
     };
+    content.redaction = redactionOf(entities, content, fingerprinter);
     const report: VerifyReport = { ...content, digest: reportDigest(content) };
     const outDir = options.outDir === undefined ? VERIFY_DEFAULTS.outDir : options.outDir;
     const selected = (options.collections ?? []).some((c) => c.trim() !== '');
@@ -241,6 +250,28 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
     await postgres.close();
     await mongo.close();
   }
+}
+
+/**
+ * The anchor of time-dependent probes when no tier-B window fixes one: the latest `updatedAt` among
+ * the sampled legacy entities, a property of the data, so a tier-A verification does not depend
+ * on when it or its conversion ran.
+ */
+function latestSampled(samples: ReadonlyMap<string, ReadonlyMap<string, readonly LookupSample[]>>): Date | null {
+  let latest = -Infinity;
+  for (const byTenant of samples.values()) for (const list of byTenant.values()) for (const s of list) if (s.entity.updatedAt instanceof Date) latest = Math.max(latest, s.entity.updatedAt.getTime());
+  return Number.isFinite(latest) ? new Date(latest) : null;
+}
+
+/** The report's redaction block: which fields are hidden, and the digest of the real values behind the fingerprints shown. */
+function redactionOf(entities: readonly EntitySpec[], content: Omit<VerifyReport, 'digest'>, fingerprinter: Fingerprinter): VerifyReport['redaction'] {
+  const { timings: _timings, redaction: _redaction, ...shown } = content;
+  const { fingerprints } = ordinalForm(canonicalJson(shown));
+  return {
+    fields: entities.flatMap((spec) => sensitiveFields(spec).map((f) => `${spec.name}.${f.name}`)),
+    fingerprints: fingerprints.length,
+    valuesDigest: valuesDigest(fingerprints, fingerprinter),
+  };
 }
 
 /** The `_id` of a quarantined legacy id, for the output-parity view (an unparseable one excludes nothing). */

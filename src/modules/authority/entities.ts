@@ -20,7 +20,7 @@ export const user: EntitySpec = {
     { name: 'username', type: 'text' },
     { name: 'email', type: 'text', nullable: true },
     { name: 'displayName', type: 'text', nullable: true },
-    { name: 'passwordHash', type: 'text', nullable: true },
+    { name: 'passwordHash', type: 'text', nullable: true, sensitive: true },
     { name: 'status', type: 'text', enum: ['active', 'disabled', 'locked'] },
     { name: 'mfaEnabled', type: 'bool' },
     { name: 'lastLoginAt', type: 'timestamp', nullable: true },
@@ -79,7 +79,7 @@ export const oauthClient: EntitySpec = {
   fields: [
     { name: 'clientId', type: 'text' },
     { name: 'name', type: 'text' },
-    { name: 'secretHash', type: 'text', nullable: true },
+    { name: 'secretHash', type: 'text', nullable: true, sensitive: true },
     { name: 'redirectUris', type: 'text[]' },
     { name: 'grantTypes', type: 'text[]' },
     { name: 'scopes', type: 'text[]' },
@@ -113,7 +113,7 @@ export const oauthToken: EntitySpec = {
   collection: 'authority_tokens',
   table: 'oauth_token',
   fields: [
-    { name: 'tokenHash', type: 'text' },
+    { name: 'tokenHash', type: 'text', sensitive: true },
     { name: 'clientId', type: 'text' },
     { name: 'subjectId', type: 'uuid', nullable: true },
     { name: 'tokenType', type: 'text', enum: ['access', 'refresh', 'device'] },
