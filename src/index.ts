@@ -88,6 +88,12 @@ export {
 export { runMigrations, migrationStatus, coreMigrationSet, moduleMigrationSet, MigrationChecksumError, MigrationError, type MigrationCategory } from './postgres/migrations/index.js';
 export { migrationSetsFor } from './container/migration-sets.js';
 export { rlsCheck, type RlsCheckReport } from './postgres/rls-check.js';
+// Live cutover: change-stream catch-up and the phases with their checks.
+export { ChangeFollower, type FollowerOptions, type FollowRunOptions, type FollowReport } from './follow/change-follower.js';
+export { readFollowStates, type FollowState } from './follow/follow-store.js';
+export { PHASES, PHASE_CONFIG, type Phase, type PhaseConfig } from './cutover/cutover-phases.js';
+export { checksFor, runChecks, type CheckContext } from './cutover/cutover-checks.js';
+export { readCutover, recordMove, type CheckResult, type CutoverMove, type CutoverRecord } from './cutover/cutover-store.js';
 export { maintainPartitions, partitionedTablesOf, type MaintenanceReport } from './postgres/partitions.js';
 
 // Observability.
