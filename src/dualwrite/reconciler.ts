@@ -2,6 +2,7 @@ import type { Entity } from '../interfaces/entity-spec.js';
 import type { EntityRepository } from '../interfaces/repository.js';
 import { tenantContext } from '../interfaces/tenant-context.js';
 import { applyPending, type DualWriteEvent } from './dual-write-repository.js';
+import type { PendingApplier } from './pending-applier.js';
 import type { PendingLog } from './pending-log.js';
 
 /** Where the reconciler applies a pending record: its secondary repository, by entity and target. */
@@ -33,7 +34,13 @@ export class Reconciler {
   constructor(
     private readonly logs: readonly PendingLog[],
     private readonly lookup: SecondaryLookup,
-    private readonly options: { batchSize?: number; publish?: (event: DualWriteEvent) => void; now?: () => Date } = {},
+    private readonly options: {
+      batchSize?: number;
+      publish?: (event: DualWriteEvent) => void;
+      now?: () => Date;
+      /** This process's after-commit applier: a record it holds is not applied twice at once. */
+      applier?: PendingApplier;
+    } = {},
   ) {}
 
   /**
@@ -61,25 +68,31 @@ export class Reconciler {
         const blocked = new Set<string>();
         for (const { seq, tenantId } of due) {
           seen.add(seq);
-          const ctx = tenantContext(tenantId);
-          const entry = await log.read(ctx, seq);
-          if (!entry) continue;
-          const key = `${entry.entity}|${entry.entityId}|${entry.target}`;
-          const repo = this.lookup(entry.entity, entry.target);
-          if (!repo) {
-            report.unknown++;
-            continue;
-          }
-          if (blocked.has(key)) {
-            report.deferred++;
-            continue;
-          }
-          const outcome = await applyPending(log, repo, ctx, entry, this.options.publish);
-          if (outcome === 'applied') report.applied++;
-          else {
-            blocked.add(key);
-            if (outcome === 'failed') report.failed++;
-            else report.deferred++;
+          // The applier has it queued or running: it applies it (in order), not us.
+          if (this.options.applier && !this.options.applier.claim(log, seq)) continue;
+          try {
+            const ctx = tenantContext(tenantId);
+            const entry = await log.read(ctx, seq);
+            if (!entry) continue;
+            const key = `${entry.entity}|${entry.entityId}|${entry.target}`;
+            const repo = this.lookup(entry.entity, entry.target);
+            if (!repo) {
+              report.unknown++;
+              continue;
+            }
+            if (blocked.has(key)) {
+              report.deferred++;
+              continue;
+            }
+            const outcome = await applyPending(log, repo, ctx, entry, this.options.publish);
+            if (outcome === 'applied') report.applied++;
+            else {
+              blocked.add(key);
+              if (outcome === 'failed') report.failed++;
+              else report.deferred++;
+            }
+          } finally {
+            this.options.applier?.release(log, seq);
           }
         }
       }
