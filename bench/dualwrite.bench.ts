@@ -14,7 +14,7 @@ import { percentile, round } from './bench-support.js';
  * MONGO_URL store, else memory:) and DualWrite (Primary = Postgres: the PostgreSQL write and its
  * pending record in one transaction; MongoDB is written after commit by the applier).
  *
- * The operations are interleaved (one of each backend in turn, the order rotating) so that noise on
+ * The operations are interleaved (one of each backend in turn, in every order) so that noise on
  * a shared machine hits every side alike. Between two timed operations the DualWrite applier is
  * drained, untimed: its after-commit work must not slow the next operation of another backend (that
  * would flatter the ratio); what it costs under sustained load is the `sustained` line.
@@ -26,6 +26,7 @@ const WARMUP = Math.min(200, N);
 const TARGETS: Record<string, number> = { p50: 1.2, p99: 1.5 };
 const BACKENDS = ['Postgres', 'Mongo', 'DualWrite'] as const satisfies readonly Backend[];
 type Op = 'insert' | 'update' | 'delete' | 'get';
+const ORDERS = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] as const;
 
 interface Side {
   readonly backend: (typeof BACKENDS)[number];
@@ -75,9 +76,9 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
     }
     for (const op of ['insert', 'update', 'get', 'delete'] as const) {
       for (let i = 0; i < N; i++) {
-        // Rotate who goes first, so no side always follows the same neighbour.
-        for (let k = 0; k < sides.length; k++) {
-          const side = sides[(i + k) % sides.length]!;
+        // Every order of the sides in turn: each side goes first, last and after each other equally.
+        for (const k of ORDERS[i % ORDERS.length]!) {
+          const side = sides[k]!;
           side.samples[op].push(await timed(side, op, i));
         }
       }
