@@ -94,13 +94,13 @@ export class DualWriteRepository<E extends Entity> implements EntityRepository<E
   async get(ctx: TenantContext, id: string): Promise<E | null> {
     const found = await this.shadow(`get`, () => this.primary.get(ctx, id), () => this.secondary.get(ctx, id));
     if (found || !this.fallsBack) return found;
-    return this.fallback(ctx, await this.parts.mongo.getWithLegacyId(ctx, id));
+    return this.fallback(ctx, () => this.parts.mongo.getWithLegacyId(ctx, id));
   }
 
   async findOne(ctx: TenantContext, where: Partial<E>): Promise<E | null> {
     const found = await this.shadow(`findOne`, () => this.primary.findOne(ctx, where), () => this.secondary.findOne(ctx, where));
     if (found || !this.fallsBack) return found;
-    return this.fallback(ctx, await this.parts.mongo.findOneWithLegacyId(ctx, where));
+    return this.fallback(ctx, () => this.parts.mongo.findOneWithLegacyId(ctx, where));
   }
 
   list(ctx: TenantContext, query?: ListQuery<E>): Promise<Page<E>> {
@@ -116,7 +116,17 @@ export class DualWriteRepository<E extends Entity> implements EntityRepository<E
     return this.parts.settings.Primary === 'Postgres' && this.parts.settings.FallbackToMongo;
   }
 
-  private async fallback(ctx: TenantContext, hit: { entity: E; legacyId: string } | null): Promise<E | null> {
+  /**
+   * A primary miss found in MongoDB. If PostgreSQL has a change of that entity still pending for
+   * MongoDB (a delete, or an update that moved it out of the filter), the MongoDB copy is stale and
+   * the primary's miss is the answer: read-your-writes holds while the applier catches up.
+   */
+  private async fallback(ctx: TenantContext, lookup: () => Promise<{ entity: E; legacyId: string } | null>): Promise<E | null> {
+    const first = await lookup();
+    if (!first) return null;
+    if (await this.parts.pendingLog.hasPending(ctx, qualifiedName(this.spec), first.entity.id, 'Mongo')) return null;
+    // Nothing pending: read again, so a change applied between the first read and the check is seen.
+    const hit = await lookup();
     if (!hit) return null;
     if (this.parts.settings.ConvertOnRead) {
       await this.parts.postgres.applyReplica(ctx, { op: 'upsert', id: hit.entity.id, entity: hit.entity, at: hit.entity.updatedAt, legacyId: hit.legacyId, audit: null });

@@ -18,7 +18,7 @@ export interface ApplyTask {
 export interface PendingApplierOptions {
   /** Records waiting to start, at most (the in-memory queue's bound). */
   readonly maxQueued?: number;
-  /** Records applied at the same time, at most (distinct entities; one entity is applied in order). */
+  /** Records applied at the same time, at most (of distinct tenants: one tenant's are applied in order). */
   readonly concurrency?: number;
   /**
    * How long a writer waits for room when the queue is full; past it the record is left to the
@@ -64,10 +64,13 @@ interface Chain {
  * records for the reconciler), but never longer than `maxWaitMs`: then its record is left to the
  * reconciler, so an unreachable secondary does not stall the primary's callers.
  *
- * Order: records of one entity (same log, entity, tenant, id, target) are applied one after the
- * other, in the order they were written. A record written while an older one was pending re-checks
- * the log before applying and is left to the reconciler when the older one is still there (it failed,
- * or belongs to another process): a replay never runs ahead of an older change.
+ * Order: the records of one tenant (per log and target) are applied one after the other, in the
+ * order they were handed over (a write's own records in the order it made them), so constraints
+ * that span rows (unique keys per tenant, one open bitemporal row per subject) hold on the
+ * secondary at every step; tenants are applied in parallel, up to `concurrency`. A record written
+ * while an older one of the same entity was pending re-checks the log before applying and is left
+ * to the reconciler when the older one is still there (it failed, or belongs to another process):
+ * a replay never runs ahead of an older change.
  *
  * @example
  * const applier = new PendingApplier({ maxQueued: 1000, concurrency: 4 });
@@ -79,7 +82,7 @@ export class PendingApplier {
   readonly concurrency: number;
   readonly maxWaitMs: number;
   private readonly chains = new Map<string, Chain>();
-  /** Entities whose next record can start now, oldest first; each at most once. */
+  /** Tenants whose next record can start now, oldest first; each at most once. */
   private readonly ready: string[] = [];
   /** Records handed over and not finished (queued or running), by `store|seq`: the reconciler skips them. */
   private readonly held = new Set<string>();
@@ -256,7 +259,7 @@ export class PendingApplier {
 }
 
 function chainKey(t: ApplyTask): string {
-  return `${t.log.store}|${t.entry.entity}|${t.entry.tenantId}|${t.entry.entityId}|${t.entry.target}`;
+  return `${t.log.store}|${t.entry.tenantId}|${t.entry.target}`;
 }
 
 function heldId(log: PendingLog, seq: string): string {

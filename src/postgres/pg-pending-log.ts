@@ -57,6 +57,16 @@ export class PostgresPendingLog implements PendingLog {
     });
   }
 
+  async hasPending(ctx: TenantContext, entity: string, entityId: string, target: 'Mongo' | 'Postgres'): Promise<boolean> {
+    return this.ds.withTenant(ctx, async (tx) => {
+      const res = await tx.query(
+        `select 1 from core.dualwrite_pending where tenant_id = $1 and entity = $2 and entity_id = $3 and target = $4 limit 1`,
+        [ctx.tenantId, entity, entityId, target],
+      );
+      return res.rowCount! > 0;
+    });
+  }
+
   async resolve(ctx: TenantContext, seq: string): Promise<void> {
     await this.ds.withTenant(ctx, (tx) => tx.query(`delete from core.dualwrite_pending where seq = $1`, [seq]));
   }

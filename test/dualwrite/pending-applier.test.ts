@@ -13,6 +13,7 @@ import { user as userSpec } from '../../src/modules/authority/entities.js';
 import { PENDING_COLLECTION } from '../../src/mongo/mongo-pending-log.js';
 import { MongoRepository } from '../../src/mongo/mongo-repository.js';
 import { PostgresRepository } from '../../src/postgres/postgres-repository.js';
+import { tenantContext } from '../../src/interfaces/tenant-context.js';
 import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';
 
 const canon = (e: unknown) => (e ? canonicalJson(canonicalEntity(userSpec, e as Record<string, unknown>)) : null);
@@ -42,17 +43,11 @@ describe('DualWrite applier: after commit, bounded, nothing lost', function () {
 
   describe('Primary = Postgres', () => {
     let t: TestRuntime;
-    let admin: pg.Client;
-    before(async () => {
-      t = await startTestRuntime('DualWrite', { modules: [authorityModule] });
-      admin = new pg.Client({ connectionString: t.db.adminUrl });
-      await admin.connect();
-    });
-    after(async () => {
-      await admin?.end();
-      await t?.close();
-    });
-    const pending = async (tenantId: string) => (await admin.query('select count(*)::int as n from core.dualwrite_pending where tenant_id = $1', [tenantId])).rows[0].n as number;
+    before(async () => (t = await startTestRuntime('DualWrite', { modules: [authorityModule] })));
+    after(async () => t?.close());
+    // As the application role, in the tenant's unit of work: row-level security shows that tenant's rows.
+    const sql = async (tenantId: string, text: string) => t.runtime.postgres!.withTenant(tenantContext(tenantId), async (tx) => (await tx.query(text)).rows);
+    const pending = async (tenantId: string) => (await sql(tenantId, 'select count(*)::int as n from core.dualwrite_pending'))[0]!.n as number;
 
     it('read-your-writes on the primary: each call sees the previous one at once, whatever the applier is doing', async () => {
       const ctx = t.tenant();
@@ -76,6 +71,7 @@ describe('DualWrite applier: after commit, bounded, nothing lost', function () {
     it('a burst of updates to one row reaches the secondary in order, newest last, without the reconciler', async () => {
       const ctx = t.tenant();
       const users = t.runtime.get<UserRepository>(AuthorityTokens.user);
+      await t.runtime.flushDualWrite();
       const before = t.runtime.dualWriteStats()!;
       const u = await users.insert(ctx, newUser('burst'));
       let last = u;
@@ -114,7 +110,7 @@ describe('DualWrite applier: after commit, bounded, nothing lost', function () {
       expect(stats.queued + stats.inFlight, 'records were still in the applier at the moment of death').to.be.greaterThan(0);
 
       // The primary has every committed write; what the secondary did not get is in the pending log.
-      const inPg = (await admin.query('select id from authority."user" where tenant_id = $1', [ctx.tenantId])).rows.map((r) => r.id as string).sort();
+      const inPg = (await sql(ctx.tenantId, 'select id from authority."user"')).map((r) => r.id as string).sort();
       expect(inPg).to.deep.equal(outcomes.filter((o) => !o.deleted).map((o) => o.id).sort());
       const left = await pending(ctx.tenantId);
       expect(left, 'pending rows survived the crash').to.be.greaterThan(0);
