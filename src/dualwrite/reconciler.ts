@@ -45,7 +45,8 @@ export class Reconciler {
 
   /**
    * One pass over everything due now; with `all`, over every pending record regardless of its
-   * backoff (an operator's `reconcile` after an outage). Concurrent calls share the same pass.
+   * backoff (an operator's `reconcile` after an outage), after this process's applier has drained.
+   * Concurrent calls share the same pass.
    */
   runOnce(options: { all?: boolean } = {}): Promise<ReconcileReport> {
     this.running ??= this.pass(options.all ?? false).finally(() => {
@@ -55,6 +56,9 @@ export class Reconciler {
   }
 
   private async pass(all: boolean): Promise<ReconcileReport> {
+    // An operator's full pass (or a quiesced service) first lets this process's applier finish what
+    // it holds, so the report counts what is really left.
+    if (all) await this.options.applier?.drain();
     const report: ReconcileReport = { applied: 0, failed: 0, deferred: 0, unknown: 0, remaining: 0 };
     const batch = this.options.batchSize ?? 500;
     for (const log of this.logs) {
