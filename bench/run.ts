@@ -14,6 +14,9 @@ export interface BenchLine {
   unit: string;
   baseline: string | null;
   ratio: number | null;
+  /** The ratio's target, when the benchmark has one, and whether `ratio` meets it. */
+  target?: number;
+  met?: boolean;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -102,6 +102,9 @@ export const configSchema = {
     ShadowReadSampleRate: { doc: 'Fraction of reads also sent to the secondary and compared', format: 'sample-rate', default: 0 },
     ReconcileIntervalMs: { doc: 'Background reconciler period (0 disables the loop)', format: 'non-negative-int', default: 5000 },
     ReconcileBatchSize: { doc: 'Pending records applied per reconciler pass', format: 'positive-int', default: 500 },
+    ApplyQueueSize: { doc: 'Committed secondary writes waiting in memory for the applier, at most', format: 'positive-int', default: 1000 },
+    ApplyConcurrency: { doc: 'Secondary writes the applier runs at the same time, at most', format: 'positive-int', default: 4 },
+    ApplyMaxWaitMs: { doc: 'How long a writer waits for room in a full applier queue before leaving its record to the reconciler', format: 'non-negative-int', default: 1000 },
   },
   DualWriteOverrides: overrides,
   Postgres: {

@@ -9,6 +9,10 @@ export interface DualWriteSettings {
   readonly ShadowReadSampleRate: number;
   readonly ReconcileIntervalMs: number;
   readonly ReconcileBatchSize: number;
+  /** The after-commit applier (src/dualwrite/pending-applier.ts): queue bound, concurrency, writer's wait. */
+  readonly ApplyQueueSize: number;
+  readonly ApplyConcurrency: number;
+  readonly ApplyMaxWaitMs: number;
 }
 
 /** The validated, frozen configuration. */

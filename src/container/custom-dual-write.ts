@@ -1,6 +1,7 @@
 import type { DualWriteSettings } from '../config/persistence-config.js';
 import { dualWriteFor, type PersistenceConfig } from '../config/persistence-config.js';
 import { ChangeReplicator } from '../dualwrite/change-replicator.js';
+import type { PendingApplier } from '../dualwrite/pending-applier.js';
 import type { Clock } from '../interfaces/clock.js';
 import type { ModuleName } from '../interfaces/modules.js';
 import { qualifiedName } from '../codec/fields.js';
@@ -13,14 +14,15 @@ import { PostgresRepository } from '../postgres/postgres-repository.js';
 
 /**
  * The replicator of a module whose custom binding was built for DualWrite: the pending log in the
- * primary store, the generic repositories of the other store as secondary.
+ * primary store, the generic repositories of the other store as secondary, and the runtime's
+ * applier (`deps.applier`, which the container passes) so every store shares one bounded queue.
  *
  * @example
  * const replicator = changeReplicatorFor('Scheduler', deps, customDualWriteSettings('Scheduler', deps));
  */
 export function changeReplicatorFor(
   module: ModuleName,
-  deps: { readonly postgres: PostgresDataSource; readonly mongo: MongoDbLike; readonly clock: Clock },
+  deps: { readonly postgres: PostgresDataSource; readonly mongo: MongoDbLike; readonly clock: Clock; readonly applier?: unknown },
   settings: Pick<DualWriteSettings, 'Primary'>,
 ): ChangeReplicator {
   const pgPrimary = settings.Primary === 'Postgres';
@@ -31,6 +33,7 @@ export function changeReplicatorFor(
       if (spec.module !== module) throw new Error(`${qualifiedName(spec)} is not an entity of ${module}`);
       return pgPrimary ? new MongoRepository(spec, deps.mongo, deps.clock) : new PostgresRepository(spec, deps.postgres, deps.clock);
     },
+    ...(deps.applier ? { applier: deps.applier as PendingApplier } : {}),
   });
 }
 

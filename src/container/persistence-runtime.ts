@@ -3,6 +3,7 @@ import { Container } from 'inversify';
 import type { PersistenceConfig } from '../config/persistence-config.js';
 import { adminUrlOf, dualWriteFor } from '../config/persistence-config.js';
 import type { DualWriteEvent } from '../dualwrite/dual-write-repository.js';
+import { PendingApplier, type PendingApplierStats } from '../dualwrite/pending-applier.js';
 import type { PendingLog } from '../dualwrite/pending-log.js';
 import { Reconciler, type ReconcileReport } from '../dualwrite/reconciler.js';
 import { systemClock, type Clock } from '../interfaces/clock.js';
@@ -71,6 +72,8 @@ export class PersistenceRuntime {
     /** The maintenance-role pool of the reconciler's cross-tenant scan, when it is not `postgres`. */
     private readonly maintenance: PostgresDataSource | null,
     private readonly metricsOf: { readonly metrics: PersistenceMetrics; readonly close: () => Promise<void> },
+    /** Applies DualWrite secondary writes after commit (null when no module is on DualWrite). */
+    readonly dualWriteApplier: PendingApplier | null,
   ) {}
 
   static async start(config: PersistenceConfig, options: RuntimeOptions = {}): Promise<PersistenceRuntime> {
@@ -125,6 +128,11 @@ export class PersistenceRuntime {
       container.bind(CoreTokens.MongoPendingLog).toConstantValue(new MongoPendingLog(mongo.db));
     }
     container.bind(CoreTokens.Publisher).toConstantValue(publish);
+    // One bounded applier for every DualWrite store of this runtime (generic and custom).
+    const applier = backends.has('DualWrite')
+      ? new PendingApplier({ maxQueued: config.DualWrite.ApplyQueueSize, concurrency: config.DualWrite.ApplyConcurrency, maxWaitMs: config.DualWrite.ApplyMaxWaitMs })
+      : null;
+    if (applier) container.bind(CoreTokens.DualWriteApplier).toConstantValue(applier);
     container.bind(CoreTokens.RepositoryFactory).to(RepositoryFactory);
     for (const module of modules) {
       for (const spec of module.entities) {
@@ -140,7 +148,7 @@ export class PersistenceRuntime {
       for (const custom of module.custom ?? []) {
         container
           .bind(custom.token)
-          .toDynamicValue(() => custom.create(config.Persistence[module.name], { postgres, mongo: mongo?.db ?? null, clock, config }));
+          .toDynamicValue(() => custom.create(config.Persistence[module.name], { postgres, mongo: mongo?.db ?? null, clock, config, ...(applier ? { applier } : {}) }));
       }
     }
     if (mongo) {
@@ -160,10 +168,10 @@ export class PersistenceRuntime {
 
     let reconciler: Reconciler | null = null;
     if (backends.has('DualWrite')) {
-      reconciler = PersistenceRuntime.buildReconciler(container, config, modules, publish, (r) => metricsPart.metrics.observeReconcile(r));
+      reconciler = PersistenceRuntime.buildReconciler(container, config, modules, applier!, publish, (r) => metricsPart.metrics.observeReconcile(r));
       if (options.reconcile) reconciler.start(config.DualWrite.ReconcileIntervalMs);
     }
-    return new PersistenceRuntime(container, config, modules, postgres, mongo, reconciler, startup, maintenance, metricsPart);
+    return new PersistenceRuntime(container, config, modules, postgres, mongo, reconciler, startup, maintenance, metricsPart, applier);
   }
 
   /**
@@ -201,6 +209,7 @@ export class PersistenceRuntime {
     container: Container,
     config: PersistenceConfig,
     modules: readonly ModuleDefinition[],
+    applier: PendingApplier,
     publish: (event: DualWriteEvent) => void,
     onPass: (report: ReconcileReport) => void,
   ): Reconciler {
@@ -226,7 +235,7 @@ export class PersistenceRuntime {
         }
         return repo;
       },
-      { batchSize: config.DualWrite.ReconcileBatchSize, publish, onPass },
+      { batchSize: config.DualWrite.ReconcileBatchSize, publish, onPass, applier },
     );
   }
 
@@ -279,8 +288,30 @@ export class PersistenceRuntime {
     return this.metricsOf.metrics.pendingBacklog();
   }
 
-  async close(): Promise<void> {
+  /**
+   * Waits until every DualWrite secondary write handed over so far is applied, or failed and left
+   * with its backoff for the reconciler. Tests call it before reading the secondary.
+   *
+   * @example
+   * await users.insert(ctx, alice);
+   * await runtime.flushDualWrite(); // MongoDB holds alice (or her record waits, with its error)
+   */
+  flushDualWrite(): Promise<void> {
+    return this.dualWriteApplier?.drain() ?? Promise.resolve();
+  }
+
+  /** The applier's counters (queue depth, applied, failures...), null without DualWrite. */
+  dualWriteStats(): PendingApplierStats | null {
+    return this.dualWriteApplier?.stats() ?? null;
+  }
+
+  /**
+   * Stops the reconciler, lets the applier finish what it holds (at most `drainTimeoutMs`; what is
+   * left stays in the pending log for the reconciler: never lost), then closes the connections.
+   */
+  async close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
     await this.reconciler?.stop();
+    await this.dualWriteApplier?.close(options.drainTimeoutMs ?? 10_000);
     await this.metricsOf.close();
     await this.postgres?.close();
     await this.maintenance?.close();

@@ -4,6 +4,7 @@ import type { PersistenceConfig } from '../config/persistence-config.js';
 import { dualWriteFor } from '../config/persistence-config.js';
 import type { DualWriteEvent } from '../dualwrite/dual-write-repository.js';
 import { DualWriteRepository } from '../dualwrite/dual-write-repository.js';
+import type { PendingApplier } from '../dualwrite/pending-applier.js';
 import type { PendingLog } from '../dualwrite/pending-log.js';
 import type { Clock } from '../interfaces/clock.js';
 import type { Entity, EntitySpec } from '../interfaces/entity-spec.js';
@@ -28,6 +29,7 @@ export class RepositoryFactory {
     @inject(CoreTokens.PostgresPendingLog) @optional() private readonly pgPending: PendingLog | undefined,
     @inject(CoreTokens.MongoPendingLog) @optional() private readonly mongoPending: PendingLog | undefined,
     @inject(CoreTokens.Publisher) @optional() private readonly publish: ((e: DualWriteEvent) => void) | undefined,
+    @inject(CoreTokens.DualWriteApplier) @optional() private readonly applier: PendingApplier | undefined,
   ) {}
 
   create<E extends Entity>(spec: EntitySpec): EntityRepository<E> {
@@ -48,6 +50,7 @@ export class RepositoryFactory {
           settings,
           pendingLog,
           ...(this.publish ? { publish: this.publish } : {}),
+          ...(this.applier ? { applier: this.applier } : {}),
         });
       }
     }

@@ -7,5 +7,6 @@ export const CoreTokens = Object.freeze({
   PostgresPendingLog: Symbol.for('core.PostgresPendingLog'),
   MongoPendingLog: Symbol.for('core.MongoPendingLog'),
   Publisher: Symbol.for('core.Publisher'),
+  DualWriteApplier: Symbol.for('core.DualWriteApplier'),
   RepositoryFactory: Symbol.for('core.RepositoryFactory'),
 });

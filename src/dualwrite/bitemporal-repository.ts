@@ -6,6 +6,7 @@ import type { AsOf, BitemporalChange, UnknownAssertion, UnknownRecord, UnknownsP
 import { qualifiedName } from '../codec/fields.js';
 import type { DualWriteEvent } from './apply-pending.js';
 import { ChangeReplicator } from './change-replicator.js';
+import type { PendingApplier } from './pending-applier.js';
 import type { PendingLog } from './pending-log.js';
 
 /** A bitemporal repository that reports every row it writes (both store implementations do). */
@@ -23,12 +24,14 @@ export interface DualWriteBitemporalParts {
   /** The pending log kept in the primary store. */
   readonly pendingLog: PendingLog;
   readonly publish?: (event: DualWriteEvent) => void;
+  /** Applies the secondary writes after commit (the runtime's, shared by every DualWrite store). */
+  readonly applier?: PendingApplier;
 }
 
 /**
  * DualWrite for the bitemporal Unknowns (SPEC 7): an assertion runs on the primary store; each row it
  * closes or opens is recorded in the primary's pending log inside the same unit of work, then
- * replayed on the secondary through the generic `applyReplica` (idempotent, never over newer data;
+ * replayed on the secondary after commit (by the PendingApplier) through the generic `applyReplica` (idempotent, never over newer data;
  * closing a row is an upsert of that row with its `sysTo`). A secondary failure never fails the
  * caller: the record stays for the reconciler, which finds the entity among the module's entities.
  * Reads go to the primary.
@@ -49,6 +52,7 @@ export class DualWriteBitemporalRepository implements UnknownsRepository {
       target: parts.settings.Primary === 'Postgres' ? 'Mongo' : 'Postgres',
       secondary: () => parts.secondary,
       ...(parts.publish ? { publish: parts.publish } : {}),
+      ...(parts.applier ? { applier: parts.applier } : {}),
     });
     if (parts.settings.WriteToBoth) parts.primary.onChange(this.replicator.hook(parts.spec));
   }

@@ -4,7 +4,8 @@ import type { ChangeHook, ChangeRecord, EntityRepository } from '../interfaces/r
 import type { TenantContext } from '../interfaces/tenant-context.js';
 import { changeToJson } from '../codec/entity-json.js';
 import { qualifiedName } from '../codec/fields.js';
-import { applyPending, type DualWriteEvent } from './apply-pending.js';
+import type { DualWriteEvent } from './apply-pending.js';
+import { PendingApplier } from './pending-applier.js';
 import type { PendingEntry, PendingLog } from './pending-log.js';
 
 /** A change hook of a store that writes several entities (the change says which by its spec). */
@@ -14,10 +15,11 @@ export type SpecChangeHook = (spec: EntitySpec, change: ChangeRecord, ctx: Tenan
  * DualWrite for custom (non-CRUD) stores such as the job queue and the delivery state machine: the
  * same contract as DualWriteRepository (SPEC 7), reused piece by piece. The primary store reports
  * each entity change it commits through a ChangeHook (inside its transaction on PostgreSQL); this
- * records it in the primary's pending log in that transaction and, after commit, applies it to the
- * secondary with the generic repository's `applyReplica` (idempotent, never over newer data). A failed
- * secondary write never fails the caller; the reconciler finds the record (the entity is declared in
- * its module, so the reconciler knows it) and retries it.
+ * records it in the primary's pending log in that transaction and, after commit, hands it to the
+ * bounded PendingApplier, which applies it to the secondary with the generic repository's
+ * `applyReplica` (idempotent, never over newer data) off the caller's path. A failed secondary
+ * write never fails the caller; the reconciler finds the record (the entity is declared in its
+ * module, so the reconciler knows it) and retries it.
  *
  * DualWriteRepository uses it for every generic entity; custom stores (job queue, deliveries,
  * bitemporal unknowns) use it directly.
@@ -25,11 +27,14 @@ export type SpecChangeHook = (spec: EntitySpec, change: ChangeRecord, ctx: Tenan
  * @example
  * const replicator = changeReplicatorFor('Scheduler', deps, settings); // src/container/custom-dual-write.ts
  * const queue = new PostgresJobQueue(deps.postgres, clock).onChange(replicator.hook(queuedJob));
- * await replicator.write(ctx, () => queue.complete(ctx, lease));
+ * await replicator.write(ctx, () => queue.complete(ctx, lease)); // returns after commit
+ * await applier.drain(); // the secondary has it (or the record waits for the reconciler)
  */
 export class ChangeReplicator {
   private readonly collected = new AsyncLocalStorage<{ spec: EntitySpec; entry: PendingEntry; hasEarlier: boolean }[]>();
   private readonly secondaries = new Map<EntitySpec, EntityRepository<Entity>>();
+  /** Where committed records go; the runtime shares one across every DualWrite store. */
+  readonly applier: PendingApplier;
 
   constructor(
     private readonly parts: {
@@ -39,8 +44,12 @@ export class ChangeReplicator {
       readonly secondary: (spec: EntitySpec) => EntityRepository<Entity>;
       /** Where secondary-write failures are published. */
       readonly publish?: (event: DualWriteEvent) => void;
+      /** The applier of the runtime (default: one of its own, with default bounds). */
+      readonly applier?: PendingApplier;
     },
-  ) {}
+  ) {
+    this.applier = parts.applier ?? new PendingApplier();
+  }
 
   /** The hook a primary store calls with each change of `spec`'s entities, inside its write. */
   hook(spec: EntitySpec): ChangeHook {
@@ -66,14 +75,16 @@ export class ChangeReplicator {
     return (spec, change, ctx, tx) => this.hook(spec)(change, ctx, tx);
   }
 
-  /** Runs a primary write, then applies the changes it recorded to the secondary; never throws for those. */
+  /**
+   * Runs a primary write, then hands the changes it recorded to the applier; returns once they are
+   * queued (waiting only when the applier's queue is full), never throws for the secondary.
+   */
   async write<T>(ctx: TenantContext, primaryWrite: () => Promise<T>): Promise<T> {
     const bucket: { spec: EntitySpec; entry: PendingEntry; hasEarlier: boolean }[] = [];
     const result = await this.collected.run(bucket, primaryWrite);
     for (const { spec, entry, hasEarlier } of bucket) {
-      // An older record of this entity still waits: the reconciler applies both, in order.
-      if (hasEarlier) continue;
-      await applyPending(this.parts.pendingLog, this.secondary(spec), ctx, entry, this.parts.publish, { checkEarlier: false });
+      const task = { log: this.parts.pendingLog, secondary: this.secondary(spec), ctx, entry, hasEarlier };
+      await this.applier.submit(this.parts.publish ? { ...task, publish: this.parts.publish } : task);
     }
     return result;
   }

@@ -7,6 +7,7 @@ import { qualifiedName } from '../codec/fields.js';
 import { applyPending, type DualWriteEvent } from './apply-pending.js';
 import { ChangeReplicator } from './change-replicator.js';
 import { experiment, type ExperimentResult } from './experiment.js';
+import type { PendingApplier } from './pending-applier.js';
 import type { PendingLog } from './pending-log.js';
 
 /** What DualWrite needs of each store's repository besides the contract. */
@@ -29,6 +30,8 @@ export interface DualWriteParts<E extends Entity> {
   readonly pendingLog: PendingLog;
   /** Where shadow-read mismatches and secondary failures go. */
   readonly publish?: (event: DualWriteEvent) => void;
+  /** Applies the secondary writes after commit (the runtime's, shared by every DualWrite store). */
+  readonly applier?: PendingApplier;
 }
 
 export { applyPending, type DualWriteEvent };
@@ -36,13 +39,16 @@ export { applyPending, type DualWriteEvent };
 /**
  * The DualWrite repository (SPEC 7), generic over any entity: writes go to the primary, and the
  * secondary write is recorded in the primary's pending log inside the same transaction, then
- * applied after commit. A secondary failure never fails the caller; the reconciler retries it.
+ * applied after commit by the bounded PendingApplier, off the caller's path (reads of the primary
+ * see the write as soon as the call returns). A secondary failure never fails the caller; the
+ * reconciler retries it.
  * Reads go to the primary; with FallbackToMongo a miss falls back to MongoDB, and with
  * ConvertOnRead what was found there is written into PostgreSQL.
  *
  * @example
  * const users = new DualWriteRepository<User>({ spec: userSpec, postgres, mongo, settings, pendingLog });
  * await users.insert(ctx, { username: 'alice', ... }); // PostgreSQL now, MongoDB right after commit
+ * await applier.drain(); // MongoDB has it too (or the record waits for the reconciler)
  */
 export class DualWriteRepository<E extends Entity> implements EntityRepository<E> {
   readonly spec: EntitySpec;
@@ -63,11 +69,12 @@ export class DualWriteRepository<E extends Entity> implements EntityRepository<E
       target: pgFirst ? 'Mongo' : 'Postgres',
       secondary: () => this.secondary as EntityRepository<Entity>,
       ...(parts.publish ? { publish: parts.publish } : {}),
+      ...(parts.applier ? { applier: parts.applier } : {}),
     });
     if (parts.settings.WriteToBoth) this.primary.onChange(this.replicator.hook(parts.spec));
   }
 
-  /** Runs a primary write, then applies its recorded secondary writes; never throws for those. */
+  /** Runs a primary write, then hands its recorded secondary writes to the applier; never throws for those. */
   private write<T>(ctx: TenantContext, primaryWrite: () => Promise<T>): Promise<T> {
     return this.parts.settings.WriteToBoth ? this.replicator.write(ctx, primaryWrite) : primaryWrite();
   }
@@ -87,13 +94,13 @@ export class DualWriteRepository<E extends Entity> implements EntityRepository<E
   async get(ctx: TenantContext, id: string): Promise<E | null> {
     const found = await this.shadow(`get`, () => this.primary.get(ctx, id), () => this.secondary.get(ctx, id));
     if (found || !this.fallsBack) return found;
-    return this.fallback(ctx, await this.parts.mongo.getWithLegacyId(ctx, id));
+    return this.fallback(ctx, () => this.parts.mongo.getWithLegacyId(ctx, id));
   }
 
   async findOne(ctx: TenantContext, where: Partial<E>): Promise<E | null> {
     const found = await this.shadow(`findOne`, () => this.primary.findOne(ctx, where), () => this.secondary.findOne(ctx, where));
     if (found || !this.fallsBack) return found;
-    return this.fallback(ctx, await this.parts.mongo.findOneWithLegacyId(ctx, where));
+    return this.fallback(ctx, () => this.parts.mongo.findOneWithLegacyId(ctx, where));
   }
 
   list(ctx: TenantContext, query?: ListQuery<E>): Promise<Page<E>> {
@@ -109,7 +116,17 @@ export class DualWriteRepository<E extends Entity> implements EntityRepository<E
     return this.parts.settings.Primary === 'Postgres' && this.parts.settings.FallbackToMongo;
   }
 
-  private async fallback(ctx: TenantContext, hit: { entity: E; legacyId: string } | null): Promise<E | null> {
+  /**
+   * A primary miss found in MongoDB. If PostgreSQL has a change of that entity still pending for
+   * MongoDB (a delete, or an update that moved it out of the filter), the MongoDB copy is stale and
+   * the primary's miss is the answer: read-your-writes holds while the applier catches up.
+   */
+  private async fallback(ctx: TenantContext, lookup: () => Promise<{ entity: E; legacyId: string } | null>): Promise<E | null> {
+    const first = await lookup();
+    if (!first) return null;
+    if (await this.parts.pendingLog.hasPending(ctx, qualifiedName(this.spec), first.entity.id, 'Mongo')) return null;
+    // Nothing pending: read again, so a change applied between the first read and the check is seen.
+    const hit = await lookup();
     if (!hit) return null;
     if (this.parts.settings.ConvertOnRead) {
       await this.parts.postgres.applyReplica(ctx, { op: 'upsert', id: hit.entity.id, entity: hit.entity, at: hit.entity.updatedAt, legacyId: hit.legacyId, audit: null });

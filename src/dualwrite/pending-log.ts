@@ -30,6 +30,8 @@ export interface PendingLog {
   record(tx: unknown, ctx: TenantContext, entry: NewPendingEntry): Promise<{ seq: string; hasEarlier: boolean }>;
   /** An older record for the same entity is still pending (replays must stay in order). */
   hasEarlier(ctx: TenantContext, entry: PendingEntry): Promise<boolean>;
+  /** Some record of this entity is still pending for `target` (its copy there may be stale). */
+  hasPending(ctx: TenantContext, entity: string, entityId: string, target: 'Mongo' | 'Postgres'): Promise<boolean>;
   resolve(ctx: TenantContext, seq: string): Promise<void>;
   /** Keeps the record, counts the attempt, schedules the next one. */
   fail(ctx: TenantContext, seq: string, error: string, retryAt: Date): Promise<void>;

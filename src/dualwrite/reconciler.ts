@@ -2,6 +2,7 @@ import type { Entity } from '../interfaces/entity-spec.js';
 import type { EntityRepository } from '../interfaces/repository.js';
 import { tenantContext } from '../interfaces/tenant-context.js';
 import { applyPending, type DualWriteEvent } from './dual-write-repository.js';
+import type { PendingApplier } from './pending-applier.js';
 import type { PendingLog } from './pending-log.js';
 
 /** Where the reconciler applies a pending record: its secondary repository, by entity and target. */
@@ -33,12 +34,21 @@ export class Reconciler {
   constructor(
     private readonly logs: readonly PendingLog[],
     private readonly lookup: SecondaryLookup,
-    private readonly options: { batchSize?: number; publish?: (event: DualWriteEvent) => void; now?: () => Date; onPass?: (report: ReconcileReport) => void } = {},
+    private readonly options: {
+      batchSize?: number;
+      publish?: (event: DualWriteEvent) => void;
+      now?: () => Date;
+      /** This process's after-commit applier: a record it holds is not applied twice at once. */
+      applier?: PendingApplier;
+      /** Called after each pass (the runtime's metrics count what it did). */
+      onPass?: (report: ReconcileReport) => void;
+    } = {},
   ) {}
 
   /**
    * One pass over everything due now; with `all`, over every pending record regardless of its
-   * backoff (an operator's `reconcile` after an outage). Concurrent calls share the same pass.
+   * backoff (an operator's `reconcile` after an outage), after this process's applier has drained.
+   * Concurrent calls share the same pass.
    */
   runOnce(options: { all?: boolean } = {}): Promise<ReconcileReport> {
     this.running ??= this.pass(options.all ?? false).finally(() => {
@@ -48,6 +58,9 @@ export class Reconciler {
   }
 
   private async pass(all: boolean): Promise<ReconcileReport> {
+    // An operator's full pass (or a quiesced service) first lets this process's applier finish what
+    // it holds, so the report counts what is really left.
+    if (all) await this.options.applier?.drain();
     const report: ReconcileReport = { applied: 0, failed: 0, deferred: 0, unknown: 0, remaining: 0 };
     const batch = this.options.batchSize ?? 500;
     for (const log of this.logs) {
@@ -61,25 +74,31 @@ export class Reconciler {
         const blocked = new Set<string>();
         for (const { seq, tenantId } of due) {
           seen.add(seq);
-          const ctx = tenantContext(tenantId);
-          const entry = await log.read(ctx, seq);
-          if (!entry) continue;
-          const key = `${entry.entity}|${entry.entityId}|${entry.target}`;
-          const repo = this.lookup(entry.entity, entry.target);
-          if (!repo) {
-            report.unknown++;
-            continue;
-          }
-          if (blocked.has(key)) {
-            report.deferred++;
-            continue;
-          }
-          const outcome = await applyPending(log, repo, ctx, entry, this.options.publish);
-          if (outcome === 'applied') report.applied++;
-          else {
-            blocked.add(key);
-            if (outcome === 'failed') report.failed++;
-            else report.deferred++;
+          // The applier has it queued or running: it applies it (in order), not us.
+          if (this.options.applier && !this.options.applier.claim(log, seq)) continue;
+          try {
+            const ctx = tenantContext(tenantId);
+            const entry = await log.read(ctx, seq);
+            if (!entry) continue;
+            const key = `${entry.entity}|${entry.entityId}|${entry.target}`;
+            const repo = this.lookup(entry.entity, entry.target);
+            if (!repo) {
+              report.unknown++;
+              continue;
+            }
+            if (blocked.has(key)) {
+              report.deferred++;
+              continue;
+            }
+            const outcome = await applyPending(log, repo, ctx, entry, this.options.publish);
+            if (outcome === 'applied') report.applied++;
+            else {
+              blocked.add(key);
+              if (outcome === 'failed') report.failed++;
+              else report.deferred++;
+            }
+          } finally {
+            this.options.applier?.release(log, seq);
           }
         }
       }

@@ -62,7 +62,7 @@ export interface CustomBinding {
   readonly token: symbol;
   readonly create: (
     backend: 'Mongo' | 'Postgres' | 'DualWrite',
-    deps: { readonly postgres: unknown; readonly mongo: unknown; readonly clock: unknown; readonly config: unknown },
+    deps: { readonly postgres: unknown; readonly mongo: unknown; readonly clock: unknown; readonly config: unknown; readonly applier?: unknown },
   ) => unknown;
 }
 

@@ -34,6 +34,10 @@ export class MongoPendingLog implements PendingLog {
     return (await this.coll.countDocuments({ tenantId: e.tenantId, entity: e.entity, entityId: e.entityId, target: e.target, _id: { $lt: new ObjectId(e.seq) } })) > 0;
   }
 
+  async hasPending(ctx: TenantContext, entity: string, entityId: string, target: 'Mongo' | 'Postgres'): Promise<boolean> {
+    return (await this.coll.findOne({ tenantId: ctx.tenantId, entity, entityId, target })) !== null;
+  }
+
   async resolve(_ctx: TenantContext, seq: string): Promise<void> {
     await this.coll.deleteOne({ _id: new ObjectId(seq) });
   }

@@ -1,6 +1,7 @@
 import type { PendingEntry, PendingLog, NewPendingEntry } from '../dualwrite/pending-log.js';
 import type { TenantContext } from '../interfaces/tenant-context.js';
 import { maskUrl, type PostgresDataSource, type Tx } from './data-source.js';
+import type { PreludeTx } from './statement-prelude.js';
 
 const COLUMNS = `seq::text as seq, module, entity, tenant_id, entity_id, target, op, change, attempts, last_error`;
 
@@ -51,16 +52,23 @@ export class PostgresPendingLog implements PendingLog {
     }
   }
 
+  /**
+   * One statement: the record, whether an older one of the same entity is pending, and the
+   * primary's audit row when the repository offers it (a CTE in front: no extra round trip).
+   */
   async record(tx: unknown, _ctx: TenantContext, e: NewPendingEntry): Promise<{ seq: string; hasEarlier: boolean }> {
+    const prelude = (tx as PreludeTx).prelude?.take() ?? null;
+    const base = prelude?.params.length ?? 0;
+    const $ = (n: number) => `$${base + n}`;
     const res = await (tx as Tx).query<{ seq: string; earlier: boolean }>(
-      `with ins as (
+      `with ${prelude ? `audit as (${prelude.sql}), ` : ''}ins as (
          insert into core.dualwrite_pending (module, entity, tenant_id, entity_id, target, op, change)
-         values ($1, $2, $3, $4, $5, $6, $7) returning seq)
+         values (${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)}, ${$(7)}) returning seq)
        select ins.seq::text as seq,
               exists (select 1 from core.dualwrite_pending p
-                      where p.tenant_id = $3 and p.entity = $2 and p.entity_id = $4 and p.target = $5 and p.seq < ins.seq) as earlier
+                      where p.tenant_id = ${$(3)} and p.entity = ${$(2)} and p.entity_id = ${$(4)} and p.target = ${$(5)} and p.seq < ins.seq) as earlier
        from ins`,
-      [e.module, e.entity, e.tenantId, e.entityId, e.target, e.op, JSON.stringify(e.change)],
+      [...(prelude?.params ?? []), e.module, e.entity, e.tenantId, e.entityId, e.target, e.op, JSON.stringify(e.change)],
     );
     return { seq: res.rows[0]!.seq, hasEarlier: res.rows[0]!.earlier };
   }
@@ -70,6 +78,16 @@ export class PostgresPendingLog implements PendingLog {
       const res = await tx.query(
         `select 1 from core.dualwrite_pending where tenant_id = $1 and entity = $2 and entity_id = $3 and target = $4 and seq < $5 limit 1`,
         [e.tenantId, e.entity, e.entityId, e.target, e.seq],
+      );
+      return res.rowCount! > 0;
+    });
+  }
+
+  async hasPending(ctx: TenantContext, entity: string, entityId: string, target: 'Mongo' | 'Postgres'): Promise<boolean> {
+    return this.ds.withTenant(ctx, async (tx) => {
+      const res = await tx.query(
+        `select 1 from core.dualwrite_pending where tenant_id = $1 and entity = $2 and entity_id = $3 and target = $4 limit 1`,
+        [ctx.tenantId, entity, entityId, target],
       );
       return res.rowCount! > 0;
     });

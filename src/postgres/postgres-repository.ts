@@ -12,6 +12,7 @@ import { qualifiedName } from '../codec/fields.js';
 import type { PostgresDataSource, Tx } from './data-source.js';
 import { deleteSql, getSql, idParams, insertSql, SelectBuilder, tableOf, updateSql, upsertSql } from './entity-sql.js';
 import { fromRow, toParams } from './row-codec.js';
+import { StatementPrelude, withPrelude } from './statement-prelude.js';
 
 /**
  * The generic PostgreSQL repository: one class for every entity, driven by its declaration.
@@ -145,19 +146,27 @@ export class PostgresRepository<E extends Entity> implements EntityRepository<E>
     return this.spec.audit ? buildAudit(this.spec, ctx, action, before, after, at) : null;
   }
 
-  private async writeAudit(tx: Tx, audit: AuditRecord): Promise<void> {
+  private auditStatement(audit: AuditRecord): StatementPrelude {
     const spec = this.spec.audit!;
     const { columns, params } = toParams(spec, audit as unknown as Record<string, unknown>);
     const cols = [...columns, 'legacy_id'].map((c) => `"${c}"`).join(', ');
     const values = [...params, null].map((_, i) => `$${i + 1}`).join(', ');
     // Idempotent: a replayed change carries the same audit id.
-    await tx.query(`insert into ${tableOf(spec)} (${cols}) values (${values}) on conflict do nothing`, [...params, null]);
+    return new StatementPrelude(`insert into ${tableOf(spec)} (${cols}) values (${values}) on conflict do nothing`, [...params, null]);
   }
 
-  /** The audit row and the change hooks, inside the write's transaction. */
+  private async writeAudit(tx: Tx, audit: AuditRecord): Promise<void> {
+    await this.auditStatement(audit).runIfLeft(tx);
+  }
+
+  /**
+   * The audit row and the change hooks, inside the write's transaction. The audit insert is offered
+   * to the first hook's statement (DualWrite's pending record carries it: no extra round trip).
+   */
   private async committed(tx: Tx, ctx: TenantContext, change: ChangeRecord<E>): Promise<void> {
-    if (change.audit) await this.writeAudit(tx, change.audit);
-    for (const hook of this.hooks) await hook(change as ChangeRecord, ctx, tx);
+    const audit = change.audit ? this.auditStatement(change.audit) : null;
+    for (const hook of this.hooks) await hook(change as ChangeRecord, ctx, withPrelude(tx, audit));
+    await audit?.runIfLeft(tx);
   }
 
   /** Runs a write, turning constraint violations into the contract's errors. */

@@ -45,10 +45,13 @@ describe('DualWrite (Authority users)', function () {
     const u = await users.insert(ctx, newUser('both'));
     const updated = await users.update(ctx, u.id, { status: 'disabled' });
     expect(canon(await pgRepo().get(ctx, u.id))).to.equal(canon(updated));
+    await t.runtime.flushDualWrite();
     expect(canon(await mongoRepo().get(ctx, u.id))).to.equal(canon(updated));
     expect(await pending()).to.equal(0);
     await users.delete(ctx, u.id);
+    await t.runtime.flushDualWrite();
     expect(await mongoRepo().get(ctx, u.id)).to.equal(null);
+    expect(await pending()).to.equal(0);
   });
 
   it('secondary unreachable: the caller succeeds, the pending records survive a restart, reconcile brings MongoDB to parity', async () => {
@@ -178,6 +181,7 @@ describe('DualWrite (Authority users)', function () {
     const row = await pgUser(found!.id);
     expect(row.legacy_id).to.equal(`oid:${legacyId.toHexString()}`);
     await users.update(ctx, found!.id, { status: 'locked' });
+    await convertOnRead.flushDualWrite();
     const docs = await convertOnRead.mongo!.db.collection('authority_users').find({ tenantId: ctx.tenantId }).toArray();
     expect(docs).to.have.length(1);
     expect((docs[0]!._id as ObjectId).toHexString()).to.equal(legacyId.toHexString());
@@ -195,6 +199,8 @@ describe('DualWrite (Authority users)', function () {
     const shadow = await PersistenceRuntime.start(cfg, { modules: [authorityModule], publish: (e) => events.push(e) });
     const users = shadow.get<UserRepository>(AuthorityTokens.user);
     const u = await users.insert(ctx, newUser('shadowed'));
+    // The secondary is written after commit: compare once it has caught up.
+    await shadow.flushDualWrite();
     expect(canon(await users.get(ctx, u.id))).to.equal(canon(u));
     expect(events.filter((e) => e.kind === 'shadow-mismatch')).to.deep.equal([]);
     await shadow.mongo!.db.collection('authority_users').updateOne({ tenantId: ctx.tenantId, username: 'shadowed' }, { $set: { displayName: 'drifted' } });

@@ -104,6 +104,7 @@ for (const backend of ALL_BACKENDS) {
         {
           const ctx = t.tenant();
           const k = await keys.insert(ctx, key(8));
+          await t.runtime.flushDualWrite();
           const raw = mongo.db.collection(issuerKey.collection);
           const err = await raw.insertOne({ _id: 'dup', tenantId: ctx.tenantId, fingerprint: k.fingerprint }).then(() => null, (e: unknown) => e);
           expect((err as { code?: number })?.code).to.equal(11000);

@@ -195,9 +195,11 @@ for (const backend of ['Mongo', 'Postgres', 'DualWrite'] as Backend[]) {
         const d = await svc.create(ctx, { channelId, eventId: 'evt-dw', eventKind: 'k' });
         await svc.transition(ctx, d.id, 'sending');
         const sent = await svc.transition(ctx, d.id, 'sent');
+        await t.runtime.flushDualWrite();
         expect(await mongoSvc.get(ctx, d.id)).to.deep.equal(sent);
         const events = await allEvents(svc, ctx);
         expect(await svc.markDispatched(ctx, events[0]!.id)).to.equal(true);
+        await t.runtime.flushDualWrite();
         expect((await allEvents(mongoSvc, ctx)).map((e) => e.id)).to.deep.equal(events.slice(1).map((e) => e.id));
       });
     }

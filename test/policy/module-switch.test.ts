@@ -58,6 +58,7 @@ describe("Switching one module's Persistence key moves only that module", functi
             // One write per module, through its first entity's repository.
             const spec = module.entities[0]!;
             const stored = await t.runtime.repository<Entity>(module.name, spec.name).insert(ctx, SAMPLES[module.name]![spec.name]!.make(1) as never);
+            await t.runtime.flushDualWrite();
             const table = `${pg.escapeIdentifier(spec.schema)}.${pg.escapeIdentifier(spec.table)}`;
             const exists = (await admin.query('select to_regclass($1) is not null as e', [table])).rows[0].e as boolean;
             const inPg = exists ? ((await admin.query(`select count(*)::int as n from ${table} where id = $1`, [stored.id])).rows[0].n as number) : 0;

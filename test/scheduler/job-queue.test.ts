@@ -228,10 +228,13 @@ for (const backend of ['Mongo', 'Postgres', 'DualWrite'] as Backend[]) {
         const ctx = t.tenant();
         const mongoQueue = new MongoJobQueue(t.runtime.mongo!.db);
         const { job } = await queue.enqueue(ctx, { kind: 'mirror', payload: { p: 1 }, idempotencyKey: 'm1' });
+        await t.runtime.flushDualWrite();
         expect((await mongoQueue.get(ctx, job.id))?.state).to.equal('ready');
         const [held] = await queue.claim(ctx, 'mirror', 'w');
+        await t.runtime.flushDualWrite();
         expect((await mongoQueue.get(ctx, job.id))?.state, 'a claim is a lease, not replicated').to.equal('ready');
         await queue.complete(ctx, held!);
+        await t.runtime.flushDualWrite();
         const mirrored = (await mongoQueue.get(ctx, job.id))!;
         expect(mirrored.state).to.equal('done');
         expect(mirrored.attempts).to.equal(1);

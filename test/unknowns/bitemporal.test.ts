@@ -179,6 +179,7 @@ for (const backend of ['Mongo', 'Postgres', 'DualWrite'] as Backend[]) {
       it('replays every closed and opened row on MongoDB, identical to PostgreSQL', async () => {
         const ctx = t.tenant();
         await story(ctx, 'dual');
+        await t.runtime.flushDualWrite();
         const pg = await repo().history(ctx, 'dual', 'missing_vex');
         const mongo = new MongoRepository<Entity>(unknown, t.runtime.mongo!.db);
         const copies = (await mongo.list(ctx, { where: { subjectHash: 'dual' } as never, order: 'default' })).items;
@@ -200,7 +201,7 @@ describe('Unknowns on DualWrite with MongoDB as the primary', function () {
   after(async () => t?.close());
 
   it('replays each closed and opened row into PostgreSQL (the history trigger lets closings through)', async () => {
-    const deps = { postgres: t.runtime.postgres!, mongo: t.runtime.mongo!.db, clock, dualWrite: { Primary: 'Mongo' as const, WriteToBoth: true } };
+    const deps = { postgres: t.runtime.postgres!, mongo: t.runtime.mongo!.db, clock, dualWrite: { Primary: 'Mongo' as const, WriteToBoth: true }, applier: t.runtime.dualWriteApplier };
     const repo = createUnknownsRepository('DualWrite', deps);
     const ctx = t.tenant();
     clock.set(day(0));
@@ -209,6 +210,7 @@ describe('Unknowns on DualWrite with MongoDB as the primary', function () {
     await repo.record(ctx, { subjectHash: 'm', kind: 'missing_vex', context: { v: 2 } });
     clock.set(day(4));
     await repo.resolve(ctx, { subjectHash: 'm', kind: 'missing_vex' });
+    await t.runtime.flushDualWrite();
     const mongo = await repo.history(ctx, 'm', 'missing_vex');
     const pg = await createUnknownsRepository('Postgres', deps).history(ctx, 'm', 'missing_vex');
     const canon = (rows: UnknownRecord[]) => rows.map((r) => canonicalJson(canonicalEntity(unknown, r as unknown as Record<string, unknown>)));

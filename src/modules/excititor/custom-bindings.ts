@@ -1,6 +1,7 @@
 import type { DualWriteSettings, PersistenceConfig } from '../../config/persistence-config.js';
 import { customDualWriteSettings } from '../../container/custom-dual-write.js';
 import { DualWriteBitemporalRepository } from '../../dualwrite/bitemporal-repository.js';
+import type { PendingApplier } from '../../dualwrite/pending-applier.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { ExcititorCustomTokens, type TriageQueueRepository } from '../../interfaces/excititor.js';
 import type { CustomBinding } from '../../interfaces/module-definition.js';
@@ -25,6 +26,8 @@ export interface ExcititorDeps {
   /** The module's DualWrite block (tests), else taken from `config`, which the container passes. */
   readonly dualWrite?: Pick<DualWriteSettings, 'Primary' | 'WriteToBoth'>;
   readonly config?: PersistenceConfig;
+  /** The runtime's DualWrite applier (the container passes it). */
+  readonly applier?: unknown;
 }
 
 /** The DualWrite settings of Excititor: given explicitly (tests), else the module's block of the config. */
@@ -55,9 +58,10 @@ export function createUnknownsRepository(backend: Backend, deps: ExcititorDeps):
       const settings = excititorDualWrite(deps);
       const postgres = need(deps.postgres, 'PostgreSQL');
       const db = need(deps.mongo, 'MongoDB');
+      const applier = deps.applier ? { applier: deps.applier as PendingApplier } : {};
       return settings.Primary === 'Postgres'
-        ? new DualWriteBitemporalRepository({ spec: unknown, primary: pg(), secondary: new MongoRepository(unknown, db, deps.clock), settings, pendingLog: new PostgresPendingLog(postgres) })
-        : new DualWriteBitemporalRepository({ spec: unknown, primary: mongo(), secondary: new PostgresRepository(unknown, postgres, deps.clock), settings, pendingLog: new MongoPendingLog(db) });
+        ? new DualWriteBitemporalRepository({ spec: unknown, primary: pg(), secondary: new MongoRepository(unknown, db, deps.clock), settings, pendingLog: new PostgresPendingLog(postgres), ...applier })
+        : new DualWriteBitemporalRepository({ spec: unknown, primary: mongo(), secondary: new PostgresRepository(unknown, postgres, deps.clock), settings, pendingLog: new MongoPendingLog(db), ...applier });
     }
   }
 }

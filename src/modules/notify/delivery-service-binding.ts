@@ -60,6 +60,7 @@ interface Deps {
   readonly mongo: unknown;
   readonly clock: unknown;
   readonly config?: unknown;
+  readonly applier?: unknown;
 }
 
 function need<T>(value: unknown, what: string): T {
@@ -86,7 +87,7 @@ export function createDeliveryService(backend: 'Mongo' | 'Postgres' | 'DualWrite
       const settings = customDualWriteSettings('Notify', deps);
       const primary = settings.Primary === 'Postgres' ? new PostgresDeliveryService(postgres, clock) : new MongoDeliveryService(mongo, clock);
       if (!settings.WriteToBoth) return primary;
-      const replicator = changeReplicatorFor('Notify', { postgres, mongo, clock }, settings);
+      const replicator = changeReplicatorFor('Notify', { postgres, mongo, clock, applier: deps.applier }, settings);
       primary.onChange(replicator.anyHook());
       return new DualWriteDeliveryService(primary, replicator);
     }

@@ -14,6 +14,7 @@ interface Deps {
   readonly mongo: unknown;
   readonly clock: unknown;
   readonly config?: unknown;
+  readonly applier?: unknown;
 }
 
 function need<T>(value: unknown, what: string): T {
@@ -40,7 +41,7 @@ export function createJobQueue(backend: 'Mongo' | 'Postgres' | 'DualWrite', deps
       const settings = customDualWriteSettings('Scheduler', deps);
       const primary = settings.Primary === 'Postgres' ? new PostgresJobQueue(postgres, clock, options) : new MongoJobQueue(mongo, clock, options);
       if (!settings.WriteToBoth) return primary;
-      const replicator = changeReplicatorFor('Scheduler', { postgres, mongo, clock }, settings);
+      const replicator = changeReplicatorFor('Scheduler', { postgres, mongo, clock, applier: deps.applier }, settings);
       primary.onChange(replicator.hook(queuedJob));
       return new DualWriteJobQueue(primary, replicator);
     }
