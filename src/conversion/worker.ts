@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import type { MongoCollectionLike, FindOptions } from '../mongo/mongo-types.js';
 import type { PostgresDataSource } from '../postgres/data-source.js';
-import { loadBatch, type BatchTarget } from './batch-loader.js';
-import { classify, type Outcome } from './classify.js';
+import { loadBatch, prepareBatch, type BatchTarget } from './batch-loader.js';
+import { classify } from './classify.js';
 import { LostClaimError } from './errors.js';
 import { idRangeFilter, type LowerBound } from '../mongo/id-ranges.js';
 import { claimRange, finishPass, liveClaims, passTotals, rangePosition, readPass, releaseClaim, type ClaimedRange } from './job-store.js';
@@ -39,6 +39,9 @@ export interface WorkerContext {
   /** Called once when the source hands over decoded documents instead of raw BSON. */
   readonly onInexactBytes?: () => void;
 }
+
+/** Batches of one range loading at once (two connections): one commits while the next copies. */
+const LOADS_IN_FLIGHT = 2;
 
 /** `<host>:<pid>`: who holds a claim. */
 export const WORKER_ID = `${hostname()}:${process.pid}`;
@@ -148,16 +151,20 @@ async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<vo
       const options = { sort: { _id: 1 }, batchSize: ctx.batchSize, raw: true } as FindOptions;
       const cursor = ctx.source.find(idRangeFilter(lower, range.upper), options);
       let batch: SourceDocument[] = [];
-      // One batch loads while the next is read and classified; commits stay strictly in order.
-      let loading: Promise<unknown> | null = null;
+      // Up to LOADS_IN_FLIGHT batches load at once (each in its own transaction) while the next is
+      // read and classified. Commits stay strictly in order: a batch writes its checkpoint only
+      // after the batch before it committed, and not at all if that one failed.
+      const inFlight: Promise<unknown>[] = [];
       const flush = async (done: boolean) => {
-        const outcomes: Outcome[] = batch.map((s) => classify(ctx.spec, ctx.tier, s, ctx.referenceTime));
+        // Classified and encoded while earlier batches are still loading.
+        const prepared = prepareBatch(ctx.spec, batch.map((s) => classify(ctx.spec, ctx.tier, s, ctx.referenceTime)));
         const last = batch.length ? { value: batch[batch.length - 1]!.id() } : null;
         batch = [];
-        if (loading) await loading;
-        loading = loadBatch(ctx.ds, target, range, outcomes, last, done);
-        // Observed here, awaited (and its error raised) by the next flush or at the end.
+        if (inFlight.length >= LOADS_IN_FLIGHT) await inFlight.shift();
+        const loading = loadBatch(ctx.ds, target, range, prepared, last, done, inFlight[inFlight.length - 1] ?? null);
+        // Observed here, awaited (and its error raised) by a later flush or at the end.
         loading.catch(() => undefined);
+        inFlight.push(loading);
         if (!done && ctx.throttleMs > 0) await sleep(ctx.throttleMs);
       };
       try {
@@ -168,11 +175,11 @@ async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<vo
           if (batch.length >= ctx.batchSize) await flush(false);
         }
         await flush(true);
-        await loading;
+        while (inFlight.length) await inFlight.shift();
       } catch (err) {
         // Never leave a load in flight behind us: the retry re-reads the committed checkpoint,
         // which must already include it (or not) for good.
-        await (loading as Promise<unknown> | null)?.catch(() => undefined);
+        await Promise.allSettled(inFlight);
         throw err;
       } finally {
         await cursor.close().catch(() => undefined);

@@ -111,16 +111,34 @@ export function bsonToJson(raw: unknown, path: string): unknown {
   return fail(path, `${typeName(raw)} inside a JSON payload has no exact JSON form`);
 }
 
-/** Legacy document -> domain entity. Throws ConversionError. */
-export function decodeDocument(spec: EntitySpec, doc: Document): DecodedDocument {
-  const legacyId = legacyIdOf(doc._id);
-  const fields = fieldsOf(spec);
+/** What decoding needs of a declaration, worked out once per declaration (conversion decodes every document). */
+interface DecodePlan {
+  /** Stored fields, in declaration order: every field but the id (from `_id`) and generated ones. */
+  readonly stored: readonly ResolvedField[];
+  /** Legacy names a document may have. */
+  readonly known: ReadonlySet<string>;
+}
+
+const plans = new WeakMap<EntitySpec, DecodePlan>();
+
+function planOf(spec: EntitySpec): DecodePlan {
+  let plan = plans.get(spec);
+  if (!plan) {
+    const stored = fieldsOf(spec).filter((f) => f.name !== 'id' && !f.generated);
+    plan = { stored, known: new Set(['_id', ...stored.map((f) => f.mongo)]) };
+    plans.set(spec, plan);
+  }
+  return plan;
+}
+
+/**
+ * Legacy document -> domain entity. Throws ConversionError. `legacyId`, when the caller already has
+ * it, is `legacyIdOf(doc._id)`.
+ */
+export function decodeDocument(spec: EntitySpec, doc: Document, legacyId: string = legacyIdOf(doc._id)): DecodedDocument {
+  const { stored, known } = planOf(spec);
   const entity: Record<string, unknown> = {};
-  const known = new Set<string>(['_id']);
-  for (const field of fields) {
-    if (field.name === 'id') continue;
-    if (field.generated) continue;
-    known.add(field.mongo);
+  for (const field of stored) {
     const raw = doc[field.mongo];
     if (raw === null && !field.nullable) fail(field.mongo, 'is null but required');
     entity[field.name] = decodeValue(field, raw, field.mongo);
