@@ -3,6 +3,7 @@ import { ValidationError } from '../interfaces/errors.js';
 import { isUuid } from '../interfaces/tenant-context.js';
 import { normalizeDecimal } from './decimal.js';
 import { fieldsOf, qualifiedName, type ResolvedField } from './fields.js';
+import { uuidTextKind } from './uuid-text.js';
 
 /**
  * Checks domain values before any backend stores them, so every backend refuses the same input
@@ -114,7 +115,7 @@ function quickCheck(field: ResolvedField): (value: unknown) => boolean {
     case 'text':
       return (v) => typeof v === 'string' && !v.includes('\u0000') && isWellFormed(v) && (enumSet === null || enumSet.has(v));
     case 'uuid':
-      return (v) => isUuid(v);
+      return (v) => typeof v === 'string' && uuidTextKind(v) === 1;
     case 'bool':
       return (v) => typeof v === 'boolean';
     case 'timestamp':

@@ -259,10 +259,8 @@ function isServerError(err: unknown): boolean {
 /**
  * Loads a batch and moves the range's checkpoint to `lastId`, atomically; with `done`, also closes
  * the range. Takes the fastest path that applies (see the module comment); a refused path rolls
- * the whole transaction back before the next one runs, so a batch is never half-loaded. With
- * `previous` (the load of the batch before, still running), the rows load at once but the checkpoint
- * and the commit wait for it, and the batch fails if it failed. Throws LostClaimError (nothing
- * written) when another worker took the range over.
+ * the whole transaction back before the next one runs, so a batch is never half-loaded. Throws
+ * LostClaimError (nothing written) when another worker took the range over.
  *
  * @example
  * const counts = await loadBatch(ds, target, range, prepareBatch(spec, outcomes), lastId, false);
@@ -274,13 +272,12 @@ export async function loadBatch(
   batch: PreparedBatch,
   lastId: { value: unknown } | null,
   done: boolean,
-  previous: Promise<unknown> | null = null,
 ): Promise<BatchCounts> {
   const direct = range.pass === 1 && !(isTenantScoped(target.spec) && target.perTenant);
   const paths: LoadPath[] = direct ? ['copy', 'bulk', 'rows'] : ['bulk', 'rows'];
   for (let i = 0; ; i++) {
     try {
-      return await loadBatchOnce(ds, target, range, batch, lastId, done, paths[i]!, previous);
+      return await loadBatchOnce(ds, target, range, batch, lastId, done, paths[i]!);
     } catch (err) {
       if (!(err instanceof PathRefused) || i === paths.length - 1) throw err;
     }
@@ -295,7 +292,6 @@ async function loadBatchOnce(
   lastId: { value: unknown } | null,
   done: boolean,
   path: LoadPath,
-  previous: Promise<unknown> | null,
 ): Promise<BatchCounts> {
   const { spec } = target;
   return ds.transaction(async (tx) => {
@@ -346,9 +342,6 @@ async function loadBatchOnce(
       skipped: batch.skipped,
       quarantined: quarantine.length,
     };
-    // The checkpoint moves only past committed batches: wait for the one before (its failure fails
-    // this one too, which then rolls back).
-    if (previous) await previous;
     // The checkpoint and counters, and the proof that the claim is still ours (a takeover changes the
     // token): without it, everything above rolls back.
     const own = await tx.query(

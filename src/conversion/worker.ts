@@ -40,9 +40,6 @@ export interface WorkerContext {
   readonly onInexactBytes?: () => void;
 }
 
-/** Batches of one range loading at once (two connections): one commits while the next copies. */
-const LOADS_IN_FLIGHT = 2;
-
 /** `<host>:<pid>`: who holds a claim. */
 export const WORKER_ID = `${hostname()}:${process.pid}`;
 
@@ -151,20 +148,18 @@ async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<vo
       const options = { sort: { _id: 1 }, batchSize: ctx.batchSize, raw: true } as FindOptions;
       const cursor = ctx.source.find(idRangeFilter(lower, range.upper), options);
       let batch: SourceDocument[] = [];
-      // Up to LOADS_IN_FLIGHT batches load at once (each in its own transaction) while the next is
-      // read and classified. Commits stay strictly in order: a batch writes its checkpoint only
-      // after the batch before it committed, and not at all if that one failed.
-      const inFlight: Promise<unknown>[] = [];
+      // One batch loads while the next is read, classified and encoded; commits stay strictly in
+      // order. (Two loads at once could deadlock where PostgreSQL cannot see it: the later batch
+      // would hold row or partition locks the earlier one needs while it waits for it here.)
+      let loading: Promise<unknown> | null = null;
       const flush = async (done: boolean) => {
-        // Classified and encoded while earlier batches are still loading.
         const prepared = prepareBatch(ctx.spec, batch.map((s) => classify(ctx.spec, ctx.tier, s, ctx.referenceTime)));
         const last = batch.length ? { value: batch[batch.length - 1]!.id() } : null;
         batch = [];
-        if (inFlight.length >= LOADS_IN_FLIGHT) await inFlight.shift();
-        const loading = loadBatch(ctx.ds, target, range, prepared, last, done, inFlight[inFlight.length - 1] ?? null);
-        // Observed here, awaited (and its error raised) by a later flush or at the end.
+        if (loading) await loading;
+        loading = loadBatch(ctx.ds, target, range, prepared, last, done);
+        // Observed here, awaited (and its error raised) by the next flush or at the end.
         loading.catch(() => undefined);
-        inFlight.push(loading);
         if (!done && ctx.throttleMs > 0) await sleep(ctx.throttleMs);
       };
       try {
@@ -175,11 +170,11 @@ async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<vo
           if (batch.length >= ctx.batchSize) await flush(false);
         }
         await flush(true);
-        while (inFlight.length) await inFlight.shift();
+        await loading;
       } catch (err) {
         // Never leave a load in flight behind us: the retry re-reads the committed checkpoint,
         // which must already include it (or not) for good.
-        await Promise.allSettled(inFlight);
+        await (loading as Promise<unknown> | null)?.catch(() => undefined);
         throw err;
       } finally {
         await cursor.close().catch(() => undefined);

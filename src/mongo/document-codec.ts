@@ -4,6 +4,7 @@ import { ConversionError, ValidationError } from '../interfaces/errors.js';
 import { fieldsOf, type ResolvedField } from '../codec/fields.js';
 import { jsonProblem, validateEntity } from '../codec/validate.js';
 import { idFromLegacyId } from '../codec/ids.js';
+import { uuidTextKind } from '../codec/uuid-text.js';
 import { legacyIdOf, mongoIdForUuid, mongoIdOf } from './legacy-id.js';
 
 /**
@@ -35,6 +36,9 @@ function decodeValue(field: ResolvedField, raw: unknown, path: string): unknown 
   switch (field.type) {
     case 'uuid': {
       if (typeof raw === 'string') {
+        const kind = uuidTextKind(raw);
+        if (kind === 1) return raw;
+        if (kind === 2) return raw.toLowerCase();
         const lower = raw.toLowerCase();
         if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(lower)) fail(path, `not a UUID: ${JSON.stringify(raw.slice(0, 60))}`);
         return lower;
