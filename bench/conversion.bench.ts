@@ -19,8 +19,8 @@ import { createTestDatabase, type TestDatabase } from '../test/setup/environment
 import { benchUserDoc, perSecond, round } from './bench-support.js';
 
 /**
- * `convert` rows/s against its limit (SPEC 12), on N legacy Authority users in MONGO_URL, else a
- * `memory:/folder` store (a folder, so worker processes read the same documents). N is 100k by
+ * `convert` rows/s against its limit (SPEC 12), on N legacy Authority users in MONGO_URL, else the
+ * memory: store (and a memory:/folder copy for worker processes). N is 100k by
  * default, `BENCH_CONVERSION_N=...` or `BENCH_SCALE=1m` (one million) for the scale run. Measured side
  * by side in one run:
  * - the raw drain of the source cursor in `_id` order (documents decoded by the driver, nothing else);
@@ -116,12 +116,8 @@ async function convert(db: TestDatabase, mongoUrl: string, mongoDatabase: string
   return { rowsPerSecond: perSecond(N, ms), ms, rssBefore, rssPeak };
 }
 
-export default async function run(emit: (line: BenchLine) => void): Promise<void> {
-  const folder = process.env.MONGO_URL ? null : mkdtempSync(join(tmpdir(), 'conversion-bench-'));
-  const mongoUrl = process.env.MONGO_URL ?? `memory:${folder}`;
-  const mongoDatabase = `conversion_bench_${process.pid}`;
-  const mongo = await connectMongo(mongoUrl, mongoDatabase);
-  const dbs: TestDatabase[] = [];
+async function seed(url: string, database: string): Promise<void> {
+  const mongo = await connectMongo(url, database);
   try {
     const collection = mongo.db.collection(user.collection);
     for (let start = 0; start < N; start += LOAD) {
@@ -129,6 +125,25 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
       for (let i = start; i < Math.min(N, start + LOAD); i++) docs.push(userDoc(i));
       await collection.insertMany(docs);
     }
+  } finally {
+    await mongo.close();
+  }
+}
+
+export default async function run(emit: (line: BenchLine) => void): Promise<void> {
+  // Without MONGO_URL: the process-wide memory: store for the drain and the one-worker run (the
+  // source is resident, as a server's is), and a memory:/folder copy for the worker processes, which
+  // each load it from disk when they start (no server to share).
+  const folder = process.env.MONGO_URL ? null : mkdtempSync(join(tmpdir(), 'conversion-bench-'));
+  const mongoUrl = process.env.MONGO_URL ?? 'memory:';
+  const workersUrl = folder ? `memory:${folder}` : mongoUrl;
+  const mongoDatabase = `conversion_bench_${process.pid}`;
+  await seed(mongoUrl, mongoDatabase);
+  if (workersUrl !== mongoUrl) await seed(workersUrl, mongoDatabase);
+  const mongo = await connectMongo(mongoUrl, mongoDatabase);
+  const dbs: TestDatabase[] = [];
+  try {
+    const collection = mongo.db.collection(user.collection);
     const one = await migratedDatabase('conversion_bench_w1');
     dbs.push(one);
     const two = await migratedDatabase('conversion_bench_w2');
@@ -175,7 +190,7 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
     }
 
     // 4. The conversion, two worker processes.
-    const w2 = await convert(two, mongoUrl, mongoDatabase, 2);
+    const w2 = await convert(two, workersUrl, mongoDatabase, 2);
 
     const drain = perSecond(N, drainMs);
     const copy = perSecond(N, copyMs);
