@@ -8,7 +8,10 @@
  * uuidV5Bytes(namespaceBytes, 'oid:65c0...'); // '5f0c...-...'
  */
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Char codes of each byte's two lowercase hex digits. */
+const HI = Array.from({ length: 256 }, (_, i) => '0123456789abcdef'.charCodeAt(i >> 4));
+const LO = Array.from({ length: 256 }, (_, i) => '0123456789abcdef'.charCodeAt(i & 15));
+const DASH = 45;
 
 /** Message schedule, reused by every call (single-threaded, never re-entered). */
 const W = new Int32Array(80);
@@ -74,10 +77,6 @@ function sha1(length: number): [number, number, number, number, number] {
   return [h0, h1, h2, h3, h4];
 }
 
-function hex32(x: number): string {
-  return HEX[(x >>> 24) & 255]! + HEX[(x >>> 16) & 255]! + HEX[(x >>> 8) & 255]! + HEX[x & 255]!;
-}
-
 /**
  * The version 5 UUID of `name` (UTF-8) in the namespace whose 16 bytes are given. `name` must be
  * well-formed UTF-16 (no lone surrogate).
@@ -89,10 +88,15 @@ export function uuidV5(namespace: Uint8Array, name: string): string {
   message.write(name, 16, 'utf8');
   const [h0, h1, h2, h3] = sha1(length);
   // Bytes 6 and 8 carry the version (5) and the variant (10xx).
-  const v1 = (h1 & 0xffff00ff) | ((((h1 >>> 8) & 0x0f) | 0x50) << 8);
-  const v2 = (h2 & 0x00ffffff) | ((((h2 >>> 24) & 0x3f) | 0x80) << 24);
-  const s1 = hex32(v1);
-  const s2 = hex32(v2);
-  const s3 = hex32(h3);
-  return `${hex32(h0)}-${s1.slice(0, 4)}-${s1.slice(4)}-${s2.slice(0, 4)}-${s2.slice(4)}${s3}`;
+  const b6 = (((h1 >>> 8) & 0x0f) | 0x50) & 255;
+  const b8 = (((h2 >>> 24) & 0x3f) | 0x80) & 255;
+  const b = [h0 >>> 24, (h0 >>> 16) & 255, (h0 >>> 8) & 255, h0 & 255, h1 >>> 24, (h1 >>> 16) & 255, b6, h1 & 255, b8, (h2 >>> 16) & 255, (h2 >>> 8) & 255, h2 & 255, h3 >>> 24, (h3 >>> 16) & 255, (h3 >>> 8) & 255, h3 & 255];
+  // One string allocation for the 36 characters.
+  return String.fromCharCode(
+    HI[b[0]!]!, LO[b[0]!]!, HI[b[1]!]!, LO[b[1]!]!, HI[b[2]!]!, LO[b[2]!]!, HI[b[3]!]!, LO[b[3]!]!, DASH,
+    HI[b[4]!]!, LO[b[4]!]!, HI[b[5]!]!, LO[b[5]!]!, DASH,
+    HI[b[6]!]!, LO[b[6]!]!, HI[b[7]!]!, LO[b[7]!]!, DASH,
+    HI[b[8]!]!, LO[b[8]!]!, HI[b[9]!]!, LO[b[9]!]!, DASH,
+    HI[b[10]!]!, LO[b[10]!]!, HI[b[11]!]!, LO[b[11]!]!, HI[b[12]!]!, LO[b[12]!]!, HI[b[13]!]!, LO[b[13]!]!, HI[b[14]!]!, LO[b[14]!]!, HI[b[15]!]!, LO[b[15]!]!,
+  );
 }
