@@ -189,9 +189,6 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
       await ds.close().catch(() => undefined);
     }
 
-    // 4. The conversion, two worker processes.
-    const w2 = await convert(two, workersUrl, mongoDatabase, 2);
-
     const drain = perSecond(N, drainMs);
     const copy = perSecond(N, copyMs);
     const copyIndexed = perSecond(N, copyIndexedMs);
@@ -200,13 +197,18 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
     emit({ name: 'conversion.raw_copy', n: N, value: copy, unit: 'rows/s', baseline: null, ratio: null });
     emit({ name: 'conversion.raw_copy_indexed', n: N, value: copyIndexed, unit: 'rows/s', baseline: null, ratio: null });
     emit({ name: 'conversion.limit', n: N, value: limit, unit: 'rows/s', baseline: drain <= copyIndexed ? 'conversion.source_drain' : 'conversion.raw_copy_indexed', ratio: null });
-    for (const [workers, r] of [[1, w1], [2, w2]] as const) {
+    const mb = (bytes: number) => round(bytes / 2 ** 20, 1);
+    const report = (workers: 1 | 2, r: ConvertRun) => {
       const ratio = round(r.rowsPerSecond / limit);
       emit({ name: `conversion.convert_w${workers}`, n: N, value: r.rowsPerSecond, unit: 'rows/s', baseline: 'conversion.limit', ratio, target: TARGETS[workers], met: ratio >= TARGETS[workers] });
       emit({ name: `conversion.time_w${workers}`, n: N, value: round(r.ms / 1000, 2), unit: 's', baseline: null, ratio: null });
-    }
-    const mb = (bytes: number) => round(bytes / 2 ** 20, 1);
+    };
+    report(1, w1);
     emit({ name: 'conversion.rss_w1', n: N, value: mb(w1.rssPeak.self - w1.rssBefore), unit: 'MiB added (peak - before)', baseline: null, ratio: null });
+
+    // 4. The conversion, two worker processes.
+    const w2 = await convert(two, workersUrl, mongoDatabase, 2);
+    report(2, w2);
     emit({ name: 'conversion.rss_w2_worker', n: N, value: mb(w2.rssPeak.children), unit: 'MiB peak per worker process (its own copy of the memory: source included)', baseline: null, ratio: null });
   } finally {
     await mongo.db.dropDatabase().catch(() => undefined);
