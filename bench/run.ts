@@ -4,7 +4,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * `npm run bench`: runs every compiled `*.bench.js` beside this file, in name order, each printing
- * JSON lines `{name, n, value, unit, baseline, ratio}` on stdout. `BENCH=queue,sbom` selects some.
+ * JSON lines `{name, n, value, unit, baseline, ratio}` (plus `target` and `met` where a ratio has a
+ * target) on stdout. `BENCH=queue,sbom` selects some.
  * Benchmarks measure; tests never time anything.
  */
 export interface BenchLine {

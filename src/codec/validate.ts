@@ -4,6 +4,7 @@ import { isUuid } from '../interfaces/tenant-context.js';
 import { normalizeDecimal } from './decimal.js';
 import { fieldsOf, qualifiedName, type ResolvedField } from './fields.js';
 import { fingerprint } from './sensitive.js';
+import { uuidTextKind } from './uuid-text.js';
 
 /**
  * Checks domain values before any backend stores them, so every backend refuses the same input
@@ -111,22 +112,69 @@ function describeValue(value: unknown): string {
 }
 
 /**
+ * A quick test that a value is legal, for the common types (true means `valueProblem` returns null);
+ * false sends the value to `valueProblem`, which has the last word and the message. Validation runs
+ * once per document in conversion, so the type dispatch is done once per field, here.
+ */
+function quickCheck(field: ResolvedField): (value: unknown) => boolean {
+  const enumSet = field.enum ? new Set(field.enum) : null;
+  switch (field.type) {
+    case 'text':
+      return (v) => typeof v === 'string' && !v.includes('\u0000') && isWellFormed(v) && (enumSet === null || enumSet.has(v));
+    case 'uuid':
+      return (v) => typeof v === 'string' && uuidTextKind(v) === 1;
+    case 'bool':
+      return (v) => typeof v === 'boolean';
+    case 'timestamp':
+      return (v) => v instanceof Date && v.getTime() >= MIN_TIMESTAMP_MS;
+    case 'int':
+      return (v) => typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX;
+    default:
+      return () => false;
+  }
+}
+
+interface CompiledField {
+  readonly field: ResolvedField;
+  readonly quick: (value: unknown) => boolean;
+}
+
+interface CompiledValidator {
+  readonly fields: readonly CompiledField[];
+  readonly known: ReadonlySet<string>;
+}
+
+const compiled = new WeakMap<EntitySpec, CompiledValidator>();
+
+function validatorOf(spec: EntitySpec): CompiledValidator {
+  let v = compiled.get(spec);
+  if (!v) {
+    const fields = fieldsOf(spec);
+    v = { fields: fields.map((field) => ({ field, quick: quickCheck(field) })), known: new Set(fields.map((f) => f.name)) };
+    compiled.set(spec, v);
+  }
+  return v;
+}
+
+/**
  * Validates a whole entity and returns it with every declared field present (missing nullable
  * fields become null) and no undeclared property. Throws ValidationError naming the field.
  */
 export function validateEntity<T extends Record<string, unknown>>(spec: EntitySpec, entity: Record<string, unknown>): T {
+  const { fields, known } = validatorOf(spec);
   const out: Record<string, unknown> = {};
-  for (const field of fieldsOf(spec)) {
+  for (const { field, quick } of fields) {
     const value = entity[field.name];
     if (field.generated) {
       out[field.name] = value ?? null;
       continue;
     }
-    const problem = valueProblem(field, value);
-    if (problem) throw new ValidationError(qualifiedName(spec), field.name, problem);
+    if (value === null || value === undefined ? !field.nullable : !quick(value)) {
+      const problem = valueProblem(field, value);
+      if (problem) throw new ValidationError(qualifiedName(spec), field.name, problem);
+    }
     out[field.name] = field.type === 'numeric' && typeof value === 'string' ? normalizeDecimal(value) : (value ?? null);
   }
-  const known = new Set(fieldsOf(spec).map((f) => f.name));
   for (const key of Object.keys(entity)) {
     if (!known.has(key) && entity[key] !== undefined) {
       throw new ValidationError(qualifiedName(spec), key, 'is not a declared field');

@@ -13,17 +13,23 @@ import { encodeIdValue, idValueEjson } from '../mongo/id-ranges.js';
 import { legacyTenantOf } from '../mongo/document-codec.js';
 import type { ClaimedRange } from './job-store.js';
 import { updateJobCounters } from './job-store.js';
-import { copyLine, pgText } from './pg-text.js';
+import { copyRowEncoder, pgText } from './pg-text.js';
 import type { SourceDocument } from './source-document.js';
 
 /**
- * Loads one batch in ONE transaction: the rows (COPY into a session-local staging table, then
- * INSERT ... SELECT ... ON CONFLICT DO NOTHING, tenant by tenant so row-level security holds for an
- * owner role without BYPASSRLS), the quarantined documents, and the range's checkpoint and counters.
- * A kill at any moment leaves either all of it or none of it, so a resumed job has no duplicate and
- * no gap. When PostgreSQL refuses the bulk load for a data reason, that transaction is rolled back
- * and the batch is loaded again with one INSERT per document under savepoints; each refused document
- * joins the quarantine with PostgreSQL's reason.
+ * Loads one batch in ONE transaction: the rows, the quarantined documents, and the range's checkpoint
+ * and counters. A kill at any moment leaves either all of it or none of it, so a resumed job has no
+ * duplicate and no gap. The rows go in by the cheapest path that gives the same result:
+ * - `copy`: one COPY straight into the table, on a first pass when row-level security does not bind
+ *   the loading role (COPY FROM refuses tables whose RLS applies to it). A first pass finds none of
+ *   its rows there, so this is the conflict-free case of the next path; if PostgreSQL refuses it for
+ *   any reason (a row already there, a constraint...), the transaction is rolled back and the batch
+ *   goes `bulk`;
+ * - `bulk`: COPY into a session-local staging table, then INSERT ... SELECT ... ON CONFLICT DO NOTHING,
+ *   tenant by tenant so row-level security holds for an owner role without BYPASSRLS;
+ * - `rows`: when PostgreSQL refuses the bulk load for a data reason, that transaction is rolled back
+ *   and the batch is loaded again with one INSERT per document under savepoints; each refused
+ *   document joins the quarantine with PostgreSQL's reason.
  */
 
 export interface BatchTarget {
@@ -67,11 +73,30 @@ function refusalReason(spec: EntitySpec, err: unknown, entity: Record<string, un
   return cleanReason(hideValues(text, secretValues(spec, entity)));
 }
 
-/** Writable columns (declaration order, generated ones left out: the database computes them) plus legacy_id. */
-function loadColumns(spec: EntitySpec): { fields: ResolvedField[]; columns: string[] } {
-  const { columns } = toParams(spec, {});
-  const fields = columns.map((c) => fieldsOf(spec).find((f) => f.column === c)!);
-  return { fields, columns: [...columns, 'legacy_id'] };
+/** What loading rows of one declaration needs, worked out once per declaration. */
+interface LoadPlan {
+  /** Writable fields (declaration order, generated ones left out: the database computes them). */
+  readonly fields: readonly ResolvedField[];
+  /** Their columns plus legacy_id. */
+  readonly columns: readonly string[];
+  /** The same, quoted, as a column list. */
+  readonly cols: string;
+  /** One row's COPY line. */
+  readonly encode: (entity: Record<string, unknown>, legacyId: string) => string;
+}
+
+const plans = new WeakMap<EntitySpec, LoadPlan>();
+
+function loadPlan(spec: EntitySpec): LoadPlan {
+  let plan = plans.get(spec);
+  if (!plan) {
+    const { columns } = toParams(spec, {});
+    const fields = columns.map((c) => fieldsOf(spec).find((f) => f.column === c)!);
+    const all = [...columns, 'legacy_id'];
+    plan = { fields, columns: all, cols: all.map(ident).join(', '), encode: copyRowEncoder(fields) };
+    plans.set(spec, plan);
+  }
+  return plan;
 }
 
 function rowTexts(fields: readonly ResolvedField[], row: RowOutcome): (string | null)[] {
@@ -80,6 +105,43 @@ function rowTexts(fields: readonly ResolvedField[], row: RowOutcome): (string | 
 
 function stagingName(spec: EntitySpec): string {
   return ident(`conv_stage_${spec.schema}_${spec.table}`);
+}
+
+/**
+ * A batch ready to load: its outcomes by kind and the rows' COPY text, encoded before the
+ * transaction opens (while the previous batch is still loading) and reused if the batch goes by
+ * another path.
+ */
+export interface PreparedBatch {
+  readonly rows: readonly RowOutcome[];
+  readonly quarantine: readonly QuarantineEntry[];
+  readonly skipped: number;
+  readonly copyText: string;
+}
+
+/**
+ * Sorts a batch's outcomes and encodes its rows for COPY.
+ *
+ * @example
+ * const batch = prepareBatch(spec, documents.map((d) => classify(spec, tier, d, referenceTime)));
+ */
+export function prepareBatch(spec: EntitySpec, outcomes: readonly Outcome[]): PreparedBatch {
+  const { encode } = loadPlan(spec);
+  const rows: RowOutcome[] = [];
+  const quarantine: QuarantineEntry[] = [];
+  let skipped = 0;
+  let copyText = '';
+  for (const o of outcomes) {
+    if (o.kind === 'row') {
+      rows.push(o);
+      copyText += encode(o.entity, o.legacyId);
+    } else if (o.kind === 'quarantine') {
+      quarantine.push(o);
+    } else {
+      skipped++;
+    }
+  }
+  return { rows, quarantine, skipped, copyText };
 }
 
 /** First day of each distinct UTC month of the partition key in the batch. */
@@ -97,35 +159,51 @@ async function setTenant(tx: Tx, tenantId: string): Promise<void> {
   await tx.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
 }
 
-/** COPY + INSERT ... SELECT, tenant by tenant. Returns the legacy ids actually inserted. */
-async function bulkInsert(tx: Tx, spec: EntitySpec, rows: readonly RowOutcome[], perTenant: boolean): Promise<Set<string>> {
-  const { fields, columns } = loadColumns(spec);
-  const cols = columns.map(ident).join(', ');
+async function copyIn(tx: Tx, sql: string, text: string): Promise<void> {
+  await pipeline(Readable.from([text]), tx.client.query(pgCopy.from(sql)));
+}
+
+/** What a load inserted: how many rows, and their legacy ids when asked for. */
+interface Inserted {
+  readonly count: number;
+  readonly legacyIds: readonly string[];
+}
+
+/** One COPY straight into the table (the `copy` path of the module comment). */
+async function directCopy(tx: Tx, spec: EntitySpec, batch: PreparedBatch): Promise<Inserted> {
+  await copyIn(tx, `copy ${tableOf(spec)} (${loadPlan(spec).cols}) from stdin`, batch.copyText);
+  return { count: batch.rows.length, legacyIds: batch.rows.map((r) => r.legacyId) };
+}
+
+/** COPY + INSERT ... SELECT, tenant by tenant. Returns what was inserted (legacy ids only when `wantIds`). */
+async function bulkInsert(tx: Tx, spec: EntitySpec, batch: PreparedBatch, perTenant: boolean, wantIds: boolean): Promise<Inserted> {
+  const { cols } = loadPlan(spec);
   const stage = `pg_temp.${stagingName(spec)}`;
   await tx.query(`create temp table if not exists ${stagingName(spec)} on commit delete rows as select ${cols} from ${tableOf(spec)} with no data`);
-  const text = rows.map((r) => copyLine(rowTexts(fields, r))).join('');
-  const copy = tx.client.query(pgCopy.from(`copy ${stage} (${cols}) from stdin`));
-  await pipeline(Readable.from([text]), copy);
-  const inserted = new Set<string>();
+  await copyIn(tx, `copy ${stage} (${cols}) from stdin`, batch.copyText);
+  let count = 0;
+  const legacyIds: string[] = [];
   const insert = `insert into ${tableOf(spec)} (${cols}) select ${cols} from ${stage}`;
-  const tail = ` on conflict (${conflictTarget(spec)}) do nothing returning legacy_id`;
+  const tail = ` on conflict (${conflictTarget(spec)}) do nothing${wantIds ? ' returning legacy_id' : ''}`;
+  const collect = (res: { rowCount: number | null; rows: Record<string, unknown>[] }) => {
+    count += res.rowCount ?? 0;
+    if (wantIds) for (const r of res.rows) legacyIds.push(r.legacy_id as string);
+  };
   if (isTenantScoped(spec) && perTenant) {
-    const tenants = [...new Set(rows.map((r) => r.entity.tenantId as string))].sort();
+    const tenants = [...new Set(batch.rows.map((r) => r.entity.tenantId as string))].sort();
     for (const tenant of tenants) {
       await setTenant(tx, tenant);
-      const res = await tx.query(`${insert} where tenant_id = $1${tail}`, [tenant]);
-      for (const r of res.rows) inserted.add(r.legacy_id as string);
+      collect(await tx.query(`${insert} where tenant_id = $1${tail}`, [tenant]));
     }
   } else {
-    const res = await tx.query(`${insert}${tail}`);
-    for (const r of res.rows) inserted.add(r.legacy_id as string);
+    collect(await tx.query(`${insert}${tail}`));
   }
-  return inserted;
+  return { count, legacyIds };
 }
 
 /** One INSERT per row under a savepoint; a refused row is quarantined with PostgreSQL's reason. */
 async function insertOneByOne(tx: Tx, spec: EntitySpec, rows: readonly RowOutcome[], quarantine: QuarantineEntry[], perTenant: boolean): Promise<Set<string>> {
-  const { fields, columns } = loadColumns(spec);
+  const { fields, columns } = loadPlan(spec);
   const placeholders = columns.map((_, i) => `$${i + 1}`).join(', ');
   const sql = `insert into ${tableOf(spec)} (${columns.map(ident).join(', ')}) values (${placeholders}) on conflict (${conflictTarget(spec)}) do nothing returning legacy_id`;
   const inserted = new Set<string>();
@@ -178,35 +256,46 @@ async function writeQuarantine(tx: Tx, target: BatchTarget, entries: readonly Qu
   }
 }
 
-/** The bulk path met a row PostgreSQL refuses: the transaction was rolled back; load the batch row by row. */
-class BulkRefused extends Error {
+/** PostgreSQL refused a path: the transaction was rolled back; the batch goes by the next path. */
+class PathRefused extends Error {
   constructor(cause: unknown) {
-    super('bulk load refused', { cause });
+    super('load path refused', { cause });
   }
+}
+
+type LoadPath = 'copy' | 'bulk' | 'rows';
+
+/** Whether PostgreSQL itself answered with an error (a SQLSTATE), as opposed to a lost connection. */
+function isServerError(err: unknown): boolean {
+  const e = err as { code?: unknown; severity?: unknown };
+  return typeof e.code === 'string' && typeof e.severity === 'string';
 }
 
 /**
  * Loads a batch and moves the range's checkpoint to `lastId`, atomically; with `done`, also closes
- * the range. Tries the bulk path first; if PostgreSQL refuses a row for a data reason, the whole
- * transaction is rolled back and the batch is loaded again one row per savepoint, the refused rows
- * going to quarantine. Throws LostClaimError (nothing written) when another worker took the range over.
+ * the range. Takes the fastest path that applies (see the module comment); a refused path rolls
+ * the whole transaction back before the next one runs, so a batch is never half-loaded. Throws
+ * LostClaimError (nothing written) when another worker took the range over.
  *
  * @example
- * const counts = await loadBatch(ds, target, range, outcomes, lastId, false);
+ * const counts = await loadBatch(ds, target, range, prepareBatch(spec, outcomes), lastId, false);
  */
 export async function loadBatch(
   ds: PostgresDataSource,
   target: BatchTarget,
   range: ClaimedRange,
-  outcomes: readonly Outcome[],
+  batch: PreparedBatch,
   lastId: { value: unknown } | null,
   done: boolean,
 ): Promise<BatchCounts> {
-  try {
-    return await loadBatchOnce(ds, target, range, outcomes, lastId, done, 'bulk');
-  } catch (err) {
-    if (!(err instanceof BulkRefused)) throw err;
-    return loadBatchOnce(ds, target, range, outcomes, lastId, done, 'rows');
+  const direct = range.pass === 1 && !(isTenantScoped(target.spec) && target.perTenant);
+  const paths: LoadPath[] = direct ? ['copy', 'bulk', 'rows'] : ['bulk', 'rows'];
+  for (let i = 0; ; i++) {
+    try {
+      return await loadBatchOnce(ds, target, range, batch, lastId, done, paths[i]!);
+    } catch (err) {
+      if (!(err instanceof PathRefused) || i === paths.length - 1) throw err;
+    }
   }
 }
 
@@ -214,50 +303,58 @@ async function loadBatchOnce(
   ds: PostgresDataSource,
   target: BatchTarget,
   range: ClaimedRange,
-  outcomes: readonly Outcome[],
+  batch: PreparedBatch,
   lastId: { value: unknown } | null,
   done: boolean,
-  mode: 'bulk' | 'rows',
+  path: LoadPath,
 ): Promise<BatchCounts> {
   const { spec } = target;
   return ds.transaction(async (tx) => {
-    const rows = outcomes.filter((o): o is RowOutcome => o.kind === 'row');
-    const quarantine: QuarantineEntry[] = outcomes.filter((o) => o.kind === 'quarantine').map((o) => o as QuarantineEntry);
-    let inserted = new Set<string>();
-    let loaded: RowOutcome[] = rows;
+    const { rows } = batch;
+    const quarantine: QuarantineEntry[] = [...batch.quarantine];
+    let inserted: Inserted = { count: 0, legacyIds: [] };
+    let loaded: readonly RowOutcome[] = rows;
     if (rows.length) {
       if (spec.partitionedBy) {
         for (const month of monthsOf(spec, rows)) {
           await tx.query(`select core.ensure_monthly_partition($1::regclass, $2::timestamptz)`, [tableOf(spec), month]);
         }
       }
-      if (mode === 'bulk') {
+      if (path === 'copy') {
         try {
-          inserted = await bulkInsert(tx, spec, rows, target.perTenant);
+          inserted = await directCopy(tx, spec, batch);
         } catch (err) {
-          if (isDataRefusal(err)) throw new BulkRefused(err);
+          if (isServerError(err)) throw new PathRefused(err);
+          throw err;
+        }
+      } else if (path === 'bulk') {
+        try {
+          inserted = await bulkInsert(tx, spec, batch, target.perTenant, target.pass > 1);
+        } catch (err) {
+          if (isDataRefusal(err)) throw new PathRefused(err);
           throw err;
         }
       } else {
         const before = quarantine.length;
-        inserted = await insertOneByOne(tx, spec, rows, quarantine, target.perTenant);
+        const ids = await insertOneByOne(tx, spec, rows, quarantine, target.perTenant);
+        inserted = { count: ids.size, legacyIds: [...ids] };
         const refused = new Set(quarantine.slice(before).map((q) => q.legacyId));
         loaded = rows.filter((r) => !refused.has(r.legacyId));
       }
     }
     if (quarantine.length) await writeQuarantine(tx, target, quarantine);
-    if (target.pass > 1 && inserted.size) {
+    if (target.pass > 1 && inserted.count) {
       // A document quarantined by an earlier pass that converts now is no longer in quarantine.
       await tx.query(`delete from core.conversion_quarantine where module = $1 and collection = $2 and legacy_id = any($3::text[])`, [
         spec.module,
         spec.collection,
-        [...inserted],
+        inserted.legacyIds,
       ]);
     }
     const counts: BatchCounts = {
-      converted: inserted.size,
-      present: loaded.length - inserted.size,
-      skipped: outcomes.filter((o) => o.kind === 'skipped').length,
+      converted: inserted.count,
+      present: loaded.length - inserted.count,
+      skipped: batch.skipped,
       quarantined: quarantine.length,
     };
     // The checkpoint and counters, and the proof that the claim is still ours (a takeover changes the

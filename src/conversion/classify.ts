@@ -45,7 +45,7 @@ export function classify(spec: EntitySpec, tier: EffectiveTier, source: SourceDo
   }
   let entity: Record<string, unknown>;
   try {
-    entity = decodeDocument(spec, doc).entity;
+    entity = decodeDocument(spec, doc, legacyId).entity;
   } catch (err) {
     if (err instanceof ConversionError) return { kind: 'quarantine', legacyId, reason: cleanReason(err.message), source };
     throw new Error(`${spec.collection} ${legacyId}: ${(err as Error).message}`, { cause: err });

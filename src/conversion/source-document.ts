@@ -23,20 +23,28 @@ export class SourceDocument {
   private driverView?: Document;
   private driverError?: Error;
   private exactView?: Document;
+  private serialised?: Buffer;
 
   private constructor(
-    readonly bytes: Buffer,
+    serialised: Buffer | undefined,
     readonly exactBytes: boolean,
     decoded?: Document,
   ) {
+    this.serialised = serialised;
     this.driverView = decoded;
   }
 
   /** Wraps one item of a `raw: true` cursor: a Buffer, or a decoded document from a source without raw support. */
   static fromCursorItem(item: unknown): SourceDocument {
     if (item instanceof Uint8Array) return new SourceDocument(Buffer.from(item.buffer, item.byteOffset, item.byteLength), true);
-    const doc = item as Document;
-    return new SourceDocument(Buffer.from(serialize(doc, WRITE)), false, doc);
+    // Serialised only if asked for (a quarantined document): a document that converts never needs its bytes.
+    return new SourceDocument(undefined, false, item as Document);
+  }
+
+  /** The document's BSON: as read, or (from a source without raw support) re-serialised from the decoded document. */
+  get bytes(): Buffer {
+    this.serialised ??= Buffer.from(serialize(this.driverView!, WRITE));
+    return this.serialised;
   }
 
   /** The document as the driver returns it by default; throws when the bytes cannot be decoded (invalid UTF-8...). */
@@ -60,7 +68,12 @@ export class SourceDocument {
 
   /** The `_id`, type-exact: the checkpoint value. */
   id(): unknown {
-    return this.exactDocument()._id;
+    if (this.exactView || this.exactBytes) return this.exactDocument()._id;
+    // A decoded document: its `_id` alone, serialised and read back exactly, is what the whole
+    // document's exact view would hold (each BSON element is encoded on its own).
+    const doc = this.driverView!;
+    if (!Object.prototype.hasOwnProperty.call(doc, '_id')) return undefined;
+    return deserialize(serialize({ _id: doc._id }, WRITE), EXACT_READ)._id;
   }
 
   /** Canonical Extended JSON (relaxed: false) of the document. */

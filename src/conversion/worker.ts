@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import type { MongoCollectionLike, FindOptions } from '../mongo/mongo-types.js';
 import type { PostgresDataSource } from '../postgres/data-source.js';
-import { loadBatch, type BatchTarget } from './batch-loader.js';
-import { classify, type Outcome } from './classify.js';
+import { loadBatch, prepareBatch, type BatchTarget } from './batch-loader.js';
+import { classify } from './classify.js';
 import { LostClaimError } from './errors.js';
 import { idRangeFilter, type LowerBound } from '../mongo/id-ranges.js';
 import { claimRange, finishPass, liveClaims, passTotals, rangePosition, readPass, releaseClaim, type ClaimedRange } from './job-store.js';
@@ -148,14 +148,16 @@ async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<vo
       const options = { sort: { _id: 1 }, batchSize: ctx.batchSize, raw: true } as FindOptions;
       const cursor = ctx.source.find(idRangeFilter(lower, range.upper), options);
       let batch: SourceDocument[] = [];
-      // One batch loads while the next is read and classified; commits stay strictly in order.
+      // One batch loads while the next is read, classified and encoded; commits stay strictly in
+      // order. (Two loads at once could deadlock where PostgreSQL cannot see it: the later batch
+      // would hold row or partition locks the earlier one needs while it waits for it here.)
       let loading: Promise<unknown> | null = null;
       const flush = async (done: boolean) => {
-        const outcomes: Outcome[] = batch.map((s) => classify(ctx.spec, ctx.tier, s, ctx.referenceTime));
+        const prepared = prepareBatch(ctx.spec, batch.map((s) => classify(ctx.spec, ctx.tier, s, ctx.referenceTime)));
         const last = batch.length ? { value: batch[batch.length - 1]!.id() } : null;
         batch = [];
         if (loading) await loading;
-        loading = loadBatch(ctx.ds, target, range, outcomes, last, done);
+        loading = loadBatch(ctx.ds, target, range, prepared, last, done);
         // Observed here, awaited (and its error raised) by the next flush or at the end.
         loading.catch(() => undefined);
         if (!done && ctx.throttleMs > 0) await sleep(ctx.throttleMs);

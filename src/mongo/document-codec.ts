@@ -5,6 +5,7 @@ import { fieldOf, fieldsOf, isTenantScoped, type ResolvedField } from '../codec/
 import { jsonProblem, validateEntity } from '../codec/validate.js';
 import { fingerprint } from '../codec/sensitive.js';
 import { idFromLegacyId } from '../codec/ids.js';
+import { uuidTextKind } from '../codec/uuid-text.js';
 import { legacyIdOf, mongoIdForUuid, mongoIdOf } from './legacy-id.js';
 
 /**
@@ -41,6 +42,9 @@ function decodeValue(field: ResolvedField, raw: unknown, path: string): unknown 
   switch (field.type) {
     case 'uuid': {
       if (typeof raw === 'string') {
+        const kind = uuidTextKind(raw);
+        if (kind === 1) return raw;
+        if (kind === 2) return raw.toLowerCase();
         const lower = raw.toLowerCase();
         if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(lower)) fail(path, `not a UUID: ${shown(field, raw, JSON.stringify(raw.slice(0, 60)))}`);
         return lower;
@@ -137,16 +141,34 @@ export function legacyTenantOf(spec: EntitySpec, doc: Document): string | null {
   }
 }
 
-/** Legacy document -> domain entity. Throws ConversionError. */
-export function decodeDocument(spec: EntitySpec, doc: Document): DecodedDocument {
-  const legacyId = legacyIdOf(doc._id);
-  const fields = fieldsOf(spec);
+/** What decoding needs of a declaration, worked out once per declaration (conversion decodes every document). */
+interface DecodePlan {
+  /** Stored fields, in declaration order: every field but the id (from `_id`) and generated ones. */
+  readonly stored: readonly ResolvedField[];
+  /** Legacy names a document may have. */
+  readonly known: ReadonlySet<string>;
+}
+
+const plans = new WeakMap<EntitySpec, DecodePlan>();
+
+function planOf(spec: EntitySpec): DecodePlan {
+  let plan = plans.get(spec);
+  if (!plan) {
+    const stored = fieldsOf(spec).filter((f) => f.name !== 'id' && !f.generated);
+    plan = { stored, known: new Set(['_id', ...stored.map((f) => f.mongo)]) };
+    plans.set(spec, plan);
+  }
+  return plan;
+}
+
+/**
+ * Legacy document -> domain entity. Throws ConversionError. `legacyId`, when the caller already has
+ * it, is `legacyIdOf(doc._id)`.
+ */
+export function decodeDocument(spec: EntitySpec, doc: Document, legacyId: string = legacyIdOf(doc._id)): DecodedDocument {
+  const { stored, known } = planOf(spec);
   const entity: Record<string, unknown> = {};
-  const known = new Set<string>(['_id']);
-  for (const field of fields) {
-    if (field.name === 'id') continue;
-    if (field.generated) continue;
-    known.add(field.mongo);
+  for (const field of stored) {
     const raw = doc[field.mongo];
     if (raw === null && !field.nullable) fail(field.mongo, 'is null but required');
     entity[field.name] = decodeValue(field, raw, field.mongo);
