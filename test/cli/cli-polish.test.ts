@@ -1,30 +1,13 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { packageRoot } from '../../src/postgres/migrations/index.js';
 import { createTestDatabase, pgAdminUrl, type TestDatabase } from '../setup/environment.js';
+import { packageRoot } from '../../src/postgres/migrations/index.js';
+import { runCli as run } from '../setup/run-cli.js';
 import { sample } from '../metrics/exposition.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(packageRoot(), 'dist/src/cli/main.js'), ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Every stderr line of a non-terminal run is one JSON log record. */
 function records(stderr: string): Record<string, unknown>[] {
