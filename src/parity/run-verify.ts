@@ -7,7 +7,6 @@ import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { ConfigError } from '../interfaces/errors.js';
 import type { ModuleDefinition } from '../interfaces/module-definition.js';
 import type { ModuleName } from '../interfaces/modules.js';
-import { legacyIdOf, mongoIdOf } from '../mongo/legacy-id.js';
 import { connectMongo } from '../mongo/mongo-data-source.js';
 import { MODULES } from '../modules/registry.js';
 import { maskUrl } from '../postgres/data-source.js';
@@ -140,7 +139,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
     const tenants = new Set<string>();
     const samples = new Map<string, Map<string, readonly LookupSample[]>>();
     const referenceTimes = new Map<string, Date>();
-    const excluded = new Map<string, unknown[]>();
+    const excluded = new Map<string, ReadonlySet<string>>();
     const jobTimes: Date[] = [];
 
     for (const spec of entities) {
@@ -160,7 +159,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
       } else {
         log(`data parity: ${module.name}.${spec.name} (${spec.collection} -> ${spec.schema}.${spec.table})`);
         const quarantine = await records.quarantine(module.name, spec.collection);
-        excluded.set(spec.collection, [...quarantine.keys()].flatMap((id) => legacyIdAsMongo(id)));
+        excluded.set(spec.collection, new Set(quarantine.keys()));
         const result = await dataParity({ spec, mongo: mongo.db, postgres, quarantine, referenceTime, referenceTimeSource: source, sampleSize: o.sampleSize, lookupSamples: o.lookupSamples });
         data.push(result.report);
         for (const t of result.tenants) tenants.add(t);
@@ -240,17 +239,6 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
   } finally {
     await postgres.close();
     await mongo.close();
-  }
-}
-
-/** The `_id` of a quarantined legacy id, for the output-parity view (an unparseable one excludes nothing). */
-function legacyIdAsMongo(legacyId: string): unknown[] {
-  try {
-    const id = mongoIdOf(legacyId);
-    // Round trip guards against a malformed row in the quarantine table.
-    return legacyIdOf(id) === legacyId ? [id] : [];
-  } catch {
-    return [];
   }
 }
 
