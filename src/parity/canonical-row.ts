@@ -60,7 +60,8 @@ function scalarText(value: unknown): string {
     case 'bigint':
       return `{"$bigint":"${value.toString()}"}`;
     default:
-      if (value instanceof Date) return JSON.stringify(value.toISOString());
+      // An ISO date-time has nothing to escape (an invalid Date throws here, as in JSON.stringify).
+      if (value instanceof Date) return `"${value.toISOString()}"`;
       if (Buffer.isBuffer(value)) return `{"$bytes":"${value.toString('base64')}"}`;
       return canonicalJson(canonicalScalar(value));
   }
