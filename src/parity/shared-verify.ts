@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import type { ModuleDefinition } from '../interfaces/module-definition.js';
 import type { PostgresDataSource } from '../postgres/data-source.js';
-import { claimNextRange, renewLease, type RangeTable } from '../postgres/range-claims.js';
+import { abandonedTokens, claimNextRange, CLAIMER_ID, renewLease, type RangeTable } from '../postgres/range-claims.js';
 import { parityRange, parsePartial, serializePartial, type DataParityInput, type IdRange, type RangePartial } from './data-parity.js';
 import type { ReferenceTimeSource } from './report-types.js';
 
@@ -30,8 +29,6 @@ const RANGES: RangeTable = { table: 'core.parity_range', keys: ['run_id'], retur
 
 /** A claim not renewed for this long is taken over by another worker. */
 export const LEASE_SECONDS = 60;
-
-const WORKER_ID = `${hostname()}:${process.pid}`;
 
 /** The `count` ranges that split the id space evenly by the first 32 bits (UUIDv5 ids are uniform). */
 export function splitIdSpace(count: number): IdRange[] {
@@ -76,30 +73,13 @@ export async function readPlan(ds: PostgresDataSource, runId: string): Promise<R
 /** What a worker needs to verify a range of a collection. */
 export type RangeInputOf = (collection: string) => Promise<DataParityInput>;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Live claims of this host whose process is gone (killed): claimable at once instead of after the lease. */
+/** Live claims of this run whose holder is known to be gone: claimable at once instead of after the lease. */
 async function staleTokens(ds: PostgresDataSource, runId: string, active: ReadonlySet<string>): Promise<string[]> {
   const res = await ds.query<{ claimed_by: string; token: string }>(
     "select claimed_by, claim_token::text as token from core.parity_range where run_id = $1 and status = 'claimed' and lease_until >= now()",
     [runId],
   );
-  const host = hostname();
-  return res.rows
-    .filter((r) => {
-      const sep = r.claimed_by.lastIndexOf(':');
-      if (r.claimed_by.slice(0, sep) !== host) return false;
-      const pid = Number(r.claimed_by.slice(sep + 1));
-      return pid === process.pid ? !active.has(r.token) : !pidAlive(pid);
-    })
-    .map((r) => r.token);
+  return abandonedTokens(res.rows.map((r) => ({ claimedBy: r.claimed_by, token: r.token })), active);
 }
 
 /**
@@ -115,7 +95,7 @@ export async function workRun(ds: PostgresDataSource, runId: string, inputOf: Ra
   let done = 0;
   for (;;) {
     const token = randomUUID();
-    const claim = await claimNextRange(ds, RANGES, [runId], { workerId: WORKER_ID, token, leaseSeconds: LEASE_SECONDS, staleTokens: await staleTokens(ds, runId, active) });
+    const claim = await claimNextRange(ds, RANGES, [runId], { workerId: CLAIMER_ID, token, leaseSeconds: LEASE_SECONDS, staleTokens: await staleTokens(ds, runId, active) });
     if (!claim) {
       if (!options.untilDone) return done;
       const left = await ds.query<{ n: number }>("select count(*)::int as n from core.parity_range where run_id = $1 and status <> 'done'", [runId]);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { PostgresDataSource } from './data-source.js';
 
 /**
@@ -71,4 +72,36 @@ export async function renewLease(ds: PostgresDataSource, t: RangeTable, keyValue
     [...keyValues, seq, token, leaseSeconds],
   );
   return (res.rowCount ?? 0) > 0;
+}
+
+/** `<host>:<pid>` of this process: who holds a claim. */
+export const CLAIMER_ID = `${hostname()}:${process.pid}`;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Of some live claims, those whose holder is known to be gone: a process of this host that no longer
+ * exists (killed), or this very process with a claim it is not working on (`active`). Claims of
+ * other hosts wait for their lease to expire.
+ *
+ * @example
+ * const stale = abandonedTokens(await liveClaims(ds, jobId, pass), activeTokens);
+ */
+export function abandonedTokens(claims: readonly { readonly claimedBy: string; readonly token: string }[], active: ReadonlySet<string>): string[] {
+  const host = hostname();
+  const stale: string[] = [];
+  for (const { claimedBy, token } of claims) {
+    const sep = claimedBy.lastIndexOf(':');
+    if (claimedBy.slice(0, sep) !== host) continue;
+    const pid = Number(claimedBy.slice(sep + 1));
+    if (pid === process.pid ? !active.has(token) : !pidAlive(pid)) stale.push(token);
+  }
+  return stale;
 }
