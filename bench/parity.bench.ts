@@ -1,4 +1,7 @@
 import type { Document } from 'bson';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BenchLine } from './run.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { pgSettings } from '../src/container/persistence-runtime.js';
@@ -17,14 +20,17 @@ import { createTestDatabase } from '../test/setup/environment.js';
 import { benchUserDoc, round } from './bench-support.js';
 
 /**
- * Parity rows/s next to the raw drains of both sides (SPEC 12), on N Authority users (default 100k,
- * `BENCH_PARITY_N`): the MongoDB cursor drain in `_id` order (MONGO_URL, else the in-process
- * memory: store), the PostgreSQL row drain (server-side cursor, rows parsed by pg, not decoded), and
- * data parity of the same collection (drain + decode + canonical digest on both sides + lookup).
- * Then one whole `runVerify` (data and output parity, 4 tenants, list probes capped at 70 items) for the
- * end-to-end time.
+ * Parity rows/s next to the raw drains of both sides (SPEC 12), on N Authority users (default 100k;
+ * `BENCH_SCALE=1m` for a million, or `BENCH_PARITY_N`): the MongoDB cursor drain in `_id` order
+ * (MONGO_URL, else a memory:/folder store, which worker processes can read too), the PostgreSQL row
+ * drain (server-side cursor, rows parsed by pg, not decoded), and data parity of the same collection
+ * (drain + decode + canonical digest on both sides + lookup). Then the whole `runVerify` (data and
+ * output parity, 4 tenants, list probes capped at 70 items), with 1 and 2 worker processes, as rows/s
+ * against the slower drain with the target ratio 0.8, and the bench process's peak resident memory.
  */
-const N = Number(process.env.BENCH_PARITY_N ?? 100_000);
+const N = Number(process.env.BENCH_PARITY_N ?? (process.env.BENCH_SCALE === '1m' ? 1_000_000 : 100_000));
+/** The issue's target: the whole verify at >= 80% of the slower raw drain. */
+const TARGET = 0.8;
 const BATCH = 1000;
 
 const userDoc = (i: number) => benchUserDoc(i, '65b0');
@@ -37,7 +43,9 @@ async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> 
 
 export default async function run(emit: (line: BenchLine) => void): Promise<void> {
   const db = await createTestDatabase('parity_bench');
-  const mongoUrl = process.env.MONGO_URL ?? 'memory:';
+  // A folder store (not memory: alone): worker processes of `verify --workers` must read the same data.
+  const folder = process.env.MONGO_URL ? null : mkdtempSync(join(tmpdir(), 'parity-bench-'));
+  const mongoUrl = process.env.MONGO_URL ?? `memory:${folder}`;
   const mongoDatabase = `parity_bench_${process.pid}`;
   const mongo = await connectMongo(mongoUrl, mongoDatabase);
   const loader = new PostgresDataSource({ url: db.adminUrl, pool: { min: 0, max: 2, connectionTimeoutMs: 10_000, idleTimeoutMs: 10_000, maxLifetimeMs: 600_000 }, statementTimeoutMs: 0 });
@@ -95,14 +103,28 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
       emit({ name: 'parity.data', n: N, value: rate(parity.ms), unit: 'rows/s', baseline: 'parity.mongo_drain', ratio: round(rate(parity.ms) / rate(mongoDrain.ms)) });
       emit({ name: 'parity.data_vs_postgres_drain', n: N, value: rate(parity.ms), unit: 'rows/s', baseline: 'parity.postgres_drain', ratio: round(rate(parity.ms) / rate(pgDrain.ms)) });
 
-      // End to end: the whole verify of the collection (data + output parity on 4 tenants, no files).
-      // List probes stop after 70 items (10 pages of 7): the memory: store scans the collection for every
-      // page (it has no index-driven sort), which would otherwise dominate the figure.
+      // End to end: the whole verify of the collection (data + output parity on 4 tenants, no files),
+      // alone and shared by 2 processes. List probes stop after 70 items: the memory: store scans the
+      // collection for every page (it has no index-driven sort), which would otherwise dominate the figure.
       const config = loadConfig({ env: { POSTGRES_URL: db.adminUrl, MONGO_URL: mongoUrl, MONGO_DATABASE: mongoDatabase } });
-      const verify = await time(() => runVerify({ config, module: authorityModule, collections: [user.collection], outDir: null, maxListItems: 70 }));
-      if (!verify.value.report.summary.ok) throw new Error(`parity bench: verify found mismatches: ${JSON.stringify(verify.value.report.summary)}`);
-      emit({ name: 'parity.verify_users_total', n: N, value: round(verify.ms / 1000), unit: 's', baseline: null, ratio: null });
-      emit({ name: 'parity.verify_users_output_probes', n: verify.value.report.summary.probes, value: verify.value.report.timings.outputMs, unit: 'ms', baseline: null, ratio: null });
+      const slower = Math.min(rate(mongoDrain.ms), rate(pgDrain.ms));
+      const slowerName = rate(mongoDrain.ms) <= rate(pgDrain.ms) ? 'parity.mongo_drain' : 'parity.postgres_drain';
+      let digest: string | null = null;
+      for (const workers of [1, 2]) {
+        const verify = await time(() => runVerify({ config, module: authorityModule, collections: [user.collection], outDir: null, maxListItems: 70, workers }));
+        const summary = verify.value.report.summary;
+        if (!summary.ok || summary.matchedRows !== N) throw new Error(`parity bench: verify found mismatches: ${JSON.stringify(summary)}`);
+        if (digest !== null && verify.value.report.digest !== digest) throw new Error('parity bench: the 2-worker verify wrote another digest than the 1-worker one');
+        digest = verify.value.report.digest;
+        const whole = rate(verify.ms);
+        const ratio = round(whole / slower);
+        emit({ name: `parity.verify_whole_${workers}w`, n: N, value: whole, unit: 'rows/s', baseline: slowerName, ratio, target: TARGET, met: ratio >= TARGET });
+        emit({ name: `parity.verify_total_${workers}w`, n: N, value: round(verify.ms / 1000), unit: 's', baseline: null, ratio: null });
+        emit({ name: `parity.verify_data_${workers}w`, n: N, value: Object.values(verify.value.report.timings.dataMs).reduce((a, b) => a + b, 0), unit: 'ms', baseline: null, ratio: null });
+        emit({ name: `parity.verify_output_probes_${workers}w`, n: summary.probes, value: verify.value.report.timings.outputMs, unit: 'ms', baseline: null, ratio: null });
+      }
+      // Peak resident set of this process (which also holds the memory: store's copy of the legacy data).
+      emit({ name: 'parity.peak_rss', n: N, value: Math.round(process.resourceUsage().maxRSS / 1024), unit: 'MiB', baseline: null, ratio: null });
     } finally {
       await pg.close();
     }
@@ -111,6 +133,7 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
     await mongo.db.dropDatabase().catch(() => undefined);
     await mongo.close();
     await db.drop();
+    if (folder) rmSync(folder, { recursive: true, force: true });
   }
 }
 

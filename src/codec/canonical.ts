@@ -36,7 +36,8 @@ export function canonicalEntity(spec: EntitySpec, entity: Record<string, unknown
   return out;
 }
 
-function canonicalScalar(value: unknown): unknown {
+/** The canonical spelling of one non-JSON field value (see {@link canonicalEntity}). */
+export function canonicalScalar(value: unknown): unknown {
   if (value === undefined || value === null) return null;
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'bigint') return { $bigint: value.toString() };

@@ -1,6 +1,10 @@
 import type { PostgresDataSource, Tx } from '../postgres/data-source.js';
 import { decodeIdValue, encodeIdValue, idValueEjson } from '../mongo/id-ranges.js';
 import type { PlannedRange } from './range-planner.js';
+import { claimNextRange, type RangeTable } from '../postgres/range-claims.js';
+
+/** The conversion ranges as the generic claimer sees them. */
+const CONVERSION_RANGES: RangeTable = { table: 'core.conversion_range', keys: ['job_id', 'pass'], returning: ['seq', 'lower_bson', 'upper_bson', 'checkpoint_bson'] };
 
 /**
  * The conversion state in `core` (migration 020): jobs, passes, ranges and their claims. Every
@@ -175,24 +179,7 @@ export async function claimRange(
   pass: number,
   claim: { workerId: string; token: string; leaseSeconds: number; staleTokens: readonly string[] },
 ): Promise<(ClaimedRange & { checkpoint: unknown | null; hasCheckpoint: boolean }) | null> {
-  const res = await ds.query(
-    `with c as (
-       select seq from core.conversion_range
-       where job_id = $1 and pass = $2
-         and (status = 'pending' or (status = 'claimed' and (lease_until < now() or claim_token = any($3::uuid[]))))
-       order by seq
-       limit 1
-       for update skip locked
-     )
-     update core.conversion_range r
-        set status = 'claimed', claimed_by = $4, claim_token = $5, lease_until = now() + make_interval(secs => $6),
-            claims = r.claims + 1, updated_at = now()
-       from c
-      where r.job_id = $1 and r.pass = $2 and r.seq = c.seq
-     returning r.seq, r.lower_bson, r.upper_bson, r.checkpoint_bson`,
-    [jobId, pass, claim.staleTokens, claim.workerId, claim.token, claim.leaseSeconds],
-  );
-  const r = res.rows[0];
+  const r = await claimNextRange(ds, CONVERSION_RANGES, [jobId, pass], claim);
   if (!r) return null;
   return {
     jobId,

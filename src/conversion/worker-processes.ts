@@ -45,9 +45,21 @@ export async function runWorkerProcesses(count: number, spec: WorkerProcessSpec,
     '--worker',
     ...(spec.configFile ? ['--config', spec.configFile] : []),
   ];
+  return runCliProcesses(count, args, spec.env, log);
+}
+
+/**
+ * Runs `count` processes of `node <args>` to completion (any command of the CLI, e.g. a worker of a
+ * shared job), with `env` over this process's environment and their stderr forwarded to `log`;
+ * resolves with one message per failed process, empty when all succeeded.
+ *
+ * @example
+ * const failures = await runCliProcesses(2, [cliEntryPoint(), 'verify', '--module', 'Authority', '--join', runId], {}, log);
+ */
+export async function runCliProcesses(count: number, args: readonly string[], env: Readonly<Record<string, string>>, log: (line: string) => void): Promise<string[]> {
   const runs = Array.from({ length: count }, (_, i) =>
     new Promise<string | null>((resolve) => {
-      const child = spawn(process.execPath, args, { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
       const tail: string[] = [];
       createInterface({ input: child.stderr! }).on('line', (line) => {
         tail.push(line);

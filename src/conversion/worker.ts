@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import type { MongoCollectionLike, FindOptions } from '../mongo/mongo-types.js';
@@ -10,6 +9,7 @@ import { LostClaimError } from './errors.js';
 import { idRangeFilter, type LowerBound } from '../mongo/id-ranges.js';
 import { claimRange, finishPass, liveClaims, passTotals, rangePosition, readPass, releaseClaim, type ClaimedRange } from './job-store.js';
 import { withRetry, type RetryPolicy } from './retry.js';
+import { abandonedTokens, CLAIMER_ID } from '../postgres/range-claims.js';
 import { SourceDocument } from './source-document.js';
 import type { EffectiveTier } from './tiers.js';
 
@@ -41,35 +41,16 @@ export interface WorkerContext {
 }
 
 /** `<host>:<pid>`: who holds a claim. */
-export const WORKER_ID = `${hostname()}:${process.pid}`;
+export const WORKER_ID = CLAIMER_ID;
 
 /** Claim tokens this process is working on right now (a claim of ours not in here is left over from a failed run). */
 const activeTokens = new Set<string>();
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * Live claims whose holder is known to be gone: a process of this host that no longer exists
- * (killed), or this very process with a claim it is not working on. Claims of other hosts wait for
- * their lease to expire.
+ * Live claims whose holder is known to be gone (see `abandonedTokens`): claimable at once.
  */
 async function staleTokens(ctx: WorkerContext): Promise<string[]> {
-  const host = hostname();
-  const stale: string[] = [];
-  for (const { claimedBy, token } of await liveClaims(ctx.ds, ctx.jobId, ctx.pass)) {
-    const sep = claimedBy.lastIndexOf(':');
-    if (claimedBy.slice(0, sep) !== host) continue;
-    const pid = Number(claimedBy.slice(sep + 1));
-    if (pid === process.pid ? !activeTokens.has(token) : !pidAlive(pid)) stale.push(token);
-  }
-  return stale;
+  return abandonedTokens(await liveClaims(ctx.ds, ctx.jobId, ctx.pass), activeTokens);
 }
 
 export interface WorkerResult {

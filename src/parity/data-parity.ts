@@ -5,11 +5,11 @@ import { idFromLegacyId } from '../codec/ids.js';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { isUuid } from '../interfaces/tenant-context.js';
 import { decodeDocument } from '../mongo/document-codec.js';
-import { legacyIdOf } from '../mongo/legacy-id.js';
+import { legacyIdOf, mongoIdOf } from '../mongo/legacy-id.js';
 import type { MongoDbLike } from '../mongo/mongo-types.js';
 import type { PostgresDataSource } from '../postgres/data-source.js';
 import { comparedForm, diffFields, effectiveLegacyId, rowDigest } from './canonical-row.js';
-import { DigestIndex, formatUuid, uuidBytes } from './digest-index.js';
+import { DigestIndex, formatUuid } from './digest-index.js';
 import { drainRows, rowsByIds } from './postgres-rows.js';
 import {
   MISMATCH_KINDS,
@@ -67,7 +67,7 @@ export interface DataParityResult {
   readonly samples: ReadonlyMap<string, readonly LookupSample[]>;
 }
 
-interface Seed {
+export interface Seed {
   readonly id: string | null;
   readonly legacyId: string | null;
   readonly reason: string | null;
@@ -92,46 +92,115 @@ function emptyCounts(): Record<keyof DataCounts, number> {
 }
 
 /**
- * Runs data parity for one tier A or B entity.
+ * A slice of an entity's id space (UUIDs in PostgreSQL's byte order, lowercase text): `lower <= id <
+ * upper`, null = open. Data parity of disjoint ranges that together cover the space adds up to data
+ * parity of the whole entity, which is how `verify --workers N` shares one verification. The range
+ * open above also holds the legacy documents whose `_id` has no canonical form (they have no id).
+ */
+export interface IdRange {
+  readonly lower: string | null;
+  readonly upper: string | null;
+}
+
+/** The whole id space: one process verifying alone. */
+export const WHOLE_RANGE: IdRange = Object.freeze({ lower: null, upper: null });
+
+/** A lookup sample candidate: `ordinal` is the document's position in the whole `_id`-ordered stream. */
+interface LookupCandidate {
+  readonly tenant: string;
+  readonly ordinal: number;
+  readonly legacyId: string;
+  /** Present in the process that read it; a merged result from another process reads it again by `_id`. */
+  readonly entity?: Record<string, unknown>;
+}
+
+/**
+ * What one range contributed, in plain JSON (a worker stores it in PostgreSQL as text): counts,
+ * the first samples by key of each kind (before the PostgreSQL side is fetched), the first ids of
+ * rows no document accounts for, the tenants seen, and the lookup sample candidates.
+ */
+export interface RangePartial {
+  readonly counts: Record<keyof DataCounts, number>;
+  readonly seeds: Record<SampleKind, { key: string; seed: Seed }[]>;
+  readonly extraIds: string[];
+  readonly tenants: string[];
+  readonly lookups: LookupCandidate[];
+}
+
+/** The 16 bytes of a lowercase or uppercase UUID text, parsed without a regular expression or a temporary string. */
+function uuidInto(uuid: string, out: Buffer): Buffer {
+  let j = 0;
+  for (let i = 0; i < uuid.length && j < 16; i++) {
+    const c = uuid.charCodeAt(i);
+    if (c === 45) continue; // '-'
+    const d = uuid.charCodeAt(i + 1);
+    out[j++] = (hexValue(c) << 4) | hexValue(d);
+    i++;
+  }
+  return out;
+}
+
+function hexValue(c: number): number {
+  return c <= 57 ? c - 48 : (c | 32) - 87;
+}
+
+/**
+ * Data parity of one range of one entity: the PostgreSQL rows of the range drained into a
+ * {@link DigestIndex}, then every legacy document streamed in `_id` order; those whose id falls in
+ * the range are compared exactly as {@link dataParity} does.
  *
  * @example
- * const { report } = await dataParity({ spec: userSpec, mongo: mongo.db, postgres: adminDs, quarantine: new Map(),
- *   referenceTime: new Date(), referenceTimeSource: 'run', sampleSize: 20, lookupSamples: 5 });
- * report.counts.matched;
+ * const part = await parityRange(input, { lower: null, upper: '80000000-0000-0000-0000-000000000000' });
  */
-export async function dataParity(input: DataParityInput): Promise<DataParityResult> {
+export async function parityRange(input: DataParityInput, range: IdRange): Promise<RangePartial> {
   const { spec, quarantine, sampleSize } = input;
   const expected = shouldConvert(spec, input.referenceTime);
   const counts = emptyCounts();
   const keepers = Object.fromEntries(SAMPLE_KINDS.map((k) => [k, new SampleKeeper<Seed>(sampleSize)])) as Record<SampleKind, SampleKeeper<Seed>>;
   const tenants = new Set<string>();
-  const samples = new Map<string, LookupSample[]>();
+  const lookups: LookupCandidate[] = [];
+  const perTenant = new Map<string, number>();
   const tenantField = isTenantScoped(spec) ? fieldOf(spec, 'tenantId').mongo : null;
+  const whole = range.lower === null && range.upper === null;
+  const scratch = Buffer.alloc(16);
 
-  // 1. PostgreSQL: (id, digest) of every row, in id order.
+  // 1. PostgreSQL: (id, digest) of every row of the range, in id order.
   const index = new DigestIndex();
-  counts.postgresRows = await drainRows(input.postgres, spec, (row) => {
-    const id = row.entity.id as string;
-    index.append(uuidBytes(id), rowDigest(spec, row.entity, effectiveLegacyId(id, row.legacyId)));
-  });
+  counts.postgresRows = await drainRows(
+    input.postgres,
+    spec,
+    (row) => {
+      const id = row.entity.id as string;
+      index.append(uuidInto(id, scratch), rowDigest(spec, row.entity, effectiveLegacyId(id, row.legacyId)));
+    },
+    undefined,
+    range,
+  );
   index.seal();
 
   // 2. MongoDB: every document in _id order, looked up by its converted id.
   let ordinal = 0;
   const cursor = input.mongo.collection(spec.collection).find({}, { sort: { _id: 1 }, batchSize: 1000 });
-  let lastId = '(none yet)';
+  let lastId: unknown = undefined;
   const documents = async function* () {
     try {
       yield* cursor;
     } catch (err) {
-      throw new Error(`${spec.collection}: reading the legacy documents failed after _id ${lastId}: ${(err as Error).message}`, { cause: err });
+      const after = lastId === undefined ? '(none yet)' : describeId(lastId);
+      throw new Error(`${spec.collection}: reading the legacy documents failed after _id ${after}: ${(err as Error).message}`, { cause: err });
     }
   };
   for await (const doc of documents()) {
-    lastId = describeId(doc._id);
     ordinal++;
+    lastId = doc._id;
+    // Another range's document: its id alone decides (the id decoding gives, or none).
+    if (!whole && !inRange(range, routingId(spec, doc))) continue;
     counts.mongoDocuments++;
-    if (tenantField && isUuid(doc[tenantField])) tenants.add(doc[tenantField] as string);
+    if (tenantField) {
+      const tenant = doc[tenantField];
+      // A set lookup before the pattern: the same few tenants come back on every document.
+      if (typeof tenant === 'string' && !tenants.has(tenant) && isUuid(tenant)) tenants.add(tenant);
+    }
     let decoded;
     try {
       decoded = decodeDocument(spec, doc);
@@ -142,7 +211,7 @@ export async function dataParity(input: DataParityInput): Promise<DataParityResu
     const { entity, legacyId } = decoded;
     const id = entity.id as string;
     const convert = expected(entity);
-    const at = index.find(uuidBytes(id));
+    const at = index.find(uuidInto(id, scratch));
     const quarantined = quarantine.get(legacyId);
     if (at < 0) {
       if (quarantined !== undefined) {
@@ -169,10 +238,10 @@ export async function dataParity(input: DataParityInput): Promise<DataParityResu
     }
     if (convert && quarantined === undefined && input.lookupSamples > 0) {
       const tenant = isTenantScoped(spec) ? (entity.tenantId as string) : '';
-      const list = samples.get(tenant) ?? [];
-      if (list.length < input.lookupSamples) {
-        list.push({ entity, legacyId });
-        samples.set(tenant, list);
+      const n = perTenant.get(tenant) ?? 0;
+      if (n < input.lookupSamples) {
+        lookups.push({ tenant, ordinal, legacyId, entity });
+        perTenant.set(tenant, n + 1);
       }
     }
   }
@@ -189,7 +258,7 @@ export async function dataParity(input: DataParityInput): Promise<DataParityResu
     }
     let inPostgres = false;
     if (id) {
-      const at = index.find(uuidBytes(id));
+      const at = index.find(uuidInto(id, scratch));
       if (at >= 0 && !index.seen(at)) {
         index.markSeen(at);
         inPostgres = true;
@@ -217,10 +286,68 @@ export async function dataParity(input: DataParityInput): Promise<DataParityResu
     counts.missingInMongo++;
     if (extraIds.length < sampleSize) extraIds.push(formatUuid(index.idAt(at)));
   }
+  const seeds = Object.fromEntries(SAMPLE_KINDS.map((k) => [k, keepers[k].keys().map((key, i) => ({ key, seed: keepers[k].items()[i]! }))])) as RangePartial['seeds'];
+  return { counts, seeds, extraIds, tenants: [...tenants].sort(), lookups };
+}
+
+/** The id a legacy document converts to, from its `_id` alone; null when the `_id` has no canonical form. */
+function routingId(spec: EntitySpec, doc: Document): string | null {
+  try {
+    return idFromLegacyId(spec.collection, legacyIdOf(doc._id));
+  } catch {
+    return null;
+  }
+}
+
+function inRange(range: IdRange, id: string | null): boolean {
+  if (id === null) return range.upper === null;
+  const lower = id.toLowerCase();
+  return (range.lower === null || lower >= range.lower) && (range.upper === null || lower < range.upper);
+}
+
+/**
+ * Runs data parity for one tier A or B entity.
+ *
+ * @example
+ * const { report } = await dataParity({ spec: userSpec, mongo: mongo.db, postgres: adminDs, quarantine: new Map(),
+ *   referenceTime: new Date(), referenceTimeSource: 'run', sampleSize: 20, lookupSamples: 5 });
+ * report.counts.matched;
+ */
+export async function dataParity(input: DataParityInput): Promise<DataParityResult> {
+  return mergeRanges(input, [await parityRange(input, WHOLE_RANGE)]);
+}
+
+/**
+ * Data parity of an entity from the results of ranges that cover its id space, in range order:
+ * counts add up, samples are again the first N by key, lookup samples the first N per tenant in
+ * `_id` order. Then the PostgreSQL side of the samples is read and the report built, so the result
+ * is the one a single process gets.
+ *
+ * @example
+ * const result = await mergeRanges(input, [await parityRange(input, low), await parityRange(input, high)]);
+ */
+export async function mergeRanges(input: DataParityInput, partials: readonly RangePartial[]): Promise<DataParityResult> {
+  const { spec, sampleSize } = input;
+  const counts = emptyCounts();
+  for (const p of partials) for (const k of Object.keys(counts) as (keyof DataCounts)[]) counts[k] += p.counts[k];
+  const firstByKey = <T extends { key: string }>(all: T[]) => all.map((x, i) => ({ x, i })).sort((a, b) => (a.x.key < b.x.key ? -1 : a.x.key > b.x.key ? 1 : a.i - b.i)).slice(0, sampleSize).map((e) => e.x);
+  const seeds = Object.fromEntries(SAMPLE_KINDS.map((k) => [k, firstByKey(partials.flatMap((p) => p.seeds[k])).map((e) => e.seed)])) as Record<SampleKind, Seed[]>;
+  const extraIds = partials.flatMap((p) => p.extraIds).sort().slice(0, sampleSize);
+  const tenants = new Set(partials.flatMap((p) => p.tenants));
+
+  // Lookup samples: per tenant, the first by position in the _id-ordered stream.
+  const candidates = partials.flatMap((p) => p.lookups).sort((a, b) => a.ordinal - b.ordinal);
+  const samples = new Map<string, LookupSample[]>();
+  for (const c of candidates) {
+    const list = samples.get(c.tenant) ?? [];
+    if (list.length >= input.lookupSamples) continue;
+    list.push({ entity: c.entity ?? (await reread(input, c.legacyId)), legacyId: c.legacyId });
+    samples.set(c.tenant, list);
+  }
 
   // 4. Evidence: the PostgreSQL side of the samples, and field-level differences.
   const wanted = new Set<string>(extraIds);
-  for (const kind of SAMPLE_KINDS) for (const s of keepers[kind].items()) if (s.withPostgres && s.id) wanted.add(s.id);
+  for (const kind of SAMPLE_KINDS) for (const s of seeds[kind]) if (s.withPostgres && s.id) wanted.add(s.id);
   const rows = await rowsByIds(input.postgres, spec, [...wanted].sort());
   const pgForm = (id: string | null) => {
     const row = id ? rows.get(id) : undefined;
@@ -230,7 +357,7 @@ export async function dataParity(input: DataParityInput): Promise<DataParityResu
   // Compared on real values above; shown with sensitive values as fingerprints only.
   const redactor = input.redactor ?? Redactor.of([spec]);
   for (const kind of SAMPLE_KINDS) {
-    built[kind] = keepers[kind].items().map((s) => {
+    built[kind] = seeds[kind].map((s) => {
       const postgres = s.withPostgres ? pgForm(s.id) : null;
       const differences = kind === 'differing' && s.mongo && postgres ? diffFields(spec, s.mongo, postgres) : [];
       return redactSample(spec, redactor, { id: s.id, legacyId: s.legacyId, reason: s.reason, differences, mongo: s.mongo, postgres });
@@ -257,6 +384,22 @@ export async function dataParity(input: DataParityInput): Promise<DataParityResu
     samples: built,
   };
   return { report, tenants, samples };
+}
+
+/** A lookup sample found by another process: the same document, read again by `_id` and decoded again. */
+async function reread(input: DataParityInput, legacyId: string): Promise<Record<string, unknown>> {
+  const doc = await input.mongo.collection(input.spec.collection).findOne({ _id: mongoIdOf(legacyId) });
+  if (!doc) throw new Error(`${input.spec.collection}: legacy document ${legacyId} disappeared during verification`);
+  return decodeDocument(input.spec, doc).entity;
+}
+
+/** A range's result as stored by a worker (plain JSON text; the lookup entities are left out). */
+export function serializePartial(partial: RangePartial): string {
+  return JSON.stringify({ ...partial, lookups: partial.lookups.map(({ entity: _entity, ...rest }) => rest) });
+}
+
+export function parsePartial(text: string): RangePartial {
+  return JSON.parse(text) as RangePartial;
 }
 
 /**

@@ -2,7 +2,7 @@ import { derivedUuid } from '../codec/ids.js';
 import { fieldOf, fieldsOf } from '../codec/fields.js';
 import type { Entity, EntitySpec } from '../interfaces/entity-spec.js';
 import type { OutputProbe } from '../interfaces/module-definition.js';
-import type { EntityRepository, ListQuery } from '../interfaces/repository.js';
+import { MAX_PAGE_SIZE, type EntityRepository, type ListQuery } from '../interfaces/repository.js';
 import type { TenantContext } from '../interfaces/tenant-context.js';
 import type { LookupSample } from './data-parity.js';
 import { ListOutput, orderKey } from './output-canonical.js';
@@ -29,9 +29,16 @@ export interface GenericProbeOptions {
 
 const DAY = 86_400_000;
 
+/** Pages read at the probe's small `pageSize` before the rest is read in large pages. */
+export const SMALL_PAGES = 2;
+
 /**
- * Gathers every page of a list, `pageSize` at a time, until the end or until `cap` kept items and
- * the end of the tie group the cap falls in (so both backends stop at the same place).
+ * Gathers every page of a list until the end or until `cap` kept items and the end of the tie group
+ * the cap falls in (so both backends stop at the same place). The first {@link SMALL_PAGES} pages
+ * are `pageSize` long, so that paging itself is exercised (a small page's continuation token, into
+ * another small page and into a large one); the rest comes in pages as large as the repositories
+ * allow (up to what the cap still needs), because re-reading a whole list seven items at a time
+ * costs one query per seven items and proves nothing more.
  *
  * @example
  * const all = await collectList(repo, ctx, { order: 'newest' }, { spec, pageSize: 7, cap: 500, keep: () => true });
@@ -48,7 +55,8 @@ export async function collectList(
   let after: string | null = null;
   for (let pages = 0; ; pages++) {
     if (pages > 1_000_000) throw new Error('list paging did not end');
-    const page: { items: Entity[]; next: string | null } = await repo.list(ctx, { ...query, limit: options.pageSize, after });
+    const limit = pages < SMALL_PAGES ? options.pageSize : Math.min(MAX_PAGE_SIZE, Math.max(options.pageSize, options.cap - items.length + 1));
+    const page: { items: Entity[]; next: string | null } = await repo.list(ctx, { ...query, limit, after });
     for (const raw of page.items) {
       const item = raw as unknown as Record<string, unknown>;
       if (!options.keep(item)) continue;

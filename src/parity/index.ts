@@ -7,8 +7,9 @@
  * import { runVerify } from './parity/index.js';
  * const { report, paths, exitCode } = await runVerify({ config, module: 'Authority', outDir: 'reports' });
  */
-export { runVerify, resolveSelection, VerifySelectionError, VERIFY_DEFAULTS, type VerifyOptions, type VerifyResult } from './run-verify.js';
-export { dataParity, shouldConvert, type DataParityInput, type DataParityResult, type LookupSample } from './data-parity.js';
+export { runVerify, runVerifyWorker, resolveSelection, VerifySelectionError, VERIFY_DEFAULTS, type VerifyOptions, type VerifyResult } from './run-verify.js';
+export { dataParity, parityRange, mergeRanges, shouldConvert, WHOLE_RANGE, type DataParityInput, type DataParityResult, type IdRange, type LookupSample, type RangePartial } from './data-parity.js';
+export { splitIdSpace, type RunPlan } from './shared-verify.js';
 export { outputParity, describeDifference, type OutputParityInput } from './output-parity.js';
 export { genericProbes, collectList, type ParityProbe } from './generic-probes.js';
 export { canonicalOutput, normalizeTies, ListOutput } from './output-canonical.js';

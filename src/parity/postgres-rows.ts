@@ -51,9 +51,21 @@ export async function assertTable(ds: PostgresDataSource, spec: EntitySpec): Pro
  * @example
  * await drainRows(ds, spec, (row) => index.append(uuidBytes(row.entity.id as string), digest(row)));
  */
-export async function drainRows(ds: PostgresDataSource, spec: EntitySpec, onRow: (row: PostgresRow) => void, fetchSize = FETCH_SIZE): Promise<number> {
+export async function drainRows(
+  ds: PostgresDataSource,
+  spec: EntitySpec,
+  onRow: (row: PostgresRow) => void,
+  fetchSize = FETCH_SIZE,
+  range: { readonly lower: string | null; readonly upper: string | null } = { lower: null, upper: null },
+): Promise<number> {
   return allTenants(ds, spec, async (tx) => {
-    await tx.query(`declare parity_rows no scroll cursor for select ${selectList(spec)} from ${tableOf(spec)} order by id`);
+    // A slice of the id space (verify --workers): lower inclusive, upper exclusive, null = open.
+    const bounds: string[] = [];
+    const params: string[] = [];
+    if (range.lower !== null) bounds.push(`id >= $${params.push(range.lower)}::uuid`);
+    if (range.upper !== null) bounds.push(`id < $${params.push(range.upper)}::uuid`);
+    const where = bounds.length ? ` where ${bounds.join(' and ')}` : '';
+    await tx.query(`declare parity_rows no scroll cursor for select ${selectList(spec)} from ${tableOf(spec)}${where} order by id`, params);
     const fetch = `fetch forward ${Math.trunc(fetchSize)} from parity_rows`;
     let total = 0;
     // The next batch is requested before this one is digested: the server and the wire work while we hash.

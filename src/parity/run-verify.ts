@@ -7,20 +7,24 @@ import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { ConfigError } from '../interfaces/errors.js';
 import type { ModuleDefinition } from '../interfaces/module-definition.js';
 import type { ModuleName } from '../interfaces/modules.js';
-import { legacyIdOf, mongoIdOf } from '../mongo/legacy-id.js';
 import { connectMongo } from '../mongo/mongo-data-source.js';
 import { MODULES } from '../modules/registry.js';
-import { maskUrl } from '../postgres/data-source.js';
+import { maskUrl, PostgresDataSource } from '../postgres/data-source.js';
 import { ordinalForm, processFingerprinter, Redactor, sensitiveFields, valuesDigest, type Fingerprinter } from '../codec/sensitive.js';
+import { cliEntryPoint, runCliProcesses } from '../conversion/worker-processes.js';
 import { conversionRecords } from './conversion-records.js';
-import { dataParity, type LookupSample } from './data-parity.js';
+import { dataParity, mergeRanges, type DataParityInput, type LookupSample, type RangePartial } from './data-parity.js';
 import { legacyView } from './legacy-view.js';
 import { outputParity } from './output-parity.js';
 import { assertTable, countRows } from './postgres-rows.js';
 import { ReadOnlyDataSource } from './read-only-data-source.js';
+import { dropRun, planEntities, planRun, readPlan, runResults, workRun, type RunPlan } from './shared-verify.js';
 import { reportDigest } from './report-digest.js';
 import { type EntityDataReport, type ReferenceTimeSource, type VerifyReport } from './report-types.js';
 import { writeReports, type ReportFormat, REPORT_FORMATS } from './report-writer.js';
+
+/** At most this many processes share one verification. */
+export const MAX_WORKERS = 64;
 
 /** Defaults of {@link VerifyOptions}. */
 export const VERIFY_DEFAULTS = Object.freeze({
@@ -55,6 +59,11 @@ export interface VerifyOptions {
   readonly lookupSamples?: number;
   /** Evaluate tier-B windows at this time instead of the conversion job's reference time. */
   readonly referenceTime?: Date | null;
+  /**
+   * Processes sharing data parity (default 1): this one and `workers - 1` worker processes of the CLI
+   * (`verify --join RUN`), claiming id ranges through PostgreSQL. Same report, same digest.
+   */
+  readonly workers?: number;
   readonly clock?: Clock;
   /** Makes the `sensitive:<fingerprint>` shown for sensitive values (default: this process's, random key). */
   readonly fingerprinter?: Fingerprinter;
@@ -118,11 +127,16 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
     if (!Number.isInteger(value) || value < (name === 'sampleSize' || name === 'lookupSamples' ? 0 : 1)) throw new VerifySelectionError(`${name} must be a positive integer, got ${value}`);
   }
   if (o.pageSize > 1000) throw new VerifySelectionError(`pageSize must be at most 1000, got ${o.pageSize}`);
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) throw new VerifySelectionError(`workers must be an integer from 1 to ${MAX_WORKERS}, got ${workers}`);
   const config = options.config;
   const mongoUrl = config.Mongo.Url;
   const adminUrl = adminUrlOf(config);
   if (!mongoUrl) throw new ConfigError('Mongo.Url (environment variable MONGO_URL) is missing; verify reads the legacy MongoDB');
   if (!adminUrl) throw new ConfigError('Postgres.AdminUrl / Postgres.Url (POSTGRES_ADMIN_URL / POSTGRES_URL) is missing; verify reads PostgreSQL');
+  if (workers > 1 && mongoUrl === 'memory:') {
+    throw new ConfigError('verify --workers needs a legacy store that other processes can read: a MongoDB URL or memory:/folder, not the ephemeral memory:');
+  }
   const clock = options.clock ?? systemClock;
   const log = options.log ?? (() => {});
   const started = clock.now();
@@ -145,9 +159,13 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
     const tenants = new Set<string>();
     const samples = new Map<string, Map<string, readonly LookupSample[]>>();
     const referenceTimes = new Map<string, Date>();
-    const excluded = new Map<string, unknown[]>();
+    const excluded = new Map<string, ReadonlySet<string>>();
     const jobTimes: Date[] = [];
 
+    // Each compared entity's input first (reference time, quarantine), then its data parity: in this
+    // process alone, or shared by `workers` processes through id ranges claimed in PostgreSQL.
+    const inputs = new Map<string, DataParityInput>();
+    const tierCReports = new Map<string, EntityDataReport>();
     for (const spec of entities) {
       const t0 = performance.now();
       await assertTable(postgres, spec);
@@ -162,18 +180,32 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
       if (spec.tier.tier === 'B') referenceTimes.set(spec.name, referenceTime);
       if (spec.tier.tier === 'C') {
         log(`data parity: ${module.name}.${spec.name} is tier C: counting only`);
-        data.push(tierC(spec, await mongo.db.collection(spec.collection).countDocuments({}), await countRows(postgres, spec)));
+        tierCReports.set(spec.name, tierC(spec, await mongo.db.collection(spec.collection).countDocuments({}), await countRows(postgres, spec)));
       } else {
-        log(`data parity: ${module.name}.${spec.name} (${spec.collection} -> ${spec.schema}.${spec.table})`);
         const quarantine = await records.quarantine(module.name, spec.collection);
-        excluded.set(spec.collection, [...quarantine.keys()].flatMap((id) => legacyIdAsMongo(id)));
-        const result = await dataParity({ spec, mongo: mongo.db, postgres, quarantine, referenceTime, referenceTimeSource: source, sampleSize: o.sampleSize, lookupSamples: o.lookupSamples, redactor });
-        data.push(result.report);
-        for (const t of result.tenants) tenants.add(t);
-        samples.set(spec.name, result.samples as Map<string, readonly LookupSample[]>);
-        log(`  ${result.report.counts.matched} matched, ${result.report.mismatches} mismatch(es)`);
+        excluded.set(spec.collection, new Set(quarantine.keys()));
+        inputs.set(spec.name, { spec, mongo: mongo.db, postgres, quarantine, referenceTime, referenceTimeSource: source, sampleSize: o.sampleSize, lookupSamples: o.lookupSamples, redactor });
       }
       dataMs[spec.name] = Math.round(performance.now() - t0);
+    }
+    const tShared = performance.now();
+    const shared = workers > 1 && inputs.size > 0 ? await sharedDataParity(config, adminUrl, module, [...inputs.values()], workers, log) : null;
+    // The shared phase verifies every collection at once: its time goes to the first compared entity.
+    if (shared) dataMs[inputs.values().next().value!.spec.name]! += Math.round(performance.now() - tShared);
+    for (const spec of entities) {
+      const t0 = performance.now();
+      const input = inputs.get(spec.name);
+      if (!input) {
+        data.push(tierCReports.get(spec.name)!);
+        continue;
+      }
+      log(`data parity: ${module.name}.${spec.name} (${spec.collection} -> ${spec.schema}.${spec.table})`);
+      const result = shared ? await mergeRanges(input, shared.get(spec.collection) ?? []) : await dataParity(input);
+      data.push(result.report);
+      for (const t of result.tenants) tenants.add(t);
+      samples.set(spec.name, result.samples as Map<string, readonly LookupSample[]>);
+      log(`  ${result.report.counts.matched} matched, ${result.report.mismatches} mismatch(es)`);
+      dataMs[spec.name] = (dataMs[spec.name] ?? 0) + Math.round(performance.now() - t0);
     }
 
     const t1 = performance.now();
@@ -274,17 +306,6 @@ function redactionOf(entities: readonly EntitySpec[], content: Omit<VerifyReport
   };
 }
 
-/** The `_id` of a quarantined legacy id, for the output-parity view (an unparseable one excludes nothing). */
-function legacyIdAsMongo(legacyId: string): unknown[] {
-  try {
-    const id = mongoIdOf(legacyId);
-    // Round trip guards against a malformed row in the quarantine table.
-    return legacyIdOf(id) === legacyId ? [id] : [];
-  } catch {
-    return [];
-  }
-}
-
 function tierC(spec: EntitySpec, mongoDocuments: number, postgresRows: number): EntityDataReport {
   const description = spec.tier.tier === 'C' ? spec.tier.description : '';
   const empty = Object.fromEntries(['missingInPostgres', 'missingInMongo', 'differing', 'undecodable', 'quarantined', 'outsideWindow'].map((k) => [k, []]));
@@ -304,3 +325,100 @@ function tierC(spec: EntitySpec, mongoDocuments: number, postgresRows: number): 
   };
 }
 
+
+/**
+ * Data parity of `inputs` shared by `workers` processes: plans a run (one id range per worker and
+ * collection), starts `workers - 1` worker processes of the CLI, works on the run itself until every
+ * range is done (taking over the ranges of a worker that died), and returns the ranges' results.
+ */
+async function sharedDataParity(
+  config: PersistenceConfig,
+  adminUrl: string,
+  module: ModuleDefinition,
+  inputs: readonly DataParityInput[],
+  workers: number,
+  log: (line: string) => void,
+): Promise<Map<string, RangePartial[]>> {
+  // Claims are writes: a data source of its own, used for core.parity_* only (the data is read read-only).
+  const coordinator = new PostgresDataSource(pgSettings(config, adminUrl));
+  try {
+    const plan: RunPlan = {
+      module: module.name,
+      sampleSize: inputs[0]!.sampleSize,
+      lookupSamples: inputs[0]!.lookupSamples,
+      collections: inputs.map((i) => ({ collection: i.spec.collection, referenceTime: i.referenceTime.toISOString(), source: i.referenceTimeSource })),
+    };
+    const runId = await planRun(coordinator, plan, workers);
+    log(`data parity shared by ${workers} processes: run ${runId}`);
+    const byCollection = new Map(inputs.map((i) => [i.spec.collection, i]));
+    const env: Record<string, string> = {
+      POSTGRES_ADMIN_URL: adminUrl,
+      ...(config.Postgres.Url ? { POSTGRES_URL: config.Postgres.Url } : {}),
+      MONGO_URL: config.Mongo.Url!,
+      MONGO_DATABASE: config.Mongo.Database,
+    };
+    const children = runCliProcesses(workers - 1, [cliEntryPoint(), 'verify', '--module', module.name, '--join', runId], env, log);
+    await workRun(coordinator, runId, async (collection) => byCollection.get(collection)!, { untilDone: true, log });
+    const failures = await children;
+    // Every range is done (this process took over what a failed worker left): a failure is only news.
+    for (const f of failures) log(`note: ${f}`);
+    const results = await runResults(coordinator, runId);
+    await dropRun(coordinator, runId);
+    return results;
+  } finally {
+    await coordinator.close();
+  }
+}
+
+/**
+ * `verify --join RUN`: one worker of a shared verification another process planned (on this host or
+ * another): claims ranges of the run until none is left and stores their results; writes no report.
+ *
+ * @example
+ * const ranges = await runVerifyWorker({ config: loadConfig(), runId });
+ */
+export async function runVerifyWorker(options: { readonly config: PersistenceConfig; readonly runId: string; readonly log?: (line: string) => void }): Promise<number> {
+  const { config } = options;
+  const log = options.log ?? (() => {});
+  const mongoUrl = config.Mongo.Url;
+  const adminUrl = adminUrlOf(config);
+  if (!mongoUrl) throw new ConfigError('Mongo.Url (environment variable MONGO_URL) is missing; verify reads the legacy MongoDB');
+  if (!adminUrl) throw new ConfigError('Postgres.AdminUrl / Postgres.Url (POSTGRES_ADMIN_URL / POSTGRES_URL) is missing; verify reads PostgreSQL');
+  const coordinator = new PostgresDataSource(pgSettings(config, adminUrl));
+  const postgres = new ReadOnlyDataSource(pgSettings(config, adminUrl));
+  let mongo;
+  try {
+    mongo = await connectMongo(mongoUrl, config.Mongo.Database);
+  } catch (err) {
+    await Promise.all([coordinator.close(), postgres.close()]);
+    throw err;
+  }
+  try {
+    const plan = await readPlan(coordinator, options.runId);
+    const { module } = resolveSelection(plan.module);
+    const specs = new Map(planEntities(module, plan).map((s) => [s.collection, s]));
+    const records = await conversionRecords(postgres);
+    const inputs = new Map<string, DataParityInput>();
+    const inputOf = async (collection: string): Promise<DataParityInput> => {
+      let input = inputs.get(collection);
+      if (!input) {
+        const entry = plan.collections.find((c) => c.collection === collection)!;
+        input = {
+          spec: specs.get(collection)!,
+          mongo: mongo.db,
+          postgres,
+          quarantine: await records.quarantine(module.name, collection),
+          referenceTime: new Date(entry.referenceTime),
+          referenceTimeSource: entry.source,
+          sampleSize: plan.sampleSize,
+          lookupSamples: plan.lookupSamples,
+        };
+        inputs.set(collection, input);
+      }
+      return input;
+    };
+    return await workRun(coordinator, options.runId, inputOf, { untilDone: false, log });
+  } finally {
+    await Promise.all([coordinator.close(), postgres.close(), mongo.close()]);
+  }
+}

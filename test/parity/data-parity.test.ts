@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { idFromLegacyId } from '../../src/codec/ids.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { authorityModule } from '../../src/modules/authority/index.js';
-import { mongoIdOf } from '../../src/mongo/legacy-id.js';
+import { legacyIdOf, mongoIdOf } from '../../src/mongo/legacy-id.js';
 import { runVerify, type VerifyOptions, type VerifyResult } from '../../src/parity/index.js';
 import { tableOf } from '../../src/postgres/entity-sql.js';
 import { at, attemptDoc, oid, REF, roleDoc, spec, startParityBed, T1, T2, userDoc, type ParityBed } from './parity-fixture.js';
@@ -161,6 +161,39 @@ describe('parity: data parity', function () {
     expect(v.counts).to.include({ quarantined: 1, undecodable: 1 });
     expect(v.samples.undecodable[0]!.legacyId).to.equal(oid(21));
     expect(v.samples.undecodable[0]!.reason).to.match(/not in core\.conversion_quarantine.*U\+0000/);
+  });
+
+  it('accounts for a large quarantine exactly: every quarantined document is quarantined, never missing, and the probes see none of them', async () => {
+    // 3,000 quarantined among 3,125 users of two tenants, interleaved in _id order and in every list order:
+    // half cannot be decoded (an unknown field), half decode but PostgreSQL refused them. 125 were converted.
+    const all = Array.from({ length: 3125 }, (_, i) => userDoc(i + 1, i % 2 ? T2 : T1, { username: `user-${String(i + 1).padStart(5, '0')}` }));
+    const converted = all.filter((_, i) => i % 25 === 0);
+    const quarantined = all.filter((_, i) => i % 25 !== 0).map((d, k) => (k % 2 ? { ...d, legacyFlag: true } : d));
+    expect([converted.length, quarantined.length]).to.deep.equal([125, 3000]);
+    await bed.legacy('user', [...converted, ...quarantined]);
+    await bed.convert('user', converted);
+    await bed.recordJob('user', REF);
+    const s = spec('user');
+    const ids = quarantined.map((d) => legacyIdOf(d._id));
+    await bed.admin.query(
+      `insert into core.conversion_quarantine (module, collection, legacy_id, reason, document_ejson, document_bson, job_id, quarantined_at)
+       select 'Authority', $1, l, 'quarantined by the test', '{}', '\\x00', $2, $3 from unnest($4::text[]) as l`,
+      [s.collection, `Authority/${s.collection}`, REF, ids],
+    );
+    const { report, exitCode } = await verify(['authority_users'], { maxListItems: 60, pageSize: 7 });
+    const u = report.data[0]!;
+    expect(u.counts).to.include({ mongoDocuments: 3125, postgresRows: 125, matched: 125, quarantined: 3000, missingInPostgres: 0, undecodable: 0, differing: 0, missingInMongo: 0 });
+    expect(report.summary.accountedRows).to.equal(3000);
+    expect(report.output.probes.filter((p) => p.status !== 'match')).to.deep.equal([]);
+    // The lists really were served around the quarantined documents: full pages of converted users only.
+    for (const tenant of [T1, T2]) {
+      const listed = report.output.probes.find((p) => p.name === 'list(order=default)' && p.tenant === tenant)!;
+      expect([listed.mongo.count, listed.postgres.count]).to.deep.equal([60, 60]);
+      // 62 or 63 converted users per tenant: the list without a cap has them all, and no quarantined one.
+      const locked = report.output.probes.find((p) => p.name === 'list(order=default, status=locked)' && p.tenant === tenant)!;
+      expect(locked.mongo.count).to.equal(converted.filter((d) => d.tenantId === tenant && d.status === 'locked').length);
+    }
+    expect(exitCode).to.equal(0);
   });
 
   it('accounts for a decodable document that the quarantine holds (PostgreSQL refused its row)', async () => {

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { REPORT_FORMATS, resolveSelection, runVerify, summaryLine, VERIFY_DEFAULTS, VerifySelectionError, type ReportFormat } from '../../parity/index.js';
+import { REPORT_FORMATS, resolveSelection, runVerify, runVerifyWorker, summaryLine, VERIFY_DEFAULTS, VerifySelectionError, type ReportFormat } from '../../parity/index.js';
 import { cliLog, configFrom, ExitCode, lineLog, out, positiveInt, printJson, UsageError, withConfigOption } from '../cli-support.js';
 
 interface VerifyFlags {
@@ -13,6 +13,8 @@ interface VerifyFlags {
   pageSize?: number;
   referenceTime?: string;
   progress?: boolean;
+  workers?: number;
+  join?: string;
   quiet?: boolean;
   json?: boolean;
   config?: string;
@@ -33,8 +35,9 @@ function referenceTime(value: string | undefined): Date | null {
 }
 
 /**
- * `verify --module M [--collection C] [--out DIR] [--format json,html,junit]`: data parity and output
- * parity of one module between MongoDB and PostgreSQL (SPEC 9), reports in DIR. Exit 0 only with zero
+ * `verify --module M [--collection C] [--out DIR] [--format json,html,junit] [--workers N]`: data parity
+ * and output parity of one module between MongoDB and PostgreSQL (SPEC 9), reports in DIR; with
+ * `--workers N`, N processes share data parity (`verify --join RUN` lets a process on another host help). Exit 0 only with zero
  * mismatches, 1 otherwise, 2 on usage or configuration errors.
  */
 export function registerVerify(program: Command): void {
@@ -51,11 +54,20 @@ export function registerVerify(program: Command): void {
       .option('--max-list-items <n>', `items compared per list probe (default ${VERIFY_DEFAULTS.maxListItems})`, positiveInt('--max-list-items'))
       .option('--page-size <n>', `page size of list probes (default ${VERIFY_DEFAULTS.pageSize})`, positiveInt('--page-size'))
       .option('--reference-time <iso>', 'evaluate tier-B windows at this time (default: the conversion job\'s reference time, else now)')
+      .option('--workers <n>', 'processes sharing data parity through id ranges claimed in PostgreSQL (this one and n-1 workers; same report)', positiveInt('--workers'))
+      .option('--join <run-id>', 'work on a shared verification started elsewhere (verify --workers prints its run id); writes no report')
       .option('--json', 'print the outcome as one JSON document on stdout (summary, digest, report paths)')
       .option('--no-progress', 'no progress lines on stderr')
       // The former name of --no-progress, kept for scripts that use it.
       .addOption(new Option('--quiet').hideHelp()),
   ).action(async (flags: VerifyFlags) => {
+    if (flags.join !== undefined) {
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(flags.join)) throw new UsageError(`--join needs the run id (a UUID) that verify --workers printed, got ${JSON.stringify(flags.join)}`);
+      const config = configFrom(flags, { postgres: true, mongo: true });
+      const ranges = await runVerifyWorker({ config, runId: flags.join, log: flags.quiet || flags.progress === false ? undefined : lineLog(cliLog({ join: flags.join })) });
+      out(`verified ${ranges} range(s) of run ${flags.join}`);
+      return;
+    }
     const chosen = formats(flags.format);
     const at = referenceTime(flags.referenceTime);
     let selection;
@@ -79,6 +91,7 @@ export function registerVerify(program: Command): void {
         maxListItems: flags.maxListItems,
         pageSize: flags.pageSize,
         referenceTime: at,
+        workers: flags.workers,
         log: flags.quiet || flags.progress === false ? undefined : lineLog(cliLog({ module: selection.module.name })),
       });
     } catch (e) {
