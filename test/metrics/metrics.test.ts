@@ -55,6 +55,8 @@ describe('metrics: DualWrite, reconciler and shadow reads (Authority on DualWrit
     const users = down.get<UserRepository>(AuthorityTokens.user);
     const a = await users.insert(ctx, newUser('m-outage-1'));
     await users.insert(ctx, newUser('m-outage-2'));
+    // The secondary write is tried after commit, in the background: wait until both have failed.
+    await down.flushDualWrite();
     // The oldest record was written 90 s ago (as if the outage had lasted that long).
     await admin.query(`update core.dualwrite_pending set created_at = now() - interval '90 seconds' where entity_id = $1`, [a.id]);
 
