@@ -31,3 +31,6 @@ create table if not exists core.parity_range (
 create index if not exists ix_parity_range_claim on core.parity_range (run_id, status, seq);
 
 revoke all on core.parity_run, core.parity_range from stellaops_app;
+-- Results carry report samples (legacy ids, row values of any tenant): `rls check` holds the table to
+-- "no application-role access".
+comment on table core.parity_range is '@tenant-data Ranges and results of a shared verification; results hold report samples of any tenant. Maintenance role only.';
