@@ -51,7 +51,8 @@ export interface BatchCounts {
   readonly quarantined: number;
 }
 
-interface QuarantineEntry {
+/** A document the quarantine keeps, with why (conversion and `follow` write them the same way). */
+export interface QuarantineEntry {
   readonly legacyId: string;
   readonly reason: string;
   readonly source: SourceDocument;
@@ -234,7 +235,8 @@ function quarantineTenant(spec: EntitySpec, source: SourceDocument): string | nu
   return legacyTenantOf(spec, doc);
 }
 
-async function writeQuarantine(tx: Tx, target: BatchTarget, entries: readonly QuarantineEntry[]): Promise<void> {
+/** Writes quarantine rows (with the tenant the document names) in the caller's transaction. */
+export async function writeQuarantine(tx: Tx, target: Pick<BatchTarget, 'spec' | 'jobId'>, entries: readonly QuarantineEntry[]): Promise<void> {
   // One row per legacy id (the primary key); the latest document wins, as a rerun sees it.
   const unique = [...new Map(entries.map((e) => [e.legacyId, e])).values()];
   for (let start = 0; start < unique.length; start += 500) {

@@ -1,3 +1,4 @@
+import { writeQuarantine } from '../conversion/batch-loader.js';
 import { classify } from '../conversion/classify.js';
 import { readJob } from '../conversion/job-store.js';
 import { SourceDocument } from '../conversion/source-document.js';
@@ -9,7 +10,6 @@ import type { Entity, EntitySpec } from '../interfaces/entity-spec.js';
 import type { ModuleDefinition } from '../interfaces/module-definition.js';
 import { PersistenceError, ValidationError } from '../interfaces/errors.js';
 import { tenantContext, type TenantContext } from '../interfaces/tenant-context.js';
-import { legacyTenantOf } from '../mongo/document-codec.js';
 import { legacyIdOf } from '../mongo/legacy-id.js';
 import type { MongoDataSource } from '../mongo/mongo-data-source.js';
 import { isHistoryLostError, type ChangeEventLike, type ChangeStreamLike } from '../mongo/mongo-types.js';
@@ -23,7 +23,6 @@ import {
   initFollow,
   markCaughtUp,
   markLost,
-  quarantineChange,
   readFollowStates,
   removeTombstone,
   sweepTombstones,
@@ -286,13 +285,7 @@ export class ChangeFollower {
     const module = this.options.module.name;
     this.log(`${module}/${spec.collection}: ${legacyId} quarantined: ${reason}`);
     await this.options.ds.transaction(async (tx) => {
-      let tenantId: string | null = null;
-      try {
-        tenantId = legacyTenantOf(spec, source.driverDocument());
-      } catch {
-        // Unreadable BSON: no tenant to record; only the maintenance role sees such a row.
-      }
-      await quarantineChange(tx, { module, collection: spec.collection, legacyId, reason, ejson: source.ejson(), bson: source.bytes, jobId, tenantId });
+      await writeQuarantine(tx, { spec, jobId }, [{ legacyId, reason, source }]);
       await advance(tx, module, spec.collection, token, 'quarantined', at);
     });
     return 'quarantined';

@@ -2,7 +2,8 @@ import type { PostgresDataSource, Tx } from '../postgres/data-source.js';
 
 /**
  * The follower's SQL, in one place: its position per collection (`core.change_follow`), the
- * tombstones of deletes that found no row, and the sweep that re-applies them.
+ * tombstones of deletes that found no row, and the sweep that re-applies them (quarantine rows are
+ * written by conversion's `writeQuarantine`).
  */
 
 export interface FollowState {
@@ -120,21 +121,6 @@ export async function sweepTombstones(ds: PostgresDataSource, module: string, co
     await tx.query(`update core.change_follow set swept_at = now() where module = $1 and collection = $2`, [module, collection]);
     return res.rowCount ?? 0;
   });
-}
-
-/** A change the follower cannot convert exactly joins the conversion's quarantine (the job must exist). */
-export async function quarantineChange(
-  tx: Tx,
-  entry: { module: string; collection: string; legacyId: string; reason: string; ejson: string; bson: Buffer; jobId: string; tenantId: string | null },
-): Promise<void> {
-  await tx.query(
-    `insert into core.conversion_quarantine (module, collection, legacy_id, reason, document_ejson, document_bson, job_id, quarantined_at, tenant_id)
-     values ($1, $2, $3, $4, $5, $6, $7, now(), $8)
-     on conflict (module, collection, legacy_id) do update
-       set reason = excluded.reason, document_ejson = excluded.document_ejson, document_bson = excluded.document_bson,
-           job_id = excluded.job_id, quarantined_at = excluded.quarantined_at, tenant_id = excluded.tenant_id`,
-    [entry.module, entry.collection, entry.legacyId, entry.reason, entry.ejson, entry.bson, entry.jobId, entry.tenantId],
-  );
 }
 
 /** A document deleted at the source leaves the quarantine too (nothing to account for any more). */

@@ -141,6 +141,20 @@ describe('follow: change-stream catch-up during and after a backfill', function 
       await follower.run({ once: true });
       const rows = (await env.admin.query(`select legacy_id, display_name from authority."user" order by legacy_id`)).rows;
       expect(rows).to.deep.equal([{ legacy_id: `oid:${(docs[1]!._id as ObjectId).toHexString()}`, display_name: 'newest' }]);
+      // A change that cannot be converted exactly joins the quarantine with its reason and tenant,
+      // and leaves it when the document is deleted at the source.
+      const odd: Document = { ...userDoc(3), legacyFlag: true };
+      await coll.insertOne(odd);
+      await follower.run({ once: true });
+      const legacyId = `oid:${(odd._id as ObjectId).toHexString()}`;
+      const q = (await env.admin.query(`select reason, tenant_id from core.conversion_quarantine where legacy_id = $1`, [legacyId])).rows;
+      expect(q).to.have.length(1);
+      expect(q[0].reason).to.match(/legacyFlag/);
+      expect(q[0].tenant_id).to.equal(odd.tenantId);
+      await coll.deleteOne({ _id: odd._id });
+      const last = await follower.run({ once: true });
+      expect(last.collections[0]!.eventsQuarantined).to.equal(1);
+      expect((await env.admin.query(`select count(*)::int as n from core.conversion_quarantine where legacy_id = $1`, [legacyId])).rows[0].n).to.equal(0);
     } finally {
       await ds.close();
       await env.close();
