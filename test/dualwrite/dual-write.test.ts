@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { ObjectId } from 'bson';
-import pg from 'pg';
 import { canonicalEntity, canonicalJson } from '../../src/codec/canonical.js';
 import type { DualWriteEvent } from '../../src/dualwrite/dual-write-repository.js';
 import { DualWriteRepository } from '../../src/dualwrite/dual-write-repository.js';
@@ -12,51 +11,40 @@ import { PENDING_COLLECTION } from '../../src/mongo/mongo-pending-log.js';
 import { PostgresRepository } from '../../src/postgres/postgres-repository.js';
 import { connectMongo } from '../../src/mongo/mongo-data-source.js';
 import { runVerify } from '../../src/parity/index.js';
-import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';
+import { MONGO_DOWN, useRuntimeWithAdmin } from '../setup/runtime.js';
 
-const MONGO_DOWN = 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300&connectTimeoutMS=300';
 const PG_DOWN = 'postgres://stellaops_test_app@127.0.0.1:1/none';
 const canon = (e: unknown) => canonicalJson(canonicalEntity(userSpec, e as Record<string, unknown>));
 const newUser = (name: string) => ({ username: name, email: `${name}@example.org`, displayName: null, passwordHash: null, status: 'active' as const, mfaEnabled: false, lastLoginAt: null });
 
 describe('DualWrite (Authority users)', function () {
   this.timeout(120_000);
-  let t: TestRuntime;
-  let admin: pg.Client;
-  before(async () => {
-    t = await startTestRuntime('DualWrite', { modules: [authorityModule] });
-    admin = new pg.Client({ connectionString: t.db.adminUrl });
-    await admin.connect();
-  });
-  after(async () => {
-    await admin?.end();
-    await t?.close();
-  });
+  const suite = useRuntimeWithAdmin('DualWrite', { modules: [authorityModule] });
 
-  const pending = async () => (await admin.query('select count(*)::int as n from core.dualwrite_pending')).rows[0].n as number;
-  const pgUser = (id: string) => admin.query('select * from authority."user" where id = $1', [id]).then((r) => r.rows[0] ?? null);
-  const mongoRepo = () => new MongoRepository<User>(userSpec, t.runtime.mongo!.db);
-  const pgRepo = () => new PostgresRepository<User>(userSpec, t.runtime.postgres!);
+  const pending = async () => (await suite.admin.query('select count(*)::int as n from core.dualwrite_pending')).rows[0].n as number;
+  const pgUser = (id: string) => suite.admin.query('select * from authority."user" where id = $1', [id]).then((r) => r.rows[0] ?? null);
+  const mongoRepo = () => new MongoRepository<User>(userSpec, suite.t.runtime.mongo!.db);
+  const pgRepo = () => new PostgresRepository<User>(userSpec, suite.t.runtime.postgres!);
 
   it('writes PostgreSQL first, then MongoDB; both hold the same entity and nothing stays pending', async () => {
-    const ctx = t.tenant();
-    const users = t.runtime.get<UserRepository>(AuthorityTokens.user);
+    const ctx = suite.t.tenant();
+    const users = suite.t.runtime.get<UserRepository>(AuthorityTokens.user);
     expect(users).to.be.instanceOf(DualWriteRepository);
     const u = await users.insert(ctx, newUser('both'));
     const updated = await users.update(ctx, u.id, { status: 'disabled' });
     expect(canon(await pgRepo().get(ctx, u.id))).to.equal(canon(updated));
-    await t.runtime.flushDualWrite();
+    await suite.t.runtime.flushDualWrite();
     expect(canon(await mongoRepo().get(ctx, u.id))).to.equal(canon(updated));
     expect(await pending()).to.equal(0);
     await users.delete(ctx, u.id);
-    await t.runtime.flushDualWrite();
+    await suite.t.runtime.flushDualWrite();
     expect(await mongoRepo().get(ctx, u.id)).to.equal(null);
     expect(await pending()).to.equal(0);
   });
 
   it('secondary unreachable: the caller succeeds, the pending records survive a restart, reconcile brings MongoDB to parity', async () => {
-    const ctx = t.tenant();
-    const down = await t.restart({ MONGO_URL: MONGO_DOWN });
+    const ctx = suite.t.tenant();
+    const down = await suite.t.restart({ MONGO_URL: MONGO_DOWN });
     const events: DualWriteEvent[] = [];
     const users = down.get<UserRepository>(AuthorityTokens.user);
     const u = await users.insert(ctx, newUser('outage'));
@@ -68,7 +56,7 @@ describe('DualWrite (Authority users)', function () {
     await down.close();
     expect(events).to.deep.equal([]);
 
-    const back = await t.restart();
+    const back = await suite.t.restart();
     expect(await pending(), 'survived the restart').to.equal(4);
     const report = await back.reconciler!.runOnce({ all: true });
     expect(report).to.include({ applied: 4, failed: 0, remaining: 0 });
@@ -83,12 +71,12 @@ describe('DualWrite (Authority users)', function () {
   });
 
   it('the background reconciler of a running service applies what an outage left pending, honouring backoff', async () => {
-    const ctx = t.tenant();
-    const down = await t.restart({ MONGO_URL: MONGO_DOWN });
+    const ctx = suite.t.tenant();
+    const down = await suite.t.restart({ MONGO_URL: MONGO_DOWN });
     const u = await down.get<UserRepository>(AuthorityTokens.user).insert(ctx, newUser('loop'));
     await down.close();
     expect(await pending()).to.equal(1);
-    const rt = await t.restart({}, { reconcile: true });
+    const rt = await suite.t.restart({}, { reconcile: true });
     const cfg = { ...rt.config, DualWrite: { ...rt.config.DualWrite, ReconcileIntervalMs: 200 } };
     await rt.close();
     const { PersistenceRuntime } = await import('../../src/container/persistence-runtime.js');
@@ -104,8 +92,8 @@ describe('DualWrite (Authority users)', function () {
   });
 
   it('primary unreachable: the caller gets the error and nothing is written anywhere', async () => {
-    const ctx = t.tenant();
-    const down = await t.restart({ POSTGRES_URL: PG_DOWN });
+    const ctx = suite.t.tenant();
+    const down = await suite.t.restart({ POSTGRES_URL: PG_DOWN });
     const users = down.get<UserRepository>(AuthorityTokens.user);
     let error: unknown;
     try {
@@ -116,13 +104,13 @@ describe('DualWrite (Authority users)', function () {
     expect(error).to.be.instanceOf(Error);
     expect(await pending()).to.equal(0);
     expect(await mongoRepo().findOne(ctx, { username: 'never' })).to.equal(null);
-    expect((await admin.query('select count(*)::int as n from authority."user" where username = $1', ['never'])).rows[0].n).to.equal(0);
+    expect((await suite.admin.query('select count(*)::int as n from authority."user" where username = $1', ['never'])).rows[0].n).to.equal(0);
     await down.close();
   });
 
   it('Primary = Mongo: PostgreSQL down does not fail the caller; the pending log lives in MongoDB and reconcile applies it', async () => {
-    const ctx = t.tenant();
-    const down = await t.restart({ POSTGRES_URL: PG_DOWN }, {});
+    const ctx = suite.t.tenant();
+    const down = await suite.t.restart({ POSTGRES_URL: PG_DOWN }, {});
     const cfg = { ...down.config, DualWrite: { ...down.config.DualWrite, Primary: 'Mongo' as const } };
     await down.close();
     const { PersistenceRuntime } = await import('../../src/container/persistence-runtime.js');
@@ -131,7 +119,7 @@ describe('DualWrite (Authority users)', function () {
     expect(await mongoFirst.mongo!.db.collection(PENDING_COLLECTION).countDocuments({ entityId: u.id })).to.equal(1);
     await mongoFirst.close();
 
-    const healthy = await PersistenceRuntime.start({ ...cfg, Postgres: { ...cfg.Postgres, Url: t.db.appUrl } }, { modules: [authorityModule] });
+    const healthy = await PersistenceRuntime.start({ ...cfg, Postgres: { ...cfg.Postgres, Url: suite.t.db.appUrl } }, { modules: [authorityModule] });
     const report = await healthy.reconciler!.runOnce({ all: true });
     expect(report.applied).to.be.greaterThanOrEqual(1);
     expect(canon(await new PostgresRepository<User>(userSpec, healthy.postgres!).get(ctx, u.id))).to.equal(canon(u));
@@ -140,8 +128,8 @@ describe('DualWrite (Authority users)', function () {
   });
 
   it('Primary = Mongo unreachable: the caller gets the error and PostgreSQL is untouched', async () => {
-    const ctx = t.tenant();
-    const base = await t.restart({ MONGO_URL: MONGO_DOWN });
+    const ctx = suite.t.tenant();
+    const base = await suite.t.restart({ MONGO_URL: MONGO_DOWN });
     const cfg = { ...base.config, DualWrite: { ...base.config.DualWrite, Primary: 'Mongo' as const } };
     await base.close();
     const { PersistenceRuntime } = await import('../../src/container/persistence-runtime.js');
@@ -159,18 +147,18 @@ describe('DualWrite (Authority users)', function () {
       expect(error).to.be.instanceOf(Error);
       await rt.close();
     }
-    expect((await admin.query('select count(*)::int as n from authority."user" where username = $1', ['mongo-down'])).rows[0].n).to.equal(0);
+    expect((await suite.admin.query('select count(*)::int as n from authority."user" where username = $1', ['mongo-down'])).rows[0].n).to.equal(0);
     expect(await pending()).to.equal(0);
   });
 
   it('falls back to MongoDB on a miss and, with ConvertOnRead, converts the legacy document; later writes reach the same legacy document', async () => {
-    const ctx = t.tenant();
+    const ctx = suite.t.tenant();
     const legacyId = new ObjectId();
     const when = new Date('2025-03-04T05:06:07.089Z');
-    await t.runtime.mongo!.db.collection('authority_users').insertOne({
+    await suite.t.runtime.mongo!.db.collection('authority_users').insertOne({
       _id: legacyId, tenantId: ctx.tenantId, username: 'legacy-only', email: 'l@example.org', status: 'active', mfaEnabled: true, createdAt: when, updatedAt: when,
     });
-    const rt = await t.restart({}, {});
+    const rt = await suite.t.restart({}, {});
     const cfg = { ...rt.config, DualWrite: { ...rt.config.DualWrite, ConvertOnRead: true } };
     await rt.close();
     const { PersistenceRuntime } = await import('../../src/container/persistence-runtime.js');
@@ -190,9 +178,9 @@ describe('DualWrite (Authority users)', function () {
   });
 
   it('shadow reads publish a mismatch and still return the primary answer', async () => {
-    const ctx = t.tenant();
+    const ctx = suite.t.tenant();
     const events: DualWriteEvent[] = [];
-    const rt = await t.restart({}, {});
+    const rt = await suite.t.restart({}, {});
     const cfg = { ...rt.config, DualWrite: { ...rt.config.DualWrite, ShadowReadSampleRate: 1 } };
     await rt.close();
     const { PersistenceRuntime } = await import('../../src/container/persistence-runtime.js');
@@ -209,7 +197,7 @@ describe('DualWrite (Authority users)', function () {
     const mismatches = events.filter((e) => e.kind === 'shadow-mismatch');
     expect(mismatches).to.have.length(1);
     await shadow.close();
-    const m = await connectMongo(t.mongoUrl, t.mongoDatabase);
+    const m = await connectMongo(suite.t.mongoUrl, suite.t.mongoDatabase);
     await m.close();
   });
 });

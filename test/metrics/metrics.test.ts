@@ -12,10 +12,9 @@ import { metricsHandler } from '../../src/metrics/index.js';
 import { authorityModule } from '../../src/modules/authority/index.js';
 import { schedulerModule } from '../../src/modules/scheduler/index.js';
 import { connectMongo } from '../../src/mongo/mongo-data-source.js';
-import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';
+import { MONGO_DOWN, startTestRuntime, useRuntimeWithAdmin, type TestRuntime } from '../setup/runtime.js';
 import { sample } from './exposition.js';
 
-const MONGO_DOWN = 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300&connectTimeoutMS=300';
 const newUser = (name: string) => ({ username: name, email: null, displayName: null, passwordHash: null, status: 'active' as const, mfaEnabled: false, lastLoginAt: null });
 
 /** Collects pino records as parsed JSON. */
@@ -32,22 +31,12 @@ function recordSink(): { stream: Writable; records: Record<string, unknown>[] } 
 
 describe('metrics: DualWrite, reconciler and shadow reads (Authority on DualWrite)', function () {
   this.timeout(180_000);
-  let t: TestRuntime;
-  let admin: pg.Client;
-  before(async () => {
-    t = await startTestRuntime('DualWrite', { modules: [authorityModule] });
-    admin = new pg.Client({ connectionString: t.db.adminUrl });
-    await admin.connect();
-  });
-  after(async () => {
-    await admin?.end();
-    await t?.close();
-  });
+  const suite = useRuntimeWithAdmin('DualWrite', { modules: [authorityModule] });
 
   it('secondary failures, the pending backlog and its age, then the reconciler applying it', async () => {
-    const ctx = t.tenant();
+    const ctx = suite.t.tenant();
     const sink = recordSink();
-    const down = await t.restart({ MONGO_URL: MONGO_DOWN }, { logger: createLogger({ destination: sink.stream }) });
+    const down = await suite.t.restart({ MONGO_URL: MONGO_DOWN }, { logger: createLogger({ destination: sink.stream }) });
     const before = await down.metrics();
     expect(sample(before, 'stellaops_dualwrite_pending_records', { store: 'Postgres', module: 'Authority' })).to.equal(0);
     expect(sample(before, 'stellaops_dualwrite_secondary_failures_total', { module: 'Authority', entity: 'user' })).to.equal(undefined);
@@ -58,7 +47,7 @@ describe('metrics: DualWrite, reconciler and shadow reads (Authority on DualWrit
     // The secondary write is tried after commit, in the background: wait until both have failed.
     await down.flushDualWrite();
     // The oldest record was written 90 s ago (as if the outage had lasted that long).
-    await admin.query(`update core.dualwrite_pending set created_at = now() - interval '90 seconds' where entity_id = $1`, [a.id]);
+    await suite.admin.query(`update core.dualwrite_pending set created_at = now() - interval '90 seconds' where entity_id = $1`, [a.id]);
 
     const during = await down.metrics();
     expect(sample(during, 'stellaops_dualwrite_secondary_failures_total', { module: 'Authority', entity: 'user' })).to.equal(2);
@@ -75,7 +64,7 @@ describe('metrics: DualWrite, reconciler and shadow reads (Authority on DualWrit
     expect(failures[0]).to.include({ module: 'Authority', entity: 'Authority.user', id: a.id, tenant: ctx.tenantId });
     await down.close();
 
-    const back = await t.restart();
+    const back = await suite.t.restart();
     const report = await back.reconciler!.runOnce({ all: true });
     expect(report).to.include({ applied: 2, remaining: 0 });
     const after = await back.metrics();
@@ -89,8 +78,8 @@ describe('metrics: DualWrite, reconciler and shadow reads (Authority on DualWrit
   });
 
   it('shadow reads: every comparison is counted, mismatches apart', async () => {
-    const ctx = t.tenant();
-    const base = await t.restart();
+    const ctx = suite.t.tenant();
+    const base = await suite.t.restart();
     const cfg = { ...base.config, DualWrite: { ...base.config.DualWrite, ShadowReadSampleRate: 1 } };
     const rt = await PersistenceRuntime.start(cfg, { modules: [authorityModule], migrate: false });
     try {
@@ -111,12 +100,12 @@ describe('metrics: DualWrite, reconciler and shadow reads (Authority on DualWrit
   });
 
   it('a maintenance role that RLS confines: the backlog is unknown (source down, no series), never a false zero', async () => {
-    const cfg = { ...t.config, Postgres: { ...t.config.Postgres, AdminUrl: t.db.appUrl } };
+    const cfg = { ...suite.t.config, Postgres: { ...suite.t.config.Postgres, AdminUrl: suite.t.db.appUrl } };
     const sink = recordSink();
     const rt = await PersistenceRuntime.start(cfg, { modules: [authorityModule], migrate: false, logger: createLogger({ destination: sink.stream }) });
     try {
-      const ctx = t.tenant();
-      const down = await t.restart({ MONGO_URL: MONGO_DOWN });
+      const ctx = suite.t.tenant();
+      const down = await suite.t.restart({ MONGO_URL: MONGO_DOWN });
       await down.get<UserRepository>(AuthorityTokens.user).insert(ctx, newUser('m-hidden'));
       await down.close();
       const text = await rt.metrics();
@@ -131,13 +120,13 @@ describe('metrics: DualWrite, reconciler and shadow reads (Authority on DualWrit
       expect((error as Error).message).to.match(/cannot count the DualWrite pending log across tenants/);
     } finally {
       await rt.close();
-      const back = await t.restart();
+      const back = await suite.t.restart();
       await back.reconciler!.runOnce({ all: true });
     }
   });
 
   it('the /metrics handler serves the exposition over HTTP (GET and HEAD; other methods 405)', async () => {
-    const rt = await t.restart();
+    const rt = await suite.t.restart();
     const server: Server = createServer(metricsHandler(rt));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {

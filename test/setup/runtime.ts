@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,4 +81,32 @@ export async function startTestRuntime(
 /** The config with DualWrite settings replaced (tests of fallback, primary = Mongo, ...). */
 export function withDualWrite(config: PersistenceConfig, dualWrite: Record<string, unknown>): PersistenceConfig {
   return Object.freeze({ ...config, DualWrite: Object.freeze({ ...config.DualWrite, ...dualWrite }) }) as PersistenceConfig;
+}
+
+/** A MongoDB URL nothing answers on, quickly: the secondary (or primary) is down. */
+export const MONGO_DOWN = 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300&connectTimeoutMS=300';
+
+/**
+ * Mocha hooks for a suite: a test runtime on `backend` and an owner client on its database, both
+ * closed after the suite. Read `.t` and `.admin` inside the tests.
+ */
+export function useRuntimeWithAdmin(backend: Backend, options: Parameters<typeof startTestRuntime>[1] = {}): { readonly t: TestRuntime; readonly admin: pg.Client } {
+  const state: { t?: TestRuntime; admin?: pg.Client } = {};
+  before(async () => {
+    state.t = await startTestRuntime(backend, options);
+    state.admin = new pg.Client({ connectionString: state.t.db.adminUrl });
+    await state.admin.connect();
+  });
+  after(async () => {
+    await state.admin?.end();
+    await state.t?.close();
+  });
+  return {
+    get t() {
+      return state.t!;
+    },
+    get admin() {
+      return state.admin!;
+    },
+  };
 }
