@@ -12,7 +12,7 @@ import {
   type OutboxEvent,
 } from '../../src/interfaces/notify.js';
 import type { TenantContext } from '../../src/interfaces/tenant-context.js';
-import { MongoDeliveryService } from '../../src/modules/notify/delivery-service-mongo.js';
+import { MongoDeliveryService } from '../../src/modules/notify/deliveries/mongo.js';
 import { notifyModule } from '../../src/modules/notify/index.js';
 import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';
 import { ManualClock } from '../scheduler/manual-clock.js';

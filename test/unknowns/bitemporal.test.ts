@@ -8,7 +8,7 @@ import type { Backend } from '../../src/interfaces/modules.js';
 import type { TenantContext } from '../../src/interfaces/tenant-context.js';
 import { subjectHashOf, type UnknownRecord, type UnknownsRepository } from '../../src/interfaces/unknowns.js';
 import { unknown } from '../../src/modules/excititor/entities.js';
-import { createUnknownsRepository } from '../../src/modules/excititor/custom-bindings.js';
+import { createUnknownsRepository } from '../../src/modules/excititor/unknowns/index.js';
 import { excititorModule } from '../../src/modules/excititor/index.js';
 import { MongoRepository } from '../../src/mongo/mongo-repository.js';
 import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';

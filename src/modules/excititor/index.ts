@@ -1,6 +1,6 @@
 import { ExcititorTokens } from '../../interfaces/excititor.js';
 import type { ModuleDefinition } from '../../interfaces/module-definition.js';
-import { excititorCustomBindings } from './custom-bindings.js';
+import { excititorCustomBindings } from './unknowns/index.js';
 import { excititorDemo } from './demo.js';
 import { TIMELINE_RETENTION_MONTHS, excititorEntities } from './entities.js';
 import { excititorProbes } from './probes.js';

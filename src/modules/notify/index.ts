@@ -1,6 +1,6 @@
 import type { ModuleDefinition } from '../../interfaces/module-definition.js';
 import { NotifyTokens } from '../../interfaces/notify.js';
-import { deliveryServiceBinding } from './delivery-service-binding.js';
+import { deliveryServiceBinding } from './deliveries/dual-write.js';
 import { notifyDemo } from './demo.js';
 import { DELIVERY_RETENTION_MONTHS, notifyEntities } from './entities.js';
 import { notifyProbes } from './probes.js';

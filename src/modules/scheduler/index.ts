@@ -2,7 +2,7 @@ import type { ModuleDefinition } from '../../interfaces/module-definition.js';
 import { SchedulerTokens } from '../../interfaces/scheduler.js';
 import { schedulerDemo } from './demo.js';
 import { EXECUTION_LOG_RETENTION_MONTHS, RUN_RETENTION_MONTHS, schedulerEntities } from './entities.js';
-import { jobQueueBinding } from './job-queue-binding.js';
+import { jobQueueBinding } from './job-queue/index.js';
 import { schedulerProbes } from './probes.js';
 
 /** The Scheduler module (schema `scheduler`). */

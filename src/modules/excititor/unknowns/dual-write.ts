@@ -1,13 +1,13 @@
-import type { DualWriteSettings } from '../config/persistence-config.js';
-import type { Entity, EntitySpec } from '../interfaces/entity-spec.js';
-import type { ChangeHook, EntityRepository, Page } from '../interfaces/repository.js';
-import type { TenantContext } from '../interfaces/tenant-context.js';
-import type { AsOf, BitemporalChange, UnknownAssertion, UnknownRecord, UnknownsPageQuery, UnknownsRepository } from '../interfaces/unknowns.js';
-import { qualifiedName } from '../codec/fields.js';
-import type { DualWriteEvent } from './apply-pending.js';
-import { ChangeReplicator } from './change-replicator.js';
-import type { PendingApplier } from './pending-applier.js';
-import type { PendingLog } from './pending-log.js';
+import type { DualWriteSettings } from '../../../config/persistence-config.js';
+import type { Entity, EntitySpec } from '../../../interfaces/entity-spec.js';
+import type { ChangeHook, EntityRepository, Page } from '../../../interfaces/repository.js';
+import type { TenantContext } from '../../../interfaces/tenant-context.js';
+import type { AsOf, BitemporalChange, UnknownAssertion, UnknownRecord, UnknownsPageQuery, UnknownsRepository } from '../../../interfaces/unknowns.js';
+import { qualifiedName } from '../../../codec/fields.js';
+import type { DualWriteEvent } from '../../../dualwrite/apply-pending.js';
+import { ChangeReplicator } from '../../../dualwrite/change-replicator.js';
+import type { PendingApplier } from '../../../dualwrite/pending-applier.js';
+import type { PendingLog } from '../../../dualwrite/pending-log.js';
 
 /** A bitemporal repository that reports every row it writes (both store implementations do). */
 export interface ObservableBitemporalRepository extends UnknownsRepository {

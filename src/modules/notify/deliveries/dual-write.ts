@@ -1,5 +1,5 @@
-import type { Clock } from '../../interfaces/clock.js';
-import type { CustomBinding } from '../../interfaces/module-definition.js';
+import type { Clock } from '../../../interfaces/clock.js';
+import type { CustomBinding } from '../../../interfaces/module-definition.js';
 import {
   DELIVERY_SERVICE_TOKEN,
   type Delivery,
@@ -8,15 +8,15 @@ import {
   type NewDelivery,
   type OutboxEvent,
   type TransitionDetails,
-} from '../../interfaces/notify.js';
-import type { Page } from '../../interfaces/repository.js';
-import type { TenantContext } from '../../interfaces/tenant-context.js';
-import type { MongoDbLike } from '../../mongo/mongo-types.js';
-import type { PostgresDataSource } from '../../postgres/data-source.js';
-import { changeReplicatorFor, customDualWriteSettings } from '../../container/custom-dual-write.js';
-import type { ChangeReplicator } from '../../dualwrite/change-replicator.js';
-import { MongoDeliveryService } from './delivery-service-mongo.js';
-import { PostgresDeliveryService } from './delivery-service-postgres.js';
+} from '../../../interfaces/notify.js';
+import type { Page } from '../../../interfaces/repository.js';
+import type { TenantContext } from '../../../interfaces/tenant-context.js';
+import type { MongoDbLike } from '../../../mongo/mongo-types.js';
+import type { PostgresDataSource } from '../../../postgres/data-source.js';
+import { changeReplicatorFor, customDualWriteSettings } from '../../../container/custom-dual-write.js';
+import type { ChangeReplicator } from '../../../dualwrite/change-replicator.js';
+import { MongoDeliveryService } from './mongo.js';
+import { PostgresDeliveryService } from './postgres.js';
 
 /**
  * Deliveries under DualWrite: every change (the delivery and its outbox event, and a sender's

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { Clock } from '../../interfaces/clock.js';
-import { ValidationError } from '../../interfaces/errors.js';
+import type { Clock } from '../../../interfaces/clock.js';
+import { ValidationError } from '../../../interfaces/errors.js';
 import {
   DELIVERY_STATES,
   DELIVERY_TRANSITIONS,
@@ -10,11 +10,11 @@ import {
   type NewDelivery,
   type OutboxEvent,
   type TransitionDetails,
-} from '../../interfaces/notify.js';
-import type { TenantContext } from '../../interfaces/tenant-context.js';
-import { prepareInsert } from '../../codec/entity-lifecycle.js';
-import { validateEntity } from '../../codec/validate.js';
-import { delivery as deliverySpec, outboxEvent as outboxSpec } from './entities.js';
+} from '../../../interfaces/notify.js';
+import type { TenantContext } from '../../../interfaces/tenant-context.js';
+import { prepareInsert } from '../../../codec/entity-lifecycle.js';
+import { validateEntity } from '../../../codec/validate.js';
+import { delivery as deliverySpec, outboxEvent as outboxSpec } from '../entities.js';
 
 /**
  * The delivery state machine as pure functions shared by every backend: what a transition may do,

@@ -1,13 +1,13 @@
-import type { Clock } from '../../interfaces/clock.js';
-import type { CustomBinding } from '../../interfaces/module-definition.js';
-import { JOB_QUEUE_TOKEN, type JobQueue, type JobQueueOptions } from '../../interfaces/scheduler.js';
-import { MongoJobQueue } from '../../mongo/job-queue-mongo.js';
-import type { MongoDbLike } from '../../mongo/mongo-types.js';
-import { PostgresJobQueue } from '../../postgres/job-queue-postgres.js';
-import type { PostgresDataSource } from '../../postgres/data-source.js';
-import { changeReplicatorFor, customDualWriteSettings } from '../../container/custom-dual-write.js';
-import { queuedJob } from './entities.js';
-import { DualWriteJobQueue } from './job-queue-dual-write.js';
+import type { Clock } from '../../../interfaces/clock.js';
+import type { CustomBinding } from '../../../interfaces/module-definition.js';
+import { JOB_QUEUE_TOKEN, type JobQueue, type JobQueueOptions } from '../../../interfaces/scheduler.js';
+import { MongoJobQueue } from './mongo.js';
+import type { MongoDbLike } from '../../../mongo/mongo-types.js';
+import { PostgresJobQueue } from './postgres.js';
+import type { PostgresDataSource } from '../../../postgres/data-source.js';
+import { changeReplicatorFor, customDualWriteSettings } from '../../../container/custom-dual-write.js';
+import { queuedJob } from '../entities.js';
+import { DualWriteJobQueue } from './dual-write.js';
 
 interface Deps {
   readonly postgres: unknown;

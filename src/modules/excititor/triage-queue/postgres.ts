@@ -1,15 +1,15 @@
 import type { Document } from 'bson';
-import { checkTenantContext, type TenantContext } from '../../interfaces/tenant-context.js';
-import type { Page } from '../../interfaces/repository.js';
-import { PersistenceError } from '../../interfaces/errors.js';
-import type { TimelineEvent, TriageQueueItem, TriageQueueQuery, TriageQueueRepository, VexDecision, VexPackage } from '../../interfaces/excititor.js';
-import { decodeCursor, encodeCursor, type CursorShape } from '../../codec/cursor.js';
-import { pageSize } from '../../codec/entity-lifecycle.js';
-import { fieldOf } from '../../codec/fields.js';
-import { decodeDocument } from '../../mongo/document-codec.js';
-import type { MongoDbLike } from '../../mongo/mongo-types.js';
-import type { PostgresDataSource } from '../../postgres/data-source.js';
-import { timelineEvent, vexDecision, vexPackage } from './entities.js';
+import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
+import type { Page } from '../../../interfaces/repository.js';
+import { PersistenceError } from '../../../interfaces/errors.js';
+import type { TimelineEvent, TriageQueueItem, TriageQueueQuery, TriageQueueRepository, VexDecision, VexPackage } from '../../../interfaces/excititor.js';
+import { decodeCursor, encodeCursor, type CursorShape } from '../../../codec/cursor.js';
+import { pageSize } from '../../../codec/entity-lifecycle.js';
+import { fieldOf } from '../../../codec/fields.js';
+import { decodeDocument } from '../../../mongo/document-codec.js';
+import type { MongoDbLike } from '../../../mongo/mongo-types.js';
+import type { PostgresDataSource } from '../../../postgres/data-source.js';
+import { timelineEvent, vexDecision, vexPackage } from '../entities.js';
 
 /** The decisions the triage queue shows: still needing work. */
 export const OPEN_STATUSES = ['affected', 'under_investigation'] as const;

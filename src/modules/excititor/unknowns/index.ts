@@ -1,22 +1,22 @@
-import type { DualWriteSettings, PersistenceConfig } from '../../config/persistence-config.js';
-import { customDualWriteSettings } from '../../container/custom-dual-write.js';
-import { DualWriteBitemporalRepository } from '../../dualwrite/bitemporal-repository.js';
-import type { PendingApplier } from '../../dualwrite/pending-applier.js';
-import type { Clock } from '../../interfaces/clock.js';
-import { ExcititorCustomTokens, type TriageQueueRepository } from '../../interfaces/excititor.js';
-import type { CustomBinding } from '../../interfaces/module-definition.js';
-import type { Backend } from '../../interfaces/modules.js';
-import type { UnknownsRepository } from '../../interfaces/unknowns.js';
-import { MongoBitemporalRepository } from '../../mongo/bitemporal-repository.js';
-import { MongoPendingLog } from '../../mongo/mongo-pending-log.js';
-import { MongoRepository } from '../../mongo/mongo-repository.js';
-import type { MongoDbLike } from '../../mongo/mongo-types.js';
-import { PostgresBitemporalRepository } from '../../postgres/bitemporal-repository.js';
-import type { PostgresDataSource } from '../../postgres/data-source.js';
-import { PostgresPendingLog } from '../../postgres/pg-pending-log.js';
-import { PostgresRepository } from '../../postgres/postgres-repository.js';
-import { unknown } from './entities.js';
-import { DualWriteTriageQueue, MongoTriageQueue, PostgresTriageQueue } from './triage-queue.js';
+import type { DualWriteSettings, PersistenceConfig } from '../../../config/persistence-config.js';
+import { customDualWriteSettings } from '../../../container/custom-dual-write.js';
+import { DualWriteBitemporalRepository } from './dual-write.js';
+import type { PendingApplier } from '../../../dualwrite/pending-applier.js';
+import type { Clock } from '../../../interfaces/clock.js';
+import { ExcititorCustomTokens, type TriageQueueRepository } from '../../../interfaces/excititor.js';
+import type { CustomBinding } from '../../../interfaces/module-definition.js';
+import type { Backend } from '../../../interfaces/modules.js';
+import type { UnknownsRepository } from '../../../interfaces/unknowns.js';
+import { MongoBitemporalRepository } from './mongo.js';
+import { MongoPendingLog } from '../../../mongo/mongo-pending-log.js';
+import { MongoRepository } from '../../../mongo/mongo-repository.js';
+import type { MongoDbLike } from '../../../mongo/mongo-types.js';
+import { PostgresBitemporalRepository } from './postgres.js';
+import type { PostgresDataSource } from '../../../postgres/data-source.js';
+import { PostgresPendingLog } from '../../../postgres/pg-pending-log.js';
+import { PostgresRepository } from '../../../postgres/postgres-repository.js';
+import { unknown } from '../entities.js';
+import { DualWriteTriageQueue, MongoTriageQueue, PostgresTriageQueue } from '../triage-queue/postgres.js';
 
 /** What the container hands a custom binding (module-definition.ts types it loosely). */
 export interface ExcititorDeps {

@@ -1,10 +1,10 @@
 import type { Document } from 'bson';
-import type { Clock } from '../interfaces/clock.js';
-import { nextTimestamp, systemClock } from '../interfaces/clock.js';
-import type { EntitySpec } from '../interfaces/entity-spec.js';
-import { PersistenceError } from '../interfaces/errors.js';
-import type { ChangeHook, ChangeRecord, Page } from '../interfaces/repository.js';
-import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
+import type { Clock } from '../../../interfaces/clock.js';
+import { nextTimestamp, systemClock } from '../../../interfaces/clock.js';
+import type { EntitySpec } from '../../../interfaces/entity-spec.js';
+import { PersistenceError } from '../../../interfaces/errors.js';
+import type { ChangeHook, ChangeRecord, Page } from '../../../interfaces/repository.js';
+import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
 import {
   checkSubject,
   checkTimes,
@@ -15,14 +15,14 @@ import {
   type UnknownRecord,
   type UnknownsPageQuery,
   type UnknownsRepository,
-} from '../interfaces/unknowns.js';
-import { decodeCursor, encodeCursor } from '../codec/cursor.js';
-import { pageSize } from '../codec/entity-lifecycle.js';
-import { fieldOf, qualifiedName } from '../codec/fields.js';
-import { validateEntity } from '../codec/validate.js';
-import { decodeDocument, encodeDocument } from './document-codec.js';
-import { legacyIdOf } from './legacy-id.js';
-import type { MongoCollectionLike, MongoDbLike } from './mongo-types.js';
+} from '../../../interfaces/unknowns.js';
+import { decodeCursor, encodeCursor } from '../../../codec/cursor.js';
+import { pageSize } from '../../../codec/entity-lifecycle.js';
+import { fieldOf, qualifiedName } from '../../../codec/fields.js';
+import { validateEntity } from '../../../codec/validate.js';
+import { decodeDocument, encodeDocument } from '../../../mongo/document-codec.js';
+import { legacyIdOf } from '../../../mongo/legacy-id.js';
+import type { MongoCollectionLike, MongoDbLike } from '../../../mongo/mongo-types.js';
 
 /** Writers of one subject inside this process run one after the other (MongoDB has no transaction here). */
 const subjectLocks = new Map<string, Promise<unknown>>();
