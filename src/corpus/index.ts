@@ -3,7 +3,7 @@
  * exact (loss-refusing) JSON parsing.
  *
  * @example
- * import { corpusDir, listCorpusFiles, readCorpusJson } from './index.js';
+ * import { corpusDir, listCorpusFiles, readCorpusJson } from '../corpus/index.js';
  * if (corpusDir()) for (const f of listCorpusFiles('vex', 'openvex')) readCorpusJson(f);
  */
 export { corpusCandidate, corpusDir, corpusRelativePath, listCorpusFiles, readCorpusJson, readCorpusText, type CorpusKind } from './corpus-files.js';
