@@ -1,7 +1,7 @@
 import type { BenchLine } from './run.js';
 import { migrationSetsFor } from '../src/container/migration-sets.js';
 import { tenantContext } from '../src/interfaces/tenant-context.js';
-import { subjectHashOf } from '../src/interfaces/unknowns.js';
+import { subjectHashOf } from '../src/modules/excititor/unknowns/rules.js';
 import { unknown } from '../src/modules/excititor/entities.js';
 import { excititorModule } from '../src/modules/excititor/index.js';
 import { PostgresBitemporalRepository } from '../src/modules/excititor/unknowns/postgres.js';

@@ -21,7 +21,7 @@
 import 'reflect-metadata';
 
 // Runtime, container and configuration.
-export { PersistenceRuntime, type RuntimeOptions, type BackendHealth } from './container/persistence-runtime.js';
+export { PersistenceRuntime, type RuntimeOptions, type BackendHealth } from './app/persistence-runtime.js';
 export { CoreTokens } from './container/tokens.js';
 export { loadConfig, type LoadConfigOptions } from './config/load-config.js';
 export { adminUrlOf, dualWriteFor, type PersistenceConfig, type DualWriteSettings } from './config/persistence-config.js';
@@ -43,6 +43,8 @@ export * from './interfaces/policy.js';
 export * from './interfaces/concelier.js';
 export * from './interfaces/excititor.js';
 export * from './interfaces/unknowns.js';
+// The Unknowns rules every backend applies (they hash and compare: not a contract, but public since 0.1).
+export { subjectHashOf, believedAt, validAt, openedRecord, planAssertion, checkSubject, checkTimes, type PlannedRow, type AssertionPlan } from './modules/excititor/unknowns/rules.js';
 export * from './interfaces/packs-registry.js';
 export * from './interfaces/issuer-directory.js';
 export * from './interfaces/artifact.js';

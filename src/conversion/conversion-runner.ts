@@ -1,9 +1,10 @@
 import { adminUrlOf, type PersistenceConfig } from '../config/persistence-config.js';
+import { taskPoolSettings } from '../config/pool-settings.js';
 import { migrationSetsFor } from '../container/migration-sets.js';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { ConfigError } from '../interfaces/errors.js';
 import type { ModuleDefinition } from '../interfaces/module-definition.js';
-import { MODULES } from '../modules/registry.js';
+import { moduleByName, unknownModuleMessage } from '../modules/registry.js';
 import { connectMongo, type MongoDataSource } from '../mongo/mongo-data-source.js';
 import type { MongoCollectionLike } from '../mongo/mongo-types.js';
 import { PostgresDataSource } from '../postgres/data-source.js';
@@ -72,8 +73,8 @@ function positive(name: string, value: number): number {
 export function resolveTargets(module: string | ModuleDefinition, collection: string | null | undefined): { module: ModuleDefinition; entities: EntitySpec[] } {
   let def: ModuleDefinition | undefined;
   if (typeof module === 'string') {
-    def = MODULES.find((m) => m.name === module);
-    if (!def) throw new ConversionOptionsError(`unknown module ${JSON.stringify(module)}; allowed: ${MODULES.map((m) => m.name).join(', ')}`);
+    def = moduleByName(module);
+    if (!def) throw new ConversionOptionsError(unknownModuleMessage(module));
   } else {
     def = module;
   }
@@ -130,12 +131,7 @@ export async function runConversion(options: ConversionOptions): Promise<Convers
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const retry = options.retry ?? DEFAULT_RETRY;
 
-  const ds = new PostgresDataSource({
-    url: adminUrl,
-    pool: { min: 0, max: 4, connectionTimeoutMs: config.Postgres.Pool.ConnectionTimeoutMs, idleTimeoutMs: 10_000, maxLifetimeMs: config.Postgres.Pool.MaxLifetimeMs },
-    statementTimeoutMs: config.Postgres.StatementTimeoutMs,
-    applicationName: 'stellaops-convert',
-  });
+  const ds = new PostgresDataSource(taskPoolSettings(config, adminUrl, { max: 4, applicationName: 'stellaops-convert', idleTimeoutMs: 10_000 }));
   // A checked-out client whose server connection dies also emits 'error'; without a listener that
   // would crash the process instead of failing the query, which the retry policy then handles.
   // Commits need not wait for the WAL flush: a batch and its checkpoint commit together, so a server

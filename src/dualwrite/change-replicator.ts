@@ -25,7 +25,7 @@ export type SpecChangeHook = (spec: EntitySpec, change: ChangeRecord, ctx: Tenan
  * bitemporal unknowns) use it directly.
  *
  * @example
- * const replicator = changeReplicatorFor('Scheduler', deps, settings); // src/container/custom-dual-write.ts
+ * const replicator = ...; // built by customStore (src/container/custom-store.ts)
  * const queue = new PostgresJobQueue(deps.postgres, clock).onChange(replicator.hook(queuedJob));
  * await replicator.write(ctx, () => queue.complete(ctx, lease)); // returns after commit
  * await applier.drain(); // the secondary has it (or the record waits for the reconciler)

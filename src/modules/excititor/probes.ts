@@ -9,7 +9,8 @@ import { MongoRepository } from '../../mongo/mongo-repository.js';
 import { PostgresBitemporalRepository } from './unknowns/postgres.js';
 import { PostgresRepository } from '../../postgres/postgres-repository.js';
 import { RAW_WINDOW_DAYS, timelineHorizon, unknown } from './entities.js';
-import { MongoTriageQueue, PostgresTriageQueue } from './triage-queue/postgres.js';
+import { MongoTriageQueue } from './triage-queue/mongo.js';
+import { PostgresTriageQueue } from './triage-queue/postgres.js';
 
 const DAY = 86_400_000;
 

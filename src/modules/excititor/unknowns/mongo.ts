@@ -5,17 +5,15 @@ import type { EntitySpec } from '../../../interfaces/entity-spec.js';
 import { PersistenceError } from '../../../interfaces/errors.js';
 import type { ChangeHook, ChangeRecord, Page } from '../../../interfaces/repository.js';
 import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
-import {
-  checkSubject,
-  checkTimes,
-  planAssertion, openedRecord,
-  type AsOf,
-  type BitemporalChange,
-  type UnknownAssertion,
-  type UnknownRecord,
-  type UnknownsPageQuery,
-  type UnknownsRepository,
+import type {
+  AsOf,
+  BitemporalChange,
+  UnknownAssertion,
+  UnknownRecord,
+  UnknownsPageQuery,
+  UnknownsRepository,
 } from '../../../interfaces/unknowns.js';
+import { checkSubject, checkTimes, openedRecord, planAssertion } from './rules.js';
 import { decodeCursor, encodeCursor } from '../../../codec/cursor.js';
 import { pageSize } from '../../../codec/entity-lifecycle.js';
 import { fieldOf, qualifiedName } from '../../../codec/fields.js';

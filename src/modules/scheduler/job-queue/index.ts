@@ -1,26 +1,20 @@
-import type { Clock } from '../../../interfaces/clock.js';
-import type { CustomBinding } from '../../../interfaces/module-definition.js';
 import { JOB_QUEUE_TOKEN, type JobQueue, type JobQueueOptions } from '../../../interfaces/scheduler.js';
-import { MongoJobQueue } from './mongo.js';
-import type { MongoDbLike } from '../../../mongo/mongo-types.js';
-import { PostgresJobQueue } from './postgres.js';
-import type { PostgresDataSource } from '../../../postgres/data-source.js';
-import { changeReplicatorFor, customDualWriteSettings } from '../../../container/custom-dual-write.js';
+import type { Backend } from '../../../interfaces/modules.js';
+import { customStore, type CustomStoreDeps } from '../../../container/custom-store.js';
 import { queuedJob } from '../entities.js';
 import { DualWriteJobQueue } from './dual-write.js';
+import { MongoJobQueue } from './mongo.js';
+import { PostgresJobQueue } from './postgres.js';
 
-interface Deps {
-  readonly postgres: unknown;
-  readonly mongo: unknown;
-  readonly clock: unknown;
-  readonly config?: unknown;
-  readonly applier?: unknown;
-}
-
-function need<T>(value: unknown, what: string): T {
-  if (!value) throw new Error(`Scheduler job queue needs ${what}, which is not configured`);
-  return value as T;
-}
+/** The Scheduler's job queue on each backend (bound under JOB_QUEUE_TOKEN). */
+export const jobQueueStore = customStore<PostgresJobQueue | MongoJobQueue, DualWriteJobQueue, Partial<JobQueueOptions>>({
+  module: 'Scheduler',
+  token: JOB_QUEUE_TOKEN,
+  what: 'Scheduler job queue',
+  postgres: (ds, clock, options) => new PostgresJobQueue(ds, clock, options),
+  mongo: (db, clock, options) => new MongoJobQueue(db, clock, options),
+  dualWrite: ({ primary, replicator }) => new DualWriteJobQueue(primary.onChange(replicator.hook(queuedJob)), replicator),
+});
 
 /**
  * Builds the queue for the Scheduler's backend (what the container binds under JOB_QUEUE_TOKEN).
@@ -28,25 +22,6 @@ function need<T>(value: unknown, what: string): T {
  * @example
  * const queue = createJobQueue('Postgres', { postgres: ds, mongo: null, clock: systemClock }, { baseDelayMs: 500 });
  */
-export function createJobQueue(backend: 'Mongo' | 'Postgres' | 'DualWrite', deps: Deps, options: Partial<JobQueueOptions> = {}): JobQueue {
-  const clock = deps.clock as Clock;
-  switch (backend) {
-    case 'Postgres':
-      return new PostgresJobQueue(need<PostgresDataSource>(deps.postgres, 'PostgreSQL'), clock, options);
-    case 'Mongo':
-      return new MongoJobQueue(need<MongoDbLike>(deps.mongo, 'MongoDB'), clock, options);
-    case 'DualWrite': {
-      const postgres = need<PostgresDataSource>(deps.postgres, 'PostgreSQL');
-      const mongo = need<MongoDbLike>(deps.mongo, 'MongoDB');
-      const settings = customDualWriteSettings('Scheduler', deps);
-      const primary = settings.Primary === 'Postgres' ? new PostgresJobQueue(postgres, clock, options) : new MongoJobQueue(mongo, clock, options);
-      if (!settings.WriteToBoth) return primary;
-      const replicator = changeReplicatorFor('Scheduler', { postgres, mongo, clock, applier: deps.applier }, settings);
-      primary.onChange(replicator.hook(queuedJob));
-      return new DualWriteJobQueue(primary, replicator);
-    }
-  }
+export function createJobQueue(backend: Backend, deps: CustomStoreDeps, options: Partial<JobQueueOptions> = {}): JobQueue {
+  return jobQueueStore.create(backend, deps, options);
 }
-
-/** The queue's container binding (`ModuleDefinition.custom`). */
-export const jobQueueBinding: CustomBinding = Object.freeze({ token: JOB_QUEUE_TOKEN, create: (backend: 'Mongo' | 'Postgres' | 'DualWrite', deps: Deps) => createJobQueue(backend, deps) });
