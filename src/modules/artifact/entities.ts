@@ -1,4 +1,5 @@
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
+import type { Artifact, SbomDocument, Signature, Tag } from '../../interfaces/artifact.js';
 import { ARTIFACT_KINDS, SIGNATURE_ALGORITHMS } from '../../interfaces/artifact.js';
 import { ValidationError } from '../../interfaces/errors.js';
 import { deriveSbomDocument } from './sbom-derive.js';
@@ -23,7 +24,7 @@ function checkDigest(entity: string, field: string) {
   };
 }
 
-export const artifact: EntitySpec = {
+export const artifact: EntitySpec<Artifact> = {
   ...base,
   name: 'artifact',
   collection: 'artifacts',
@@ -47,7 +48,7 @@ export const artifact: EntitySpec = {
   derive: checkDigest('artifact', 'digest'),
 };
 
-export const signature: EntitySpec = {
+export const signature: EntitySpec<Signature> = {
   ...base,
   name: 'signature',
   collection: 'signatures',
@@ -71,7 +72,7 @@ export const signature: EntitySpec = {
   derive: checkDigest('signature', 'artifactDigest'),
 };
 
-export const tag: EntitySpec = {
+export const tag: EntitySpec<Tag> = {
   ...base,
   name: 'tag',
   collection: 'tags',
@@ -95,7 +96,7 @@ export const tag: EntitySpec = {
  * the same values are read from `doc.bomFormat` / `doc.specVersion`, where the legacy index is),
  * unique content hash per tenant.
  */
-export const sbomDocument: EntitySpec = {
+export const sbomDocument: EntitySpec<SbomDocument> = {
   ...base,
   name: 'sbom_document',
   collection: 'sbom_documents',
