@@ -1,5 +1,4 @@
 import type { Entity } from './entity-spec.js';
-import { PersistenceError } from './errors.js';
 import { repositoryToken } from './module-definition.js';
 import type { AuditRecord, EntityRepository, Page } from './repository.js';
 import type { TenantContext } from './tenant-context.js';
@@ -138,17 +137,6 @@ export interface OutboxEvent extends Entity {
   dispatchedAt: Date | null;
   dispatchAttempts: number;
   error: string | null;
-}
-
-/** A transition the state machine does not allow. */
-export class IllegalTransitionError extends PersistenceError {
-  constructor(readonly deliveryId: string, readonly from: DeliveryState, readonly to: DeliveryState) {
-    const allowed = DELIVERY_TRANSITIONS[from];
-    super(
-      `Notify.delivery ${deliveryId}: cannot go from ${from} to ${to}; ` +
-        (allowed.length ? `from ${from} it can go to ${allowed.join(', ')}` : `${from} is final`),
-    );
-  }
 }
 
 export type NewDelivery = Pick<Delivery, 'channelId' | 'eventId' | 'eventKind'> &

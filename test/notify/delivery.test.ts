@@ -1,12 +1,11 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, ValidationError } from '../../src/interfaces/errors.js';
+import { IllegalTransitionError, NotFoundError, ValidationError } from '../../src/interfaces/errors.js';
 import type { Backend } from '../../src/interfaces/modules.js';
 import {
   DELIVERY_SERVICE_TOKEN,
   DELIVERY_STATES,
   DELIVERY_TRANSITIONS,
-  IllegalTransitionError,
   type DeliveryService,
   type DeliveryState,
   type OutboxEvent,

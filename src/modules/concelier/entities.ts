@@ -1,6 +1,6 @@
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
 import type { Advisory, AdvisoryRaw, Affected, Alias, ConcelierJob, ConcelierLock, Source, SourceState } from '../../interfaces/concelier.js';
-import { JOB_STATUSES, SOURCE_KINDS } from '../../interfaces/concelier.js';
+import { CONCELIER_JOB_STATUSES, SOURCE_KINDS } from '../../interfaces/concelier.js';
 import { ValidationError } from '../../interfaces/errors.js';
 import { deriveAdvisory } from './advisory-derive.js';
 
@@ -192,7 +192,7 @@ export const job: EntitySpec<ConcelierJob> = {
     { name: 'jobKey', type: 'text' },
     { name: 'kind', type: 'text' },
     { name: 'sourceKey', type: 'text', nullable: true },
-    { name: 'status', type: 'text', enum: JOB_STATUSES },
+    { name: 'status', type: 'text', enum: CONCELIER_JOB_STATUSES },
     { name: 'payload', type: 'json' },
     { name: 'runAfter', type: 'timestamp' },
     { name: 'attempts', type: 'int' },
