@@ -45,3 +45,12 @@ export interface PendingLog {
 export function retryDelayMs(attempts: number): number {
   return Math.min(300_000, 1000 * 2 ** Math.min(attempts, 20));
 }
+
+/** Pending DualWrite records of one module in one store's pending log. */
+export interface PendingBacklog {
+  readonly store: 'Postgres' | 'Mongo';
+  readonly module: string;
+  readonly pending: number;
+  /** Seconds since the oldest pending record was written (null when none is pending). */
+  readonly oldestAgeSeconds: number | null;
+}
