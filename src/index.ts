@@ -58,7 +58,7 @@ export type { DualWriteEvent } from './dualwrite/apply-pending.js';
 export type { ReconcileReport } from './dualwrite/reconciler.js';
 export type { ExperimentResult } from './dualwrite/experiment.js';
 
-// Conversion (SPEC 8) and parity (SPEC 9).
+// Conversion (docs/design.md §8) and parity (docs/design.md §9).
 export {
   runConversion,
   formatSummary,

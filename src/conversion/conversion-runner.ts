@@ -19,7 +19,7 @@ import { workPass } from './worker.js';
 export { resolveTargets, type ConversionOptions } from './conversion-plan.js';
 
 /**
- * Converts a module's legacy collections into PostgreSQL (SPEC 8): applies the module's startup
+ * Converts a module's legacy collections into PostgreSQL (docs/design.md §8): applies the module's startup
  * migrations, then per collection creates (or resumes, or joins) its job, plans its key ranges once,
  * and loads every document exactly once, or quarantines it, or counts it as left out by the tier.
  * Resolves with a report; rejects only on bad options or configuration (ConversionOptionsError,
@@ -187,7 +187,7 @@ async function convertCollection(env: RunEnv, spec: EntitySpec, tier: EffectiveT
   }
 }
 
-/** Connection settings for worker processes, as the environment variables of SPEC 3. */
+/** Connection settings for worker processes, as the environment variables of docs/design.md §3. */
 function childEnv(config: PersistenceConfig): Record<string, string> {
   const env: Record<string, string> = { MONGO_DATABASE: config.Mongo.Database };
   if (config.Postgres.Url) env.POSTGRES_URL = config.Postgres.Url;

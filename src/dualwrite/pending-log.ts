@@ -18,7 +18,7 @@ export interface PendingEntry {
 export type NewPendingEntry = Omit<PendingEntry, 'seq' | 'attempts' | 'lastError'>;
 
 /**
- * Durable log of secondary writes, kept in the PRIMARY store (SPEC 7): a record is written with
+ * Durable log of secondary writes, kept in the PRIMARY store (docs/design.md §7): a record is written with
  * the primary write (same transaction on PostgreSQL), removed once the secondary applied it.
  */
 export interface PendingLog {

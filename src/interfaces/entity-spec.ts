@@ -75,7 +75,7 @@ export type PropertyName<E> = 0 extends 1 & E ? string : Extract<keyof E, string
 export type DeclaredField<E> = 0 extends 1 & E ? string : Exclude<PropertyName<E>, StandardField>;
 
 /**
- * Conversion tier (conversion plan section 3):
+ * Conversion tier (docs/design.md §2, tiers):
  * A converts everything; B converts the rows its predicate keeps (a time window or a state);
  * C converts nothing (fresh start: schema only).
  */

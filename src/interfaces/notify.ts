@@ -128,7 +128,7 @@ export interface Delivery extends Entity {
   metadata: Record<string, unknown>;
 }
 
-/** A row of `core.outbox` (seeds 3.6): a side effect to perform exactly once after commit. */
+/** A row of `core.outbox` (docs/postgres-patterns.md §3.6): a side effect to perform exactly once after commit. */
 export interface OutboxEvent extends Entity {
   aggregateType: string;
   aggregateId: string | null;
@@ -153,7 +153,7 @@ export interface TransitionDetails {
 
 /**
  * Deliveries through their state machine, each change with its outbox event written in the same
- * transaction on PostgreSQL (seeds 3.6), identical rules on every backend. The generic delivery
+ * transaction on PostgreSQL (docs/postgres-patterns.md §3.6), identical rules on every backend. The generic delivery
  * repository (NotifyTokens.delivery) stays available for reads; services change state through this.
  *
  * @example

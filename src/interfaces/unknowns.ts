@@ -3,7 +3,7 @@ import type { Page } from './repository.js';
 import type { TenantContext } from './tenant-context.js';
 
 /**
- * Unknowns (seeds 3.4, schema `unknowns`): what the platform does not know yet about a subject
+ * Unknowns (docs/postgres-patterns.md §3.4, schema `unknowns`): what the platform does not know yet about a subject
  * (a component without VEX, a purl it cannot resolve...), kept BITEMPORALLY:
  *
  * - valid time `[validFrom, validTo)`: when the subject was in that state in the world;

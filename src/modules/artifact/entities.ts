@@ -5,7 +5,7 @@ import { ValidationError } from '../../interfaces/errors.js';
 import { deriveSbomDocument } from './sbom-derive.js';
 
 /**
- * Artifact's entities: legacy collections -> `artifact.*` tables (seeds: technical reference 1 and 4).
+ * Artifact's entities: legacy collections -> `artifact.*` tables (docs/postgres-patterns.md §1, §4).
  * Legacy documents are camelCase with a string `tenantId` and BSON Dates. Every list order ends on a
  * natural key where one exists (MongoDB breaks ties by the legacy `_id`, PostgreSQL by the UUIDv5
  * id, and those do not sort alike); sbom_document's natural key is a hash (bytes cannot be a page
@@ -110,7 +110,7 @@ export const sbomDocument: EntitySpec<SbomDocument> = {
   ],
   uniqueKeys: [['contentHash']],
   orders: {
-    // "Latest version lookup" (seeds 7): ix_sbom_doc_tenant_artifact (tenant_id, artifact_purl, created_at desc).
+    // "Latest version lookup" (docs/postgres-patterns.md §7): ix_sbom_doc_tenant_artifact (tenant_id, artifact_purl, created_at desc).
     default: { fields: [{ field: 'artifactPurl', dir: 'asc' }, { field: 'createdAt', dir: 'desc' }] },
   },
   tier: { tier: 'A' },

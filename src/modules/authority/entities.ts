@@ -3,7 +3,7 @@ import type { Grant, LoginAttempt, OAuthClient, OAuthToken, Revocation, Role, Sc
 import { auditLogSpec } from '../shared/audit-log.js';
 
 /**
- * Authority's entities: legacy collections (conversion plan 3.2) -> `authority.*` tables.
+ * Authority's entities: legacy collections (docs/design.md §2) -> `authority.*` tables.
  * Legacy documents are camelCase with a string `tenantId` and BSON Dates; field names below are
  * both the domain and the legacy names unless `mongo` says otherwise.
  */

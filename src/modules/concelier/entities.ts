@@ -5,7 +5,7 @@ import { ValidationError } from '../../interfaces/errors.js';
 import { deriveAdvisory } from './advisory-derive.js';
 
 /**
- * Concelier's entities: legacy collections (conversion plan 3.2, Concelier) -> `vuln.*` tables.
+ * Concelier's entities: legacy collections (docs/design.md §2, Concelier) -> `vuln.*` tables.
  * Legacy documents are camelCase with a string `tenantId` and BSON Dates; field names below are both
  * the domain and the legacy names unless `mongo` says otherwise.
  *

@@ -6,8 +6,8 @@ import { auditLogSpec } from '../shared/audit-log.js';
 import { vulnFactDerive } from './vuln-fact-rules.js';
 
 /**
- * Excititor's entities: legacy collections (conversion plan 3.2, Excititor) -> `vex.*` tables, and
- * the legacy `vex.unknown_items` -> the bitemporal `unknowns.unknown` (seeds 3.4). Legacy documents
+ * Excititor's entities: legacy collections (docs/design.md §2, Excititor) -> `vex.*` tables, and
+ * the legacy `vex.unknown_items` -> the bitemporal `unknowns.unknown` (docs/postgres-patterns.md §3.4). Legacy documents
  * are camelCase with a string `tenantId` and BSON Dates; field names below are both the domain and
  * the legacy names unless `mongo` says otherwise.
  *

@@ -4,14 +4,14 @@ import { CHANNEL_TYPES, DELIVERY_STATES, SEVERITIES } from '../../interfaces/not
 import { auditLogSpec } from '../shared/audit-log.js';
 
 /**
- * Notify's entities: legacy collections (SPEC 2, Notify) -> `notify.*` tables, plus the outbox
- * (`core.outbox`, seeds 3.6) its delivery state machine writes. Legacy documents are camelCase with a
+ * Notify's entities: legacy collections (docs/design.md §2, Notify) -> `notify.*` tables, plus the outbox
+ * (`core.outbox`, docs/postgres-patterns.md §3.6) its delivery state machine writes. Legacy documents are camelCase with a
  * string `tenantId` and BSON Dates.
  */
 const base = { module: 'Notify', schema: 'notify' } as const;
 const DAY_MS = 86_400_000;
 
-/** Tier B window of deliveries (SPEC 2: last 90 days). */
+/** Tier B window of deliveries (docs/design.md §2: last 90 days). */
 export const DELIVERY_WINDOW_DAYS = 90;
 /** Four calendar months before a month start are >= 120 days: every delivery of the last 90 days is kept (three could be 89). */
 export const DELIVERY_RETENTION_MONTHS = 4;
@@ -183,7 +183,7 @@ export const delivery: EntitySpec<Delivery> = {
 };
 
 /**
- * `core.outbox` (seeds 3.6), declared here because Notify's delivery state machine is what writes it.
+ * `core.outbox` (docs/postgres-patterns.md §3.6), declared here because Notify's delivery state machine is what writes it.
  * The legacy side is an `outbox` collection written by the MongoDB backend of the same code. Tier C:
  * an outbox holds side effects the old primary's sender owns; nothing is converted.
  */

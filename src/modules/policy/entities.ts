@@ -38,7 +38,7 @@ export const pack: EntitySpec<PolicyPack> = {
   audit: auditLog,
 };
 
-/** Source-of-truth table (seeds 3.1): content-hashed, unique per tenant, content immutable. */
+/** Source-of-truth table (docs/postgres-patterns.md §3.1): content-hashed, unique per tenant, content immutable. */
 export const packVersion: EntitySpec<PackVersion> = {
   ...base,
   name: 'pack_version',

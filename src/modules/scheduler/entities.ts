@@ -4,14 +4,14 @@ import { ACTIVE_JOB_STATUSES, JOB_STATUSES, QUEUED_JOB_STATES, RUN_STATES, RUN_T
 import { auditLogSpec } from '../shared/audit-log.js';
 
 /**
- * Scheduler's entities: legacy collections (conversion plan 3.2, Scheduler) -> `scheduler.*` tables.
+ * Scheduler's entities: legacy collections (docs/design.md §2, Scheduler) -> `scheduler.*` tables.
  * Legacy documents are camelCase with a string `tenantId` and BSON Dates; field names are both the
  * domain and the legacy names unless `mongo` says otherwise.
  */
 const base = { module: 'Scheduler', schema: 'scheduler' } as const;
 export const DAY_MS = 86_400_000;
 
-/** Tier B windows (conversion plan 3.2) and the partition retention that keeps at least that much. */
+/** Tier B windows (docs/design.md §2) and the partition retention that keeps at least that much. */
 export const RUN_WINDOW_DAYS = 180;
 export const IMPACT_WINDOW_DAYS = 90;
 export const EXECUTION_LOG_WINDOW_DAYS = 90;
@@ -229,7 +229,7 @@ export const executionLog: EntitySpec<ExecutionLogEntry> = {
 };
 
 /**
- * The job queue's rows (seeds 3.3). Workers go through the JobQueue binding (claim / complete / fail);
+ * The job queue's rows (docs/postgres-patterns.md §3.3). Workers go through the JobQueue binding (claim / complete / fail);
  * the entity gives listing, replication and the contract. The idempotency key is unique per (tenant,
  * kind) among jobs that have one: a partial unique index each queue implementation creates, which is
  * why it is not a declared unique key (a declared key is total, and MongoDB would then treat every

@@ -3,7 +3,7 @@ import type { ModuleName } from '../../interfaces/modules.js';
 import type { AuditRecord } from '../../interfaces/repository.js';
 
 /**
- * The audit-log entity (seeds 3.5), declared once and instantiated per module that keeps one.
+ * The audit-log entity (docs/postgres-patterns.md §3.5), declared once and instantiated per module that keeps one.
  * Rows are written by the repositories in the same transaction as the change they describe.
  * The PostgreSQL table needs: actor_id uuid null, action text, entity_type text, entity_id uuid,
  * at timestamptz(3), diff jsonb (see authority's migration for the DDL).

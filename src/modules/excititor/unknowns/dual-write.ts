@@ -10,7 +10,7 @@ export interface ObservableBitemporalRepository extends UnknownsRepository {
 }
 
 /**
- * DualWrite for the bitemporal Unknowns (SPEC 7): an assertion runs on the primary store; each row it
+ * DualWrite for the bitemporal Unknowns (docs/design.md §7): an assertion runs on the primary store; each row it
  * closes or opens is recorded in the primary's pending log inside the same unit of work, then
  * replayed on the secondary after commit (by the PendingApplier) through the generic `applyReplica` (idempotent, never over newer data;
  * closing a row is an upsert of that row with its `sysTo`). A secondary failure never fails the

@@ -24,7 +24,7 @@ import { insertSql, selectList, tableOf } from '../../../postgres/entity-sql.js'
 import { fromRow, toParams } from '../../../postgres/row-codec.js';
 
 /**
- * The bitemporal Unknowns repository on PostgreSQL (seeds 3.4). An assertion runs in one unit of
+ * The bitemporal Unknowns repository on PostgreSQL (docs/postgres-patterns.md §3.4). An assertion runs in one unit of
  * work: a transaction-scoped advisory lock on (tenant, subject, kind) serialises writers of the same
  * subject, the believed rows are read, {@link planAssertion} decides, superseded rows get their
  * `sys_to` (the only UPDATE, which the table's trigger also enforces) and new rows are inserted.

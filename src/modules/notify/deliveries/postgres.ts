@@ -25,7 +25,7 @@ import { delivery as deliverySpec, outboxEvent as outboxSpec } from '../entities
  * The delivery state machine on PostgreSQL: each call one transaction with the tenant set; the
  * delivery row is locked (`for update`) while the transition is decided, and its outbox event is
  * inserted into `core.outbox` in the same transaction, so an event exists exactly when the change
- * committed (seeds 3.6).
+ * committed (docs/postgres-patterns.md §3.6).
  *
  * @example
  * const svc = new PostgresDeliveryService(dataSource);

@@ -100,7 +100,7 @@ where id = $1 and tenant_id = $2 and lease_id = $3 and state = 'running'
 returning ${COLUMNS}`;
 
 /**
- * The job queue on PostgreSQL (`scheduler.job_queue`, seeds 3.3): claims with FOR UPDATE SKIP LOCKED
+ * The job queue on PostgreSQL (`scheduler.job_queue`, docs/postgres-patterns.md §3.3): claims with FOR UPDATE SKIP LOCKED
  * through the partial readiness index, everything else one transaction per call with the tenant set
  * (row-level security isolates tenants). Changes other than claims go to the change hooks inside the
  * transaction (DualWrite records them there); a claim is a lease, not replicated state.
