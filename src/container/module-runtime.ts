@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Container } from 'inversify';
 import type { PersistenceConfig } from '../config/persistence-config.js';
 import { adminUrlOf, dualWriteFor } from '../config/persistence-config.js';
-import { pgSettings, taskPoolSettings } from '../config/pool-settings.js';
+import { pgSettings, taskPoolSettings } from '../postgres/pool-settings.js';
 import type { DualWriteEvent } from '../dualwrite/dual-write-repository.js';
 import { PendingApplier, type PendingApplierStats } from '../dualwrite/pending-applier.js';
 import type { PendingLog } from '../dualwrite/pending-log.js';

@@ -1,5 +1,5 @@
 import { adminUrlOf, type PersistenceConfig } from '../config/persistence-config.js';
-import { taskPoolSettings } from '../config/pool-settings.js';
+import { taskPoolSettings } from '../postgres/pool-settings.js';
 import { migrationSetsFor } from '../container/migration-sets.js';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { ConfigError } from '../interfaces/errors.js';

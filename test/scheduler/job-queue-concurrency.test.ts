@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pgSettings } from '../../src/config/pool-settings.js';
+import { pgSettings } from '../../src/postgres/pool-settings.js';
 import { systemClock } from '../../src/interfaces/clock.js';
 import type { Backend } from '../../src/interfaces/modules.js';
 import type { JobQueue, QueuedJob } from '../../src/interfaces/scheduler.js';

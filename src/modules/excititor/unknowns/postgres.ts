@@ -5,14 +5,7 @@ import type { EntitySpec } from '../../../interfaces/entity-spec.js';
 import { DuplicateKeyError, PersistenceError, ValidationError } from '../../../interfaces/errors.js';
 import type { ChangeHook, ChangeRecord, Page } from '../../../interfaces/repository.js';
 import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
-import type {
-  AsOf,
-  BitemporalChange,
-  UnknownAssertion,
-  UnknownRecord,
-  UnknownsPageQuery,
-  UnknownsRepository,
-} from '../../../interfaces/unknowns.js';
+import type { AsOf, BitemporalChange, UnknownAssertion, UnknownRecord, UnknownsPageQuery, UnknownsRepository } from '../../../interfaces/unknowns.js';
 import { checkSubject, checkTimes, openedRecord, planAssertion } from './rules.js';
 import { decodeCursor, encodeCursor } from '../../../codec/cursor.js';
 import { pageSize } from '../../../codec/entity-lifecycle.js';

@@ -1,18 +1,5 @@
-import type { PersistenceConfig } from './persistence-config.js';
-
-/** The settings a PostgreSQL pool is opened with (structurally PostgresSettings of src/postgres). */
-export interface PoolSettings {
-  readonly url: string;
-  readonly pool: {
-    readonly min: number;
-    readonly max: number;
-    readonly connectionTimeoutMs: number;
-    readonly idleTimeoutMs: number;
-    readonly maxLifetimeMs: number;
-  };
-  readonly statementTimeoutMs: number;
-  readonly applicationName?: string;
-}
+import type { PersistenceConfig } from '../config/persistence-config.js';
+import type { PostgresSettings } from './data-source.js';
 
 /**
  * The pool of `Postgres.*` in the config (size, timeouts, statement timeout) on `url` (default
@@ -21,7 +8,7 @@ export interface PoolSettings {
  * @example
  * const ds = new PostgresDataSource(pgSettings(config));
  */
-export function pgSettings(config: PersistenceConfig, url: string = config.Postgres.Url!): PoolSettings {
+export function pgSettings(config: PersistenceConfig, url: string = config.Postgres.Url!): PostgresSettings {
   return {
     url,
     pool: {
@@ -46,7 +33,7 @@ export function taskPoolSettings(
   config: PersistenceConfig,
   url: string,
   task: { readonly max: number; readonly applicationName: string; readonly idleTimeoutMs?: number; readonly statementTimeoutMs?: number },
-): PoolSettings {
+): PostgresSettings {
   const base = pgSettings(config, url);
   return {
     ...base,
