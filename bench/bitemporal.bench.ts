@@ -1,10 +1,10 @@
 import type { BenchLine } from './run.js';
 import { migrationSetsFor } from '../src/container/migration-sets.js';
 import { tenantContext } from '../src/interfaces/tenant-context.js';
-import { subjectHashOf } from '../src/interfaces/unknowns.js';
+import { subjectHashOf } from '../src/modules/excititor/unknowns/rules.js';
 import { unknown } from '../src/modules/excititor/entities.js';
 import { excititorModule } from '../src/modules/excititor/index.js';
-import { PostgresBitemporalRepository } from '../src/postgres/bitemporal-repository.js';
+import { PostgresBitemporalRepository } from '../src/modules/excititor/unknowns/postgres.js';
 import { PostgresDataSource } from '../src/postgres/data-source.js';
 import { selectList } from '../src/postgres/entity-sql.js';
 import { grantAppRole, runMigrations } from '../src/postgres/migrations/index.js';

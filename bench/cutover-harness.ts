@@ -7,7 +7,7 @@ import { canonicalEntity, canonicalJson } from '../src/codec/canonical.js';
 import { loadConfig } from '../src/config/load-config.js';
 import type { PersistenceConfig } from '../src/config/persistence-config.js';
 import { migrationSetsFor } from '../src/container/migration-sets.js';
-import { PersistenceRuntime } from '../src/container/persistence-runtime.js';
+import { PersistenceRuntime } from '../src/app/persistence-runtime.js';
 import { runConversion } from '../src/conversion/index.js';
 import { checksFor, runChecks } from '../src/cutover/cutover-checks.js';
 import { PHASE_CONFIG, type Phase } from '../src/cutover/cutover-phases.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchLine } from './run.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { pgSettings } from '../src/container/persistence-runtime.js';
+import { pgSettings } from '../src/postgres/pool-settings.js';
 import { migrationSetsFor } from '../src/container/migration-sets.js';
 import { authorityModule } from '../src/modules/authority/index.js';
 import { user } from '../src/modules/authority/entities.js';

@@ -6,7 +6,7 @@ import type { JobQueue } from '../src/interfaces/scheduler.js';
 import { tenantContext } from '../src/interfaces/tenant-context.js';
 import { schedulerModule } from '../src/modules/scheduler/index.js';
 import { PostgresDataSource } from '../src/postgres/data-source.js';
-import { PostgresJobQueue } from '../src/postgres/job-queue-postgres.js';
+import { PostgresJobQueue } from '../src/modules/scheduler/job-queue/postgres.js';
 import { grantAppRole, runMigrations } from '../src/postgres/migrations/index.js';
 import { APP_ROLE, createTestDatabase } from '../test/setup/environment.js';
 import { round } from './bench-support.js';

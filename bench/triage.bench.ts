@@ -2,7 +2,7 @@ import type { BenchLine } from './run.js';
 import { migrationSetsFor } from '../src/container/migration-sets.js';
 import { tenantContext } from '../src/interfaces/tenant-context.js';
 import { excititorModule } from '../src/modules/excititor/index.js';
-import { PostgresTriageQueue } from '../src/modules/excititor/triage-queue.js';
+import { PostgresTriageQueue } from '../src/modules/excititor/triage-queue/postgres.js';
 import { PostgresDataSource } from '../src/postgres/data-source.js';
 import { grantAppRole, runMigrations } from '../src/postgres/migrations/index.js';
 import { createTestDatabase } from '../test/setup/environment.js';

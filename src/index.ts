@@ -8,10 +8,10 @@
  * - conversion (`runConversion`) and parity (`runVerify`) entry points, migrations and maintenance;
  * - logs (`createLogger`) and metrics (`metricsHandler`, `runtime.metrics()`).
  *
- * A few names are declared by two modules; the bare name is the first module's, and both are also
- * exported with the module's prefix: `JOB_STATUSES` (Scheduler; `CONCELIER_JOB_STATUSES`),
- * `IllegalTransitionError` (Notify deliveries; `RegistryIllegalTransitionError` for PacksRegistry),
- * `JsonValue` (the same type in Concelier and Policy).
+ * `JOB_STATUSES` is Scheduler's (also `SCHEDULER_JOB_STATUSES`; Concelier's is `CONCELIER_JOB_STATUSES`);
+ * `IllegalTransitionError` is one class for every state machine (also exported under its former
+ * names `NotifyIllegalTransitionError` and `RegistryIllegalTransitionError`); `JsonValue` is the same
+ * type in Concelier and Policy.
  *
  * @example
  * import { loadConfig, PersistenceRuntime, AuthorityTokens, tenantContext, type UserRepository } from 'stellaops-persistence';
@@ -21,7 +21,7 @@
 import 'reflect-metadata';
 
 // Runtime, container and configuration.
-export { PersistenceRuntime, type RuntimeOptions, type BackendHealth } from './container/persistence-runtime.js';
+export { PersistenceRuntime, type RuntimeOptions, type BackendHealth } from './app/persistence-runtime.js';
 export { CoreTokens } from './container/tokens.js';
 export { loadConfig, type LoadConfigOptions } from './config/load-config.js';
 export { adminUrlOf, dualWriteFor, type PersistenceConfig, type DualWriteSettings } from './config/persistence-config.js';
@@ -43,14 +43,14 @@ export * from './interfaces/policy.js';
 export * from './interfaces/concelier.js';
 export * from './interfaces/excititor.js';
 export * from './interfaces/unknowns.js';
+// The Unknowns rules every backend applies (they hash and compare: not a contract, but public since 0.1).
+export { subjectHashOf, believedAt, validAt, openedRecord, planAssertion, checkSubject, checkTimes, type PlannedRow, type AssertionPlan } from './modules/excititor/unknowns/rules.js';
 export * from './interfaces/packs-registry.js';
 export * from './interfaces/issuer-directory.js';
 export * from './interfaces/artifact.js';
-// Names two modules declare (see above).
-export { JOB_STATUSES, JOB_STATUSES as SCHEDULER_JOB_STATUSES } from './interfaces/scheduler.js';
-export { JOB_STATUSES as CONCELIER_JOB_STATUSES } from './interfaces/concelier.js';
-export { IllegalTransitionError, IllegalTransitionError as NotifyIllegalTransitionError } from './interfaces/notify.js';
-export { IllegalTransitionError as RegistryIllegalTransitionError } from './interfaces/packs-registry.js';
+// Former and prefixed names (see above).
+export { JOB_STATUSES as SCHEDULER_JOB_STATUSES } from './interfaces/scheduler.js';
+export { IllegalTransitionError as NotifyIllegalTransitionError, IllegalTransitionError as RegistryIllegalTransitionError } from './interfaces/errors.js';
 export type { JsonValue } from './interfaces/concelier.js';
 
 // DualWrite events and the reconciler's report.
@@ -58,7 +58,7 @@ export type { DualWriteEvent } from './dualwrite/apply-pending.js';
 export type { ReconcileReport } from './dualwrite/reconciler.js';
 export type { ExperimentResult } from './dualwrite/experiment.js';
 
-// Conversion (SPEC 8) and parity (SPEC 9).
+// Conversion (docs/design.md §8) and parity (docs/design.md §9).
 export {
   runConversion,
   formatSummary,

@@ -4,7 +4,7 @@ import type { PersistenceConfig } from '../config/persistence-config.js';
 import { ConfigError } from '../interfaces/errors.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 
-/** Exit codes (SPEC 10): success, mismatches or failures, usage or configuration errors. */
+/** Exit codes (docs/design.md §10): success, mismatches or failures, usage or configuration errors. */
 export const EXIT = Object.freeze({ OK: 0, FAILED: 1, USAGE: 2 });
 
 /** A usage mistake on the command line (exit 2). */

@@ -33,7 +33,7 @@ function defaultFile(): string {
 
 /**
  * Loads and validates the configuration: schema defaults, then `config/default.json`, then the
- * file named by `--config` or `PERSISTENCE_CONFIG`, then the environment variables of SPEC 3.
+ * file named by `--config` or `PERSISTENCE_CONFIG`, then the environment variables of docs/design.md §3.
  * Any bad value, unknown key or missing URL throws one ConfigError naming the key, the value and
  * what is allowed; secrets are never part of the message.
  *

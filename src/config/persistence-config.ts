@@ -45,7 +45,7 @@ export function dualWriteFor(config: PersistenceConfig, module: ModuleName): Dua
   return Object.freeze(merged) as unknown as DualWriteSettings;
 }
 
-/** The admin URL, falling back to the application URL (SPEC 3). */
+/** The admin URL, falling back to the application URL (docs/design.md §3). */
 export function adminUrlOf(config: PersistenceConfig): string | null {
   return config.Postgres.AdminUrl ?? config.Postgres.Url;
 }

@@ -16,8 +16,11 @@ import { PostgresRepository } from '../postgres/postgres-repository.js';
 import { CoreTokens } from './tokens.js';
 
 /**
- * Builds the repository of an entity for the backend its module's `Persistence` key selects.
- * The only place that knows the three implementations; everything else asks the container.
+ * Builds the repository of a declared entity for the backend its module's `Persistence` key
+ * selects: what the container binds under each entity token, and what the reconciler replays into.
+ * Services ask the container. Custom stores are built by `customStore` (custom-store.ts); tools that
+ * must talk to one backend on purpose (conversion, parity, follow, the deliveries' outbox) build the
+ * generic repositories themselves.
  */
 @injectable()
 export class RepositoryFactory {

@@ -21,7 +21,7 @@ export function cleanReason(reason: string): string {
 }
 
 /**
- * Classifies one document. Conversion problems (ConversionError: the codecs' strict rules of SPEC 6)
+ * Classifies one document. Conversion problems (ConversionError: the codecs' strict rules of docs/design.md §6)
  * quarantine the document; any other error is a defect of this program and propagates, stopping the
  * job rather than quarantining everything.
  *

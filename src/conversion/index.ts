@@ -1,5 +1,5 @@
 /**
- * The conversion engine (SPEC 8), written once for every module: it reads only the entity
+ * The conversion engine (docs/design.md §8), written once for every module: it reads only the entity
  * declarations (collection, fields, tier) and the module's migrations.
  *
  * @example

@@ -1,3 +1,5 @@
+import type { JobRow, PassRow, PassTotals } from './job-store.js';
+
 /** What one `convert` run did for one collection (also the `--json` output, one per collection). */
 export interface CollectionSummary {
   readonly jobId: string;
@@ -65,4 +67,80 @@ export function formatSummary(s: CollectionSummary): string[] {
     lines.push(`  the source now holds ${s.sourceCount} documents, ${s.sourceCount - read} more than this pass read (written meanwhile?): convert --rerun adds them`);
   }
   return lines;
+}
+
+/** The fields of a summary that name the collection and its tier. */
+export type SummaryBase = Pick<CollectionSummary, 'jobId' | 'module' | 'collection' | 'entity' | 'tier' | 'tierDescription'>;
+
+/** A worker that found no running pass to join. */
+export function nothingToJoinSummary(base: SummaryBase, began: number): CollectionSummary {
+  return { ...base, outcome: 'joined', pass: null, referenceTime: null, converted: 0, inserted: 0, alreadyPresent: 0, skipped: 0, quarantined: 0, planned: 0, sourceCount: null, processed: 0, durationMs: Date.now() - began, rowsPerSecond: 0 };
+}
+
+/** A pass this run worked to its end (`joined`: as a worker). */
+export function completedSummary(base: SummaryBase, outcome: 'completed' | 'joined', job: JobRow, pass: PassRow, totals: PassTotals, processedNow: number, began: number): CollectionSummary {
+  const durationMs = Date.now() - began;
+  return {
+    ...base,
+    outcome,
+    pass: pass.pass,
+    referenceTime: job.referenceTime.toISOString(),
+    converted: Number(totals.converted + totals.present),
+    inserted: Number(totals.converted),
+    alreadyPresent: Number(totals.present),
+    skipped: Number(totals.skipped),
+    quarantined: Number(totals.quarantined),
+    planned: Number(pass.planned),
+    sourceCount: pass.sourceCount === null ? null : Number(pass.sourceCount),
+    processed: processedNow,
+    durationMs,
+    rowsPerSecond: durationMs > 0 ? Math.round((processedNow * 1000) / durationMs) : 0,
+  };
+}
+
+/** A collection that stopped on an error, with what its pass holds so far (`totals`, when readable). */
+export function failedSummary(base: SummaryBase, pass: number | null, referenceTime: Date | null, totals: PassTotals | null, error: string, began: number): CollectionSummary {
+  return {
+    ...base,
+    outcome: 'failed',
+    pass,
+    referenceTime: referenceTime?.toISOString() ?? null,
+    converted: totals ? Number(totals.converted + totals.present) : 0,
+    inserted: totals ? Number(totals.converted) : 0,
+    alreadyPresent: totals ? Number(totals.present) : 0,
+    skipped: totals ? Number(totals.skipped) : 0,
+    quarantined: totals ? Number(totals.quarantined) : 0,
+    planned: 0,
+    sourceCount: null,
+    processed: 0,
+    durationMs: Date.now() - began,
+    rowsPerSecond: 0,
+    error,
+  };
+}
+
+/** A job with nothing to do (finished, see --rerun) or nothing to load (tier C). */
+export function finishedSummary(
+  base: SummaryBase,
+  kind: 'already-finished' | 'schema-only',
+  job: JobRow,
+  pass: PassRow | null,
+  began: number,
+): CollectionSummary {
+  return {
+    ...base,
+    outcome: kind,
+    pass: pass?.pass ?? null,
+    referenceTime: job.referenceTime.toISOString(),
+    converted: Number(job.converted),
+    inserted: 0,
+    alreadyPresent: 0,
+    skipped: Number(job.skipped),
+    quarantined: Number(job.quarantined),
+    planned: pass ? Number(pass.planned) : 0,
+    sourceCount: pass?.sourceCount === null || !pass ? null : Number(pass.sourceCount),
+    processed: 0,
+    durationMs: Date.now() - began,
+    rowsPerSecond: 0,
+  };
 }

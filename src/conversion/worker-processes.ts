@@ -16,7 +16,7 @@ export interface WorkerProcessSpec {
   readonly throttleMs: number;
   /** `--config FILE` to hand down, when the parent had one. */
   readonly configFile: string | null;
-  /** Connection settings for the children (environment variables of SPEC 3). */
+  /** Connection settings for the children (environment variables of docs/design.md §3). */
   readonly env: Readonly<Record<string, string>>;
 }
 

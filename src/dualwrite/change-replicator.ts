@@ -13,7 +13,7 @@ export type SpecChangeHook = (spec: EntitySpec, change: ChangeRecord, ctx: Tenan
 
 /**
  * DualWrite for custom (non-CRUD) stores such as the job queue and the delivery state machine: the
- * same contract as DualWriteRepository (SPEC 7), reused piece by piece. The primary store reports
+ * same contract as DualWriteRepository (docs/design.md §7), reused piece by piece. The primary store reports
  * each entity change it commits through a ChangeHook (inside its transaction on PostgreSQL); this
  * records it in the primary's pending log in that transaction and, after commit, hands it to the
  * bounded PendingApplier, which applies it to the secondary with the generic repository's
@@ -25,7 +25,7 @@ export type SpecChangeHook = (spec: EntitySpec, change: ChangeRecord, ctx: Tenan
  * bitemporal unknowns) use it directly.
  *
  * @example
- * const replicator = changeReplicatorFor('Scheduler', deps, settings); // src/container/custom-dual-write.ts
+ * const replicator = ...; // built by customStore (src/container/custom-store.ts)
  * const queue = new PostgresJobQueue(deps.postgres, clock).onChange(replicator.hook(queuedJob));
  * await replicator.write(ctx, () => queue.complete(ctx, lease)); // returns after commit
  * await applier.drain(); // the secondary has it (or the record waits for the reconciler)

@@ -37,7 +37,7 @@ export interface DualWriteParts<E extends Entity> {
 export { applyPending, type DualWriteEvent };
 
 /**
- * The DualWrite repository (SPEC 7), generic over any entity: writes go to the primary, and the
+ * The DualWrite repository (docs/design.md §7), generic over any entity: writes go to the primary, and the
  * secondary write is recorded in the primary's pending log inside the same transaction, then
  * applied after commit by the bounded PendingApplier, off the caller's path (reads of the primary
  * see the write as soon as the call returns). A secondary failure never fails the caller; the

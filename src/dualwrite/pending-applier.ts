@@ -51,7 +51,7 @@ interface Chain {
 }
 
 /**
- * The bounded, in-process applier of DualWrite secondary writes (SPEC 7 "applied after commit"):
+ * The bounded, in-process applier of DualWrite secondary writes (docs/design.md §7 "applied after commit"):
  * a writer commits its primary write together with the pending record, hands the record here and
  * returns; the applier applies it to the secondary and resolves the record, off the caller's path.
  *

@@ -18,7 +18,7 @@ export interface PendingEntry {
 export type NewPendingEntry = Omit<PendingEntry, 'seq' | 'attempts' | 'lastError'>;
 
 /**
- * Durable log of secondary writes, kept in the PRIMARY store (SPEC 7): a record is written with
+ * Durable log of secondary writes, kept in the PRIMARY store (docs/design.md §7): a record is written with
  * the primary write (same transaction on PostgreSQL), removed once the secondary applied it.
  */
 export interface PendingLog {
@@ -44,4 +44,13 @@ export interface PendingLog {
 /** Exponential backoff of failed secondary writes: 1 s, 2 s, 4 s ... capped at 5 minutes. */
 export function retryDelayMs(attempts: number): number {
   return Math.min(300_000, 1000 * 2 ** Math.min(attempts, 20));
+}
+
+/** Pending DualWrite records of one module in one store's pending log. */
+export interface PendingBacklog {
+  readonly store: 'Postgres' | 'Mongo';
+  readonly module: string;
+  readonly pending: number;
+  /** Seconds since the oldest pending record was written (null when none is pending). */
+  readonly oldestAgeSeconds: number | null;
 }

@@ -16,8 +16,9 @@ import type { EntityRepository } from './repository.js';
 export const SOURCE_KINDS = ['osv', 'ghsa', 'nvd', 'vendor', 'distro', 'csaf', 'mirror'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
-export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'dead'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+/** Concelier's job states (Scheduler's are JOB_STATUSES, in scheduler.ts). */
+export const CONCELIER_JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'dead'] as const;
+export type JobStatus = (typeof CONCELIER_JOB_STATUSES)[number];
 
 /** A plain JSON value (kept as jsonb; compared in canonical form). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

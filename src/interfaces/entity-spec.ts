@@ -32,9 +32,9 @@ export type FieldType =
   | 'text[]'
   | 'uuid[]';
 
-export interface FieldSpec {
+export interface FieldSpec<N extends string = string> {
   /** Domain property name (camelCase). */
-  readonly name: string;
+  readonly name: N;
   readonly type: FieldType;
   /** PostgreSQL column; defaults to snake_case of `name`. */
   readonly column?: string;
@@ -58,12 +58,24 @@ export interface FieldSpec {
 export type SortDirection = 'asc' | 'desc';
 
 /** A documented list order: the fields, then `id` as the last tie-breaker (always ascending). */
-export interface OrderSpec {
-  readonly fields: readonly { readonly field: string; readonly dir: SortDirection }[];
+export interface OrderSpec<N extends string = string> {
+  readonly fields: readonly { readonly field: N; readonly dir: SortDirection }[];
 }
 
+/** The standard fields every entity has (not declared in `fields`). */
+export type StandardField = 'id' | 'tenantId' | 'createdAt' | 'updatedAt';
+
 /**
- * Conversion tier (conversion plan section 3):
+ * The property names of an entity type, as declarations may name them; any string when the type is
+ * not given (`EntitySpec` alone, or `EntitySpec<any>`).
+ */
+export type PropertyName<E> = 0 extends 1 & E ? string : Extract<keyof E, string>;
+
+/** The names `fields` may declare: every property but the standard ones. */
+export type DeclaredField<E> = 0 extends 1 & E ? string : Exclude<PropertyName<E>, StandardField>;
+
+/**
+ * Conversion tier (docs/design.md §2, tiers):
  * A converts everything; B converts the rows its predicate keeps (a time window or a state);
  * C converts nothing (fresh start: schema only).
  */
@@ -78,7 +90,21 @@ export type TierSpec =
     }
   | { readonly tier: 'C'; readonly description: string };
 
-export interface EntitySpec {
+/**
+ * The declaration of one entity. Typed against its domain type (`EntitySpec<User>`), every field,
+ * key, order and immutable name is checked against `keyof User`, as MikroORM's `EntitySchema<Entity>`
+ * does: a declaration and its type cannot drift apart. `EntitySpec` alone accepts any names (generic
+ * machinery, tests' ad-hoc entities).
+ *
+ * @example
+ * export const role: EntitySpec<Role> = {
+ *   module: 'Authority', name: 'role', collection: 'roles', schema: 'authority', table: 'role',
+ *   fields: [{ name: 'name', type: 'text' }, { name: 'permissions', type: 'text[]' }], // 'nmae' would not compile
+ *   orders: { default: { fields: [{ field: 'name', dir: 'asc' }] } },
+ *   tier: { tier: 'A' },
+ * };
+ */
+export interface EntitySpec<E = any> {
   readonly module: ModuleName;
   /** Entity name used in tokens, errors and reports, e.g. `user`. */
   readonly name: string;
@@ -90,21 +116,21 @@ export interface EntitySpec {
   /** Has `tenant_id` / `tenantId` and row-level security. Default true. */
   readonly tenantScoped?: boolean;
   /** Fields besides the standard ones (`id`, `tenantId`, `createdAt`, `updatedAt`). */
-  readonly fields: readonly FieldSpec[];
+  readonly fields: readonly FieldSpec<DeclaredField<E>>[];
   /** Natural keys, unique per tenant (lists of field names). */
-  readonly uniqueKeys?: readonly (readonly string[])[];
+  readonly uniqueKeys?: readonly (readonly PropertyName<E>[])[];
   /** Named list orders; `default` is required. */
-  readonly orders: { readonly default: OrderSpec } & Readonly<Record<string, OrderSpec>>;
+  readonly orders: { readonly default: OrderSpec<PropertyName<E>> } & Readonly<Record<string, OrderSpec<PropertyName<E>>>>;
   readonly tier: TierSpec;
   /**
    * Fields that never change after insert (content-addressed versions, immutable facts): every
    * backend refuses an update that changes one, with the same ValidationError.
    */
-  readonly immutable?: readonly string[];
+  readonly immutable?: readonly PropertyName<E>[];
   /** Writes through a repository also write an audit row, into this audit-log entity, in the same transaction. */
   readonly audit?: EntitySpec;
   /** Table is RANGE-partitioned on this timestamp field (part of the primary key). */
-  readonly partitionedBy?: string;
+  readonly partitionedBy?: PropertyName<E>;
   /**
    * Computes the `generated` fields from the others, for stores without generated columns
    * (MongoDB). Must agree with the PostgreSQL generated-column expressions.

@@ -39,3 +39,23 @@ export class ConversionError extends PersistenceError {
 
 /** A configuration value is wrong; start-up stops with this message (exit code 2). */
 export class ConfigError extends PersistenceError {}
+
+/**
+ * A state change the entity's transition table does not allow (Notify deliveries, PacksRegistry
+ * versions): names the entity, the row, both states and what is allowed from `from`.
+ *
+ * @example
+ * throw new IllegalTransitionError('PacksRegistry.registry_version', id, 'draft', 'deprecated', ['published']);
+ * // PacksRegistry.registry_version <id>: cannot go from draft to deprecated (allowed from draft: published)
+ */
+export class IllegalTransitionError extends PersistenceError {
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+    readonly from: string,
+    readonly to: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(`${entity} ${id}: cannot go from ${from} to ${to} (allowed from ${from}: ${allowed.length ? allowed.join(', ') : 'none, it is final'})`);
+  }
+}

@@ -17,7 +17,7 @@ import type { TenantContext } from './tenant-context.js';
  * const d = await decisions.findOne(ctx, { packageId, vulnId: 'CVE-2021-44228' });
  */
 
-/** The four VEX statuses shared by OpenVEX, CSAF and CycloneDX (seeds 3.2 `vex_decision.status`). */
+/** The four VEX statuses shared by OpenVEX, CSAF and CycloneDX (docs/postgres-patterns.md §3.2 `vex_decision.status`). */
 export const VEX_STATUSES = ['not_affected', 'affected', 'fixed', 'under_investigation'] as const;
 export type VexStatus = (typeof VEX_STATUSES)[number];
 
@@ -101,7 +101,7 @@ export interface VexCacheEntry extends Entity {
 }
 
 /**
- * An immutable JSONB fact (seeds 3.2 `vex.vuln_fact`): never updated; recording the same payload
+ * An immutable JSONB fact (docs/postgres-patterns.md §3.2 `vex.vuln_fact`): never updated; recording the same payload
  * twice for a tenant yields the same fact (idempotent by `contentHash`).
  */
 export interface VulnFact extends Entity {
@@ -121,7 +121,7 @@ export interface VexPackage extends Entity {
   version: string | null;
 }
 
-/** A relational decision about one package and one vulnerability (seeds 3.2 `vex.vex_decision`). */
+/** A relational decision about one package and one vulnerability (docs/postgres-patterns.md §3.2 `vex.vex_decision`). */
 export interface VexDecision extends Entity {
   packageId: string;
   vulnId: string;
@@ -160,7 +160,7 @@ export type VexDecisionRepository = EntityRepository<VexDecision>;
 export type TimelineEventRepository = EntityRepository<TimelineEvent>;
 export type VexAuditLogRepository = EntityRepository<VexAuditLogEntry & Entity>;
 
-/** A vuln fact refuses every change after it was recorded (seeds 3.2: facts are immutable). */
+/** A vuln fact refuses every change after it was recorded (docs/postgres-patterns.md §3.2: facts are immutable). */
 export class ImmutableFactError extends ValidationError {
   constructor(entity: string, reason: string) {
     super(entity, 'updatedAt', reason);
@@ -189,7 +189,7 @@ export interface TriageQueueQuery {
 }
 
 /**
- * The triage dashboard (seeds 3.2 `vex.mv_triage_queue`): on PostgreSQL a materialized view
+ * The triage dashboard (docs/postgres-patterns.md §3.2 `vex.mv_triage_queue`): on PostgreSQL a materialized view
  * refreshed concurrently and read through a tenant-filtering view; on MongoDB the live aggregate.
  * Ordered by `eventCount` desc, then `purl`, `vulnId` (bytes), keyset-paged.
  *

@@ -42,7 +42,7 @@ export interface DemoOptions {
   readonly corpusDir: string | null;
 }
 
-/** A monthly RANGE-partitioned table (SPEC 4.4), maintained by `partitions maintain`. */
+/** A monthly RANGE-partitioned table (docs/design.md §4.4), maintained by `partitions maintain`. */
 export interface PartitionedTable {
   readonly schema: string;
   readonly table: string;

@@ -1,5 +1,4 @@
 import type { Entity } from './entity-spec.js';
-import { PersistenceError } from './errors.js';
 import { repositoryToken } from './module-definition.js';
 import type { AuditRecord, EntityRepository, Page } from './repository.js';
 import type { TenantContext } from './tenant-context.js';
@@ -129,7 +128,7 @@ export interface Delivery extends Entity {
   metadata: Record<string, unknown>;
 }
 
-/** A row of `core.outbox` (seeds 3.6): a side effect to perform exactly once after commit. */
+/** A row of `core.outbox` (docs/postgres-patterns.md §3.6): a side effect to perform exactly once after commit. */
 export interface OutboxEvent extends Entity {
   aggregateType: string;
   aggregateId: string | null;
@@ -138,17 +137,6 @@ export interface OutboxEvent extends Entity {
   dispatchedAt: Date | null;
   dispatchAttempts: number;
   error: string | null;
-}
-
-/** A transition the state machine does not allow. */
-export class IllegalTransitionError extends PersistenceError {
-  constructor(readonly deliveryId: string, readonly from: DeliveryState, readonly to: DeliveryState) {
-    const allowed = DELIVERY_TRANSITIONS[from];
-    super(
-      `Notify.delivery ${deliveryId}: cannot go from ${from} to ${to}; ` +
-        (allowed.length ? `from ${from} it can go to ${allowed.join(', ')}` : `${from} is final`),
-    );
-  }
 }
 
 export type NewDelivery = Pick<Delivery, 'channelId' | 'eventId' | 'eventKind'> &
@@ -165,7 +153,7 @@ export interface TransitionDetails {
 
 /**
  * Deliveries through their state machine, each change with its outbox event written in the same
- * transaction on PostgreSQL (seeds 3.6), identical rules on every backend. The generic delivery
+ * transaction on PostgreSQL (docs/postgres-patterns.md §3.6), identical rules on every backend. The generic delivery
  * repository (NotifyTokens.delivery) stays available for reads; services change state through this.
  *
  * @example

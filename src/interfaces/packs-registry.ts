@@ -89,21 +89,6 @@ export const PacksRegistryTokens = Object.freeze({
   audit_log: repositoryToken('PacksRegistry', 'audit_log'),
 });
 
-/** A publication state change that the transition table does not allow. */
-export class IllegalTransitionError extends PersistenceError {
-  constructor(
-    readonly id: string,
-    readonly from: RegistryState,
-    readonly to: RegistryState,
-  ) {
-    const allowed = REGISTRY_TRANSITIONS[from];
-    super(
-      `PacksRegistry.registry_version ${id}: cannot go from ${from} to ${to} ` +
-        `(allowed from ${from}: ${allowed.length ? allowed.join(', ') : 'none, it is final'})`,
-    );
-  }
-}
-
 /** A change to the artifact of a version that is no longer a draft. */
 export class PublishedArtifactError extends PersistenceError {
   constructor(

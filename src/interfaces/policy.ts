@@ -31,7 +31,7 @@ export interface PolicyPack extends Entity {
 /**
  * One version of a pack: its content (`document`) never changes once imported; `contentHash`
  * (`sha256:<hex>` of the canonical content) is unique per tenant, so importing the same content
- * twice finds the existing version instead of creating another (seeds 3.1).
+ * twice finds the existing version instead of creating another (docs/postgres-patterns.md §3.1).
  * Only the review fields (`status`, `reviewedBy`, `reviewedAt`) may change afterwards.
  */
 export interface PackVersion extends Entity {

@@ -32,7 +32,7 @@ export const MAX_PAGE_SIZE = 1000;
 /** Result of applying a replicated write on the secondary store. */
 export type ReplicaOutcome = 'applied' | 'skipped-newer' | 'skipped-missing';
 
-/** An audit row, written in the same transaction as the change it describes (seeds 3.5). */
+/** An audit row, written in the same transaction as the change it describes (docs/postgres-patterns.md §3.5). */
 export interface AuditRecord {
   id: string;
   tenantId: string;

@@ -126,7 +126,7 @@ export const QUEUED_JOB_STATES = ['ready', 'running', 'done', 'dead'] as const;
 export type QueuedJobState = (typeof QUEUED_JOB_STATES)[number];
 
 /**
- * A row of the job queue (seeds 3.3). `lockedAt` is null exactly when the job is `ready` (waiting for
+ * A row of the job queue (docs/postgres-patterns.md §3.3). `lockedAt` is null exactly when the job is `ready` (waiting for
  * `runAfter`); `running` jobs hold a lease until `leaseUntil`; `done` and `dead` jobs are kept.
  */
 export interface QueuedJob extends Entity {
@@ -207,7 +207,7 @@ export class LeaseLostError extends PersistenceError {
 }
 
 /**
- * The SKIP LOCKED job queue (seeds 3.3), per tenant. Delivery is at-least-once: a claimed job whose
+ * The SKIP LOCKED job queue (docs/postgres-patterns.md §3.3), per tenant. Delivery is at-least-once: a claimed job whose
  * worker dies becomes claimable again when its lease expires; the attempt counts, so a job that keeps
  * crashing its workers ends `dead` instead of looping. Dead jobs are kept and listable, never lost.
  *

@@ -1,5 +1,4 @@
 import type { ModuleDefinition } from '../interfaces/module-definition.js';
-import type { ModuleName } from '../interfaces/modules.js';
 import { authorityModule } from './authority/index.js';
 import { concelierModule } from './concelier/index.js';
 import { artifactModule } from './artifact/index.js';
@@ -16,6 +15,19 @@ import { issuerDirectoryModule } from './issuer-directory/index.js';
  */
 export const MODULES: readonly ModuleDefinition[] = Object.freeze([authorityModule, concelierModule, artifactModule, excititorModule, schedulerModule, notifyModule, policyModule, packsRegistryModule, issuerDirectoryModule]);
 
-export function moduleByName(name: ModuleName): ModuleDefinition | undefined {
-  return MODULES.find((m) => m.name === name);
+/**
+ * The registered module a name denotes, case-insensitively as every command takes it (`authority`
+ * is Authority), or undefined. The one module lookup.
+ *
+ * @example
+ * moduleByName('packsregistry')?.name; // 'PacksRegistry'
+ */
+export function moduleByName(name: string): ModuleDefinition | undefined {
+  const wanted = name.toLowerCase();
+  return MODULES.find((m) => m.name.toLowerCase() === wanted);
+}
+
+/** The message for a name no registered module has: `unknown module "X"; allowed: Authority, ...`. */
+export function unknownModuleMessage(name: string): string {
+  return `unknown module ${JSON.stringify(name)}; allowed: ${MODULES.map((m) => m.name).join(', ')}`;
 }

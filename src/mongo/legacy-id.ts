@@ -2,7 +2,7 @@ import { Binary, ObjectId, UUID, Long } from 'bson';
 import { ConversionError } from '../interfaces/errors.js';
 
 /**
- * Canonical, typed text of a legacy `_id` (SPEC 6): `oid:<24 hex>`, `str:<string>`,
+ * Canonical, typed text of a legacy `_id` (docs/design.md §6): `oid:<24 hex>`, `str:<string>`,
  * `uuid:<uuid>` (Binary subtype 4), `int:<n>`. Any other `_id` type cannot be converted.
  */
 export function legacyIdOf(id: unknown): string {

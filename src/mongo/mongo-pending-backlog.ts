@@ -1,6 +1,6 @@
 import type { ObjectId } from 'bson';
 import { MODULE_NAMES } from '../interfaces/modules.js';
-import type { PendingBacklog } from '../postgres/observability-queries.js';
+import type { PendingBacklog } from '../dualwrite/pending-log.js';
 import { PENDING_COLLECTION } from './mongo-pending-log.js';
 import type { MongoDbLike } from './mongo-types.js';
 

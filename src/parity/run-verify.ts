@@ -1,7 +1,7 @@
 import { canonicalJson, sha256Hex } from '../codec/canonical.js';
 import type { PersistenceConfig } from '../config/persistence-config.js';
 import { adminUrlOf } from '../config/persistence-config.js';
-import { pgSettings } from '../container/persistence-runtime.js';
+import { pgSettings } from '../postgres/pool-settings.js';
 import { systemClock, type Clock } from '../interfaces/clock.js';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { ConfigError } from '../interfaces/errors.js';

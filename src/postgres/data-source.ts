@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
 
-/** Pool and session settings (seeds: technical reference section 13). */
+/** Pool and session settings (docs/postgres-patterns.md §13). */
 export interface PostgresSettings {
   readonly url: string;
   readonly pool: {

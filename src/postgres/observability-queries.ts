@@ -1,13 +1,8 @@
+import type { PendingBacklog } from '../dualwrite/pending-log.js';
 import type { PostgresDataSource } from './data-source.js';
 
-/** Pending DualWrite records of one module in one store's pending log. */
-export interface PendingBacklog {
-  readonly store: 'Postgres' | 'Mongo';
-  readonly module: string;
-  readonly pending: number;
-  /** Seconds since the oldest pending record was written (null when none is pending). */
-  readonly oldestAgeSeconds: number | null;
-}
+export type { PendingBacklog } from '../dualwrite/pending-log.js';
+
 
 /** Progress of the latest pass of one conversion job (`core.conversion_*`). */
 export interface ConversionProgress {

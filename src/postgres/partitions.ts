@@ -4,7 +4,7 @@ import { qualified } from './data-source.js';
 import { withDataSource } from './migrations/data-source-for.js';
 
 /**
- * Monthly partition maintenance (SPEC 4.4, seeds 6, sprint 3422) over the SQL helpers of core 030.
+ * Monthly partition maintenance (docs/design.md §4.4, docs/postgres-patterns.md §6) over the SQL helpers of core 030.
  *
  * How a row always finds its partition: a module's migration creates the months from its retention
  * horizon to three months ahead, so a fresh database accepts writes at once; `partitions maintain`,

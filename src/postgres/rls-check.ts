@@ -105,7 +105,7 @@ function protectedEnough(t: Omit<RlsTableReport, 'ok'>): boolean {
 }
 
 /**
- * SPEC 4.2's coverage check, over every relation holding tenant data: a table with a `tenant_id`
+ * docs/design.md §4.2's coverage check, over every relation holding tenant data: a table with a `tenant_id`
  * column must have row-level security enabled AND forced (so the owner is filtered too) AND at least one
  * policy; a table that declares tenant data by the `@tenant-data` comment without a `tenant_id` column,
  * and a materialized view with one (no RLS possible), must be out of the application role's reach:

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ObjectId } from 'bson';
 import { loadConfig } from '../../src/config/load-config.js';
-import { PersistenceRuntime } from '../../src/container/persistence-runtime.js';
+import { PersistenceRuntime } from '../../src/app/persistence-runtime.js';
 import type { Entity } from '../../src/interfaces/entity-spec.js';
 import { tenantContext } from '../../src/interfaces/tenant-context.js';
 import { user } from '../../src/modules/authority/entities.js';

@@ -5,7 +5,7 @@
  * Prints one JSON line: what the primary returned and what the applier held at the moment of death.
  */
 import { loadConfig } from '../../src/config/load-config.js';
-import { PersistenceRuntime } from '../../src/container/persistence-runtime.js';
+import { PersistenceRuntime } from '../../src/app/persistence-runtime.js';
 import { AuthorityTokens, type UserRepository } from '../../src/interfaces/authority.js';
 import { tenantContext } from '../../src/interfaces/tenant-context.js';
 import { authorityModule } from '../../src/modules/authority/index.js';

@@ -79,7 +79,7 @@ describe('DualWrite (Authority users)', function () {
     const rt = await suite.t.restart({}, { reconcile: true });
     const cfg = { ...rt.config, DualWrite: { ...rt.config.DualWrite, ReconcileIntervalMs: 200 } };
     await rt.close();
-    const { PersistenceRuntime } = await import('../../src/container/persistence-runtime.js');
+    const { PersistenceRuntime } = await import('../../src/app/persistence-runtime.js');
     const service = await PersistenceRuntime.start(cfg, { modules: [authorityModule], reconcile: true });
     try {
       const deadline = Date.now() + 20_000;
@@ -113,7 +113,7 @@ describe('DualWrite (Authority users)', function () {
     const down = await suite.t.restart({ POSTGRES_URL: PG_DOWN }, {});
     const cfg = { ...down.config, DualWrite: { ...down.config.DualWrite, Primary: 'Mongo' as const } };
     await down.close();
-    const { PersistenceRuntime } = await import('../../src/container/persistence-runtime.js');
+    const { PersistenceRuntime } = await import('../../src/app/persistence-runtime.js');
     const mongoFirst = await PersistenceRuntime.start(cfg, { modules: [authorityModule] });
     const u = await mongoFirst.get<UserRepository>(AuthorityTokens.user).insert(ctx, newUser('mongo-first'));
     expect(await mongoFirst.mongo!.db.collection(PENDING_COLLECTION).countDocuments({ entityId: u.id })).to.equal(1);
@@ -132,7 +132,7 @@ describe('DualWrite (Authority users)', function () {
     const base = await suite.t.restart({ MONGO_URL: MONGO_DOWN });
     const cfg = { ...base.config, DualWrite: { ...base.config.DualWrite, Primary: 'Mongo' as const } };
     await base.close();
-    const { PersistenceRuntime } = await import('../../src/container/persistence-runtime.js');
+    const { PersistenceRuntime } = await import('../../src/app/persistence-runtime.js');
     const rt = await PersistenceRuntime.start(cfg, { modules: [authorityModule], migrate: false }).catch((err) => err as Error);
     if (rt instanceof Error) {
       // Refusing to start without the primary is also "nothing written".
@@ -161,7 +161,7 @@ describe('DualWrite (Authority users)', function () {
     const rt = await suite.t.restart({}, {});
     const cfg = { ...rt.config, DualWrite: { ...rt.config.DualWrite, ConvertOnRead: true } };
     await rt.close();
-    const { PersistenceRuntime } = await import('../../src/container/persistence-runtime.js');
+    const { PersistenceRuntime } = await import('../../src/app/persistence-runtime.js');
     const convertOnRead = await PersistenceRuntime.start(cfg, { modules: [authorityModule] });
     const users = convertOnRead.get<UserRepository>(AuthorityTokens.user);
     const found = await users.findOne(ctx, { username: 'legacy-only' });
@@ -183,7 +183,7 @@ describe('DualWrite (Authority users)', function () {
     const rt = await suite.t.restart({}, {});
     const cfg = { ...rt.config, DualWrite: { ...rt.config.DualWrite, ShadowReadSampleRate: 1 } };
     await rt.close();
-    const { PersistenceRuntime } = await import('../../src/container/persistence-runtime.js');
+    const { PersistenceRuntime } = await import('../../src/app/persistence-runtime.js');
     const shadow = await PersistenceRuntime.start(cfg, { modules: [authorityModule], publish: (e) => events.push(e) });
     const users = shadow.get<UserRepository>(AuthorityTokens.user);
     const u = await users.insert(ctx, newUser('shadowed'));

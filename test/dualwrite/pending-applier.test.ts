@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { canonicalEntity, canonicalJson } from '../../src/codec/canonical.js';
-import type { PersistenceRuntime } from '../../src/container/persistence-runtime.js';
+import type { PersistenceRuntime } from '../../src/app/persistence-runtime.js';
 import type { PendingApplierStats } from '../../src/dualwrite/pending-applier.js';
 import { AuthorityTokens, type User, type UserRepository } from '../../src/interfaces/authority.js';
 import { authorityModule } from '../../src/modules/authority/index.js';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { ObjectId } from 'bson';
 import pg from 'pg';
-import { PersistenceRuntime } from '../../src/container/persistence-runtime.js';
+import { PersistenceRuntime } from '../../src/app/persistence-runtime.js';
 import { runConversion } from '../../src/conversion/index.js';
 import { AuthorityTokens, type UserRepository } from '../../src/interfaces/authority.js';
 import { JOB_QUEUE_TOKEN, type JobQueue } from '../../src/interfaces/scheduler.js';

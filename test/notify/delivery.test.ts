@@ -1,18 +1,17 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, ValidationError } from '../../src/interfaces/errors.js';
+import { IllegalTransitionError, NotFoundError, ValidationError } from '../../src/interfaces/errors.js';
 import type { Backend } from '../../src/interfaces/modules.js';
 import {
   DELIVERY_SERVICE_TOKEN,
   DELIVERY_STATES,
   DELIVERY_TRANSITIONS,
-  IllegalTransitionError,
   type DeliveryService,
   type DeliveryState,
   type OutboxEvent,
 } from '../../src/interfaces/notify.js';
 import type { TenantContext } from '../../src/interfaces/tenant-context.js';
-import { MongoDeliveryService } from '../../src/modules/notify/delivery-service-mongo.js';
+import { MongoDeliveryService } from '../../src/modules/notify/deliveries/mongo.js';
 import { notifyModule } from '../../src/modules/notify/index.js';
 import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';
 import { ManualClock } from '../scheduler/manual-clock.js';

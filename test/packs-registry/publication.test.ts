@@ -3,9 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { RepositoryFactory } from '../../src/container/repository-factory.js';
 import { CoreTokens } from '../../src/container/tokens.js';
 import type { NewEntity } from '../../src/interfaces/entity-spec.js';
-import { ValidationError } from '../../src/interfaces/errors.js';
+import { IllegalTransitionError, ValidationError } from '../../src/interfaces/errors.js';
 import {
-  IllegalTransitionError,
   PublishedArtifactError,
   REGISTRY_STATES,
   type RegistryState,

@@ -8,7 +8,7 @@ import { authorityModule } from '../../src/modules/authority/index.js';
 import { PostgresDataSource } from '../../src/postgres/data-source.js';
 import { PostgresRepository } from '../../src/postgres/postgres-repository.js';
 import { tableOf } from '../../src/postgres/entity-sql.js';
-import { pgSettings } from '../../src/container/persistence-runtime.js';
+import { pgSettings } from '../../src/postgres/pool-settings.js';
 import type { ModuleDefinition } from '../../src/interfaces/module-definition.js';
 import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';
 

@@ -3,7 +3,7 @@ import { idFromLegacyId } from '../../src/codec/ids.js';
 import { authorityModule } from '../../src/modules/authority/index.js';
 import { dataParity, mergeRanges, parityRange, runVerify, splitIdSpace, type DataParityInput, type VerifyOptions } from '../../src/parity/index.js';
 import { ReadOnlyDataSource } from '../../src/parity/read-only-data-source.js';
-import { pgSettings } from '../../src/container/persistence-runtime.js';
+import { pgSettings } from '../../src/postgres/pool-settings.js';
 import { tableOf } from '../../src/postgres/entity-sql.js';
 import { PostgresDataSource } from '../../src/postgres/data-source.js';
 import { dropRun, planRun, runResults } from '../../src/parity/shared-verify.js';

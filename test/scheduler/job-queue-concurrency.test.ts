@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pgSettings } from '../../src/container/persistence-runtime.js';
+import { pgSettings } from '../../src/postgres/pool-settings.js';
 import { systemClock } from '../../src/interfaces/clock.js';
 import type { Backend } from '../../src/interfaces/modules.js';
 import type { JobQueue, QueuedJob } from '../../src/interfaces/scheduler.js';
 import type { TenantContext } from '../../src/interfaces/tenant-context.js';
 import { schedulerModule } from '../../src/modules/scheduler/index.js';
-import { createJobQueue } from '../../src/modules/scheduler/job-queue-binding.js';
+import { createJobQueue } from '../../src/modules/scheduler/job-queue/index.js';
 import { PostgresDataSource } from '../../src/postgres/data-source.js';
 import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';
 

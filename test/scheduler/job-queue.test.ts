@@ -4,7 +4,7 @@ import { CoreTokens } from '../../src/container/tokens.js';
 import type { PendingLog } from '../../src/dualwrite/pending-log.js';
 import type { Backend } from '../../src/interfaces/modules.js';
 import { DEFAULT_JOB_QUEUE_OPTIONS, JOB_QUEUE_TOKEN, LeaseLostError, retryDelay, type JobQueue, type QueuedJob } from '../../src/interfaces/scheduler.js';
-import { MongoJobQueue } from '../../src/mongo/job-queue-mongo.js';
+import { MongoJobQueue } from '../../src/modules/scheduler/job-queue/mongo.js';
 import { schedulerModule } from '../../src/modules/scheduler/index.js';
 import { startTestRuntime, type TestRuntime } from '../setup/runtime.js';
 import { ManualClock } from './manual-clock.js';

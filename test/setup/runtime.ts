@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { PersistenceConfig } from '../../src/config/persistence-config.js';
-import { PersistenceRuntime, type RuntimeOptions } from '../../src/container/persistence-runtime.js';
+import { PersistenceRuntime, type RuntimeOptions } from '../../src/app/persistence-runtime.js';
 import type { ModuleDefinition } from '../../src/interfaces/module-definition.js';
 import { MODULE_NAMES, type Backend } from '../../src/interfaces/modules.js';
 import { tenantContext, type TenantContext } from '../../src/interfaces/tenant-context.js';

@@ -34,7 +34,7 @@ function isoDate(value: string): string {
 
 /**
  * `convert --module M [--collection C] [--tier auto|A|B|C] [--batch-size N] [--workers N] [--rerun] [--json]`
- * (SPEC 8): converts legacy collections into PostgreSQL, resumably. Exit 0 when every job completed
+ * (docs/design.md §8): converts legacy collections into PostgreSQL, resumably. Exit 0 when every job completed
  * (quarantined documents are reported, not a failure), 1 on failure (resumable), 2 on usage or
  * configuration errors.
  */

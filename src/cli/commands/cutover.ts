@@ -6,7 +6,7 @@ import { describeConfig, isPhase, PHASE_CONFIG, PHASE_WORK, PHASES, phaseIndex, 
 import { readCutover, recordMove, type CheckResult } from '../../cutover/cutover-store.js';
 import { ConfigError } from '../../interfaces/errors.js';
 import type { ModuleDefinition } from '../../interfaces/module-definition.js';
-import { MODULES } from '../../modules/registry.js';
+import { MODULES, moduleByName, unknownModuleMessage } from '../../modules/registry.js';
 import { connectMongo, type MongoDataSource } from '../../mongo/mongo-data-source.js';
 import type { PostgresDataSource } from '../../postgres/data-source.js';
 import { withDataSource } from '../../postgres/migrations/data-source-for.js';
@@ -27,8 +27,8 @@ const DEFAULT_MAX_LAG_MS = 5000;
 const DEFAULT_MAX_VERIFY_AGE_MINUTES = 60;
 
 function moduleNamed(name: string): ModuleDefinition {
-  const m = MODULES.find((d) => d.name.toLowerCase() === name.toLowerCase());
-  if (!m) throw new UsageError(`unknown module ${JSON.stringify(name)}; allowed: ${MODULES.map((d) => d.name).join(', ')}`);
+  const m = moduleByName(name);
+  if (!m) throw new UsageError(unknownModuleMessage(name));
   return m;
 }
 

@@ -1,6 +1,6 @@
 import type { ModuleDefinition } from '../../interfaces/module-definition.js';
 import { MODULE_NAMES } from '../../interfaces/modules.js';
-import { MODULES } from '../../modules/registry.js';
+import { MODULES, moduleByName, unknownModuleMessage } from '../../modules/registry.js';
 import { UsageError } from '../cli-support.js';
 
 /** The modules a `--module` option names (all registered ones when absent), refusing unknown names. */
@@ -8,11 +8,10 @@ export function selectModules(names: readonly string[] | string | undefined): Mo
   if (names === undefined || (Array.isArray(names) && names.length === 0)) return [...MODULES];
   const wanted = (Array.isArray(names) ? names : [names]).flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean);
   return wanted.map((name) => {
-    const found = MODULES.find((m) => m.name.toLowerCase() === name.toLowerCase());
+    const found = moduleByName(name);
     if (!found) {
-      const known = MODULES.map((m) => m.name);
-      const pending = MODULE_NAMES.filter((m) => !known.includes(m));
-      throw new UsageError(`unknown module ${JSON.stringify(name)}; allowed: ${known.join(', ')}${pending.length ? ` (not yet available: ${pending.join(', ')})` : ''}`);
+      const pending = MODULE_NAMES.filter((m) => !MODULES.some((d) => d.name === m));
+      throw new UsageError(`${unknownModuleMessage(name)}${pending.length ? ` (not yet available: ${pending.join(', ')})` : ''}`);
     }
     return found;
   });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { PersistenceRuntime } from '../../container/persistence-runtime.js';
+import { PersistenceRuntime } from '../../app/persistence-runtime.js';
 import { cliLog, configFrom, ExitCode, out, positiveInt, withConfigOption } from '../cli-support.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { adminUrlOf } from '../../config/persistence-config.js';
 import { migrationSetsFor } from '../../container/migration-sets.js';
-import { PersistenceRuntime } from '../../container/persistence-runtime.js';
+import { PersistenceRuntime } from '../../app/persistence-runtime.js';
 import { migrationStatus } from '../../postgres/migrations/index.js';
 import { configFrom, ExitCode, out, withConfigOption } from '../cli-support.js';
 import { selectModules } from './module-options.js';

@@ -36,7 +36,7 @@ function referenceTime(value: string | undefined): Date | null {
 
 /**
  * `verify --module M [--collection C] [--out DIR] [--format json,html,junit] [--workers N]`: data parity
- * and output parity of one module between MongoDB and PostgreSQL (SPEC 9), reports in DIR; with
+ * and output parity of one module between MongoDB and PostgreSQL (docs/design.md §9), reports in DIR; with
  * `--workers N`, N processes share data parity (`verify --join RUN` lets a process on another host help). Exit 0 only with zero
  * mismatches, 1 otherwise, 2 on usage or configuration errors.
  */

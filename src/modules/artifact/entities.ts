@@ -1,10 +1,11 @@
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
+import type { Artifact, SbomDocument, Signature, Tag } from '../../interfaces/artifact.js';
 import { ARTIFACT_KINDS, SIGNATURE_ALGORITHMS } from '../../interfaces/artifact.js';
 import { ValidationError } from '../../interfaces/errors.js';
 import { deriveSbomDocument } from './sbom-derive.js';
 
 /**
- * Artifact's entities: legacy collections -> `artifact.*` tables (seeds: technical reference 1 and 4).
+ * Artifact's entities: legacy collections -> `artifact.*` tables (docs/postgres-patterns.md §1, §4).
  * Legacy documents are camelCase with a string `tenantId` and BSON Dates. Every list order ends on a
  * natural key where one exists (MongoDB breaks ties by the legacy `_id`, PostgreSQL by the UUIDv5
  * id, and those do not sort alike); sbom_document's natural key is a hash (bytes cannot be a page
@@ -23,7 +24,7 @@ function checkDigest(entity: string, field: string) {
   };
 }
 
-export const artifact: EntitySpec = {
+export const artifact: EntitySpec<Artifact> = {
   ...base,
   name: 'artifact',
   collection: 'artifacts',
@@ -47,7 +48,7 @@ export const artifact: EntitySpec = {
   derive: checkDigest('artifact', 'digest'),
 };
 
-export const signature: EntitySpec = {
+export const signature: EntitySpec<Signature> = {
   ...base,
   name: 'signature',
   collection: 'signatures',
@@ -71,7 +72,7 @@ export const signature: EntitySpec = {
   derive: checkDigest('signature', 'artifactDigest'),
 };
 
-export const tag: EntitySpec = {
+export const tag: EntitySpec<Tag> = {
   ...base,
   name: 'tag',
   collection: 'tags',
@@ -95,7 +96,7 @@ export const tag: EntitySpec = {
  * the same values are read from `doc.bomFormat` / `doc.specVersion`, where the legacy index is),
  * unique content hash per tenant.
  */
-export const sbomDocument: EntitySpec = {
+export const sbomDocument: EntitySpec<SbomDocument> = {
   ...base,
   name: 'sbom_document',
   collection: 'sbom_documents',
@@ -109,7 +110,7 @@ export const sbomDocument: EntitySpec = {
   ],
   uniqueKeys: [['contentHash']],
   orders: {
-    // "Latest version lookup" (seeds 7): ix_sbom_doc_tenant_artifact (tenant_id, artifact_purl, created_at desc).
+    // "Latest version lookup" (docs/postgres-patterns.md §7): ix_sbom_doc_tenant_artifact (tenant_id, artifact_purl, created_at desc).
     default: { fields: [{ field: 'artifactPurl', dir: 'asc' }, { field: 'createdAt', dir: 'desc' }] },
   },
   tier: { tier: 'A' },

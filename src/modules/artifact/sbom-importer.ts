@@ -5,7 +5,7 @@ import { DuplicateKeyError } from '../../interfaces/errors.js';
 import { sbomContentHash } from './sbom-derive.js';
 
 /**
- * Idempotent SBOM import by content hash (seeds 3.1 source-of-truth pattern): the same document
+ * Idempotent SBOM import by content hash (docs/postgres-patterns.md §3.1, source of truth): the same document
  * (after RFC 8785 canonicalisation, so key order and `5.0` vs `5` do not matter) is stored once per
  * tenant; importing it again returns the stored row, whatever purl it is imported under.
  *

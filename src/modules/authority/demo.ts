@@ -19,7 +19,7 @@ export function* authorityDemo(options: DemoOptions): Iterable<readonly [string,
   const count = Math.max(1, options.count);
   for (const tenantId of options.tenants) {
     const r = new DemoRandom(seed, 'Authority', tenantId);
-    // Legacy ids: mostly ObjectIds, some strings, some UUIDs (SPEC 6 maps each differently).
+    // Legacy ids: mostly ObjectIds, some strings, some UUIDs (docs/design.md §6 maps each differently).
     const legacy = (spec: EntitySpec, i: number) => {
       const k = r.int(0, 9);
       if (k < 7) return `oid:${r.hex(24)}`;

@@ -1,8 +1,9 @@
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
+import type { Grant, LoginAttempt, OAuthClient, OAuthToken, Revocation, Role, Scope, ServiceAccount, User } from '../../interfaces/authority.js';
 import { auditLogSpec } from '../shared/audit-log.js';
 
 /**
- * Authority's entities: legacy collections (conversion plan 3.2) -> `authority.*` tables.
+ * Authority's entities: legacy collections (docs/design.md §2) -> `authority.*` tables.
  * Legacy documents are camelCase with a string `tenantId` and BSON Dates; field names below are
  * both the domain and the legacy names unless `mongo` says otherwise.
  */
@@ -11,7 +12,7 @@ const DAY = 86_400_000;
 
 export const auditLog = auditLogSpec('Authority', 'audit', 'authority');
 
-export const user: EntitySpec = {
+export const user: EntitySpec<User> = {
   ...base,
   name: 'user',
   collection: 'authority_users',
@@ -34,7 +35,7 @@ export const user: EntitySpec = {
   audit: auditLog,
 };
 
-export const role: EntitySpec = {
+export const role: EntitySpec<Role> = {
   ...base,
   name: 'role',
   collection: 'roles',
@@ -50,7 +51,7 @@ export const role: EntitySpec = {
   audit: auditLog,
 };
 
-export const grant: EntitySpec = {
+export const grant: EntitySpec<Grant> = {
   ...base,
   name: 'grant',
   collection: 'grants',
@@ -71,7 +72,7 @@ export const grant: EntitySpec = {
   audit: auditLog,
 };
 
-export const oauthClient: EntitySpec = {
+export const oauthClient: EntitySpec<OAuthClient> = {
   ...base,
   name: 'oauth_client',
   collection: 'authority_clients',
@@ -91,7 +92,7 @@ export const oauthClient: EntitySpec = {
   audit: auditLog,
 };
 
-export const scope: EntitySpec = {
+export const scope: EntitySpec<Scope> = {
   ...base,
   name: 'scope',
   collection: 'authority_scopes',
@@ -107,7 +108,7 @@ export const scope: EntitySpec = {
   audit: auditLog,
 };
 
-export const oauthToken: EntitySpec = {
+export const oauthToken: EntitySpec<OAuthToken> = {
   ...base,
   name: 'oauth_token',
   collection: 'authority_tokens',
@@ -135,7 +136,7 @@ export const oauthToken: EntitySpec = {
   },
 };
 
-export const serviceAccount: EntitySpec = {
+export const serviceAccount: EntitySpec<ServiceAccount> = {
   ...base,
   name: 'service_account',
   collection: 'authority_service_accounts',
@@ -153,7 +154,7 @@ export const serviceAccount: EntitySpec = {
   audit: auditLog,
 };
 
-export const loginAttempt: EntitySpec = {
+export const loginAttempt: EntitySpec<LoginAttempt> = {
   ...base,
   name: 'login_attempt',
   collection: 'authority_login_attempts',
@@ -178,7 +179,7 @@ export const loginAttempt: EntitySpec = {
   },
 };
 
-export const revocation: EntitySpec = {
+export const revocation: EntitySpec<Revocation> = {
   ...base,
   name: 'revocation',
   collection: 'authority_revocations',

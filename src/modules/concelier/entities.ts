@@ -1,10 +1,11 @@
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
-import { JOB_STATUSES, SOURCE_KINDS } from '../../interfaces/concelier.js';
+import type { Advisory, AdvisoryRaw, Affected, Alias, ConcelierJob, ConcelierLock, Source, SourceState } from '../../interfaces/concelier.js';
+import { CONCELIER_JOB_STATUSES, SOURCE_KINDS } from '../../interfaces/concelier.js';
 import { ValidationError } from '../../interfaces/errors.js';
 import { deriveAdvisory } from './advisory-derive.js';
 
 /**
- * Concelier's entities: legacy collections (conversion plan 3.2, Concelier) -> `vuln.*` tables.
+ * Concelier's entities: legacy collections (docs/design.md §2, Concelier) -> `vuln.*` tables.
  * Legacy documents are camelCase with a string `tenantId` and BSON Dates; field names below are both
  * the domain and the legacy names unless `mongo` says otherwise.
  *
@@ -21,7 +22,7 @@ const DAY = 86_400_000;
 /** How long superseded raw-document references are kept by conversion (tier B). */
 export const RAW_WINDOW_DAYS = 90;
 
-export const source: EntitySpec = {
+export const source: EntitySpec<Source> = {
   ...base,
   name: 'source',
   collection: 'source',
@@ -42,7 +43,7 @@ export const source: EntitySpec = {
   tier: { tier: 'A' },
 };
 
-export const sourceState: EntitySpec = {
+export const sourceState: EntitySpec<SourceState> = {
   ...base,
   name: 'source_state',
   collection: 'source_state',
@@ -69,7 +70,7 @@ export const sourceState: EntitySpec = {
  *   timestamps (millisecond Dates, stored as BSON Dates in the legacy documents too so MongoDB can
  *   range over them; truncated to the millisecond for indexing only, the exact text is in the payload).
  */
-export const advisory: EntitySpec = {
+export const advisory: EntitySpec<Advisory> = {
   ...base,
   name: 'advisory',
   collection: 'advisory',
@@ -97,7 +98,7 @@ export const advisory: EntitySpec = {
   derive: deriveAdvisory,
 };
 
-export const alias: EntitySpec = {
+export const alias: EntitySpec<Alias> = {
   ...base,
   name: 'alias',
   collection: 'alias',
@@ -122,7 +123,7 @@ export const alias: EntitySpec = {
   }),
 };
 
-export const affected: EntitySpec = {
+export const affected: EntitySpec<Affected> = {
   ...base,
   name: 'affected',
   collection: 'affected',
@@ -146,7 +147,7 @@ export const affected: EntitySpec = {
 
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 
-export const advisoryRaw: EntitySpec = {
+export const advisoryRaw: EntitySpec<AdvisoryRaw> = {
   ...base,
   name: 'advisory_raw',
   collection: 'advisory_raw',
@@ -182,7 +183,7 @@ export const advisoryRaw: EntitySpec = {
   },
 };
 
-export const job: EntitySpec = {
+export const job: EntitySpec<ConcelierJob> = {
   ...base,
   name: 'job',
   collection: 'concelier.jobs',
@@ -191,7 +192,7 @@ export const job: EntitySpec = {
     { name: 'jobKey', type: 'text' },
     { name: 'kind', type: 'text' },
     { name: 'sourceKey', type: 'text', nullable: true },
-    { name: 'status', type: 'text', enum: JOB_STATUSES },
+    { name: 'status', type: 'text', enum: CONCELIER_JOB_STATUSES },
     { name: 'payload', type: 'json' },
     { name: 'runAfter', type: 'timestamp' },
     { name: 'attempts', type: 'int' },
@@ -207,7 +208,7 @@ export const job: EntitySpec = {
   tier: { tier: 'C', description: 'connector jobs are ephemeral: fresh start, the schema only' },
 };
 
-export const lock: EntitySpec = {
+export const lock: EntitySpec<ConcelierLock> = {
   ...base,
   name: 'lock',
   collection: 'concelier.locks',

@@ -1,11 +1,13 @@
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
+import type { TimelineEvent, VexCacheEntry, VexConsensus, VexDecision, VexLinkset, VexObservation, VexPackage, VexRawDocument, VexStatement, VulnFact } from '../../interfaces/excititor.js';
+import type { UnknownRecord } from '../../interfaces/unknowns.js';
 import { TIMELINE_EVENT_TYPES, VEX_FORMATS, VEX_STATUSES } from '../../interfaces/excititor.js';
 import { auditLogSpec } from '../shared/audit-log.js';
 import { vulnFactDerive } from './vuln-fact-rules.js';
 
 /**
- * Excititor's entities: legacy collections (conversion plan 3.2, Excititor) -> `vex.*` tables, and
- * the legacy `vex.unknown_items` -> the bitemporal `unknowns.unknown` (seeds 3.4). Legacy documents
+ * Excititor's entities: legacy collections (docs/design.md §2, Excititor) -> `vex.*` tables, and
+ * the legacy `vex.unknown_items` -> the bitemporal `unknowns.unknown` (docs/postgres-patterns.md §3.4). Legacy documents
  * are camelCase with a string `tenantId` and BSON Dates; field names below are both the domain and
  * the legacy names unless `mongo` says otherwise.
  *
@@ -20,7 +22,7 @@ export const vexAuditLog = auditLogSpec('Excititor', 'vex.audit', 'vex');
 const statuses = VEX_STATUSES;
 const formats = VEX_FORMATS;
 
-export const statement: EntitySpec = {
+export const statement: EntitySpec<VexStatement> = {
   ...vex,
   name: 'statement',
   collection: 'vex.statements',
@@ -46,7 +48,7 @@ export const statement: EntitySpec = {
   tier: { tier: 'A' },
 };
 
-export const observation: EntitySpec = {
+export const observation: EntitySpec<VexObservation> = {
   ...vex,
   name: 'observation',
   collection: 'vex.observations',
@@ -72,7 +74,7 @@ export const observation: EntitySpec = {
   tier: { tier: 'A' },
 };
 
-export const linkset: EntitySpec = {
+export const linkset: EntitySpec<VexLinkset> = {
   ...vex,
   name: 'linkset',
   collection: 'vex.linksets',
@@ -93,7 +95,7 @@ export const linkset: EntitySpec = {
   tier: { tier: 'A' },
 };
 
-export const consensus: EntitySpec = {
+export const consensus: EntitySpec<VexConsensus> = {
   ...vex,
   name: 'consensus',
   collection: 'vex.consensus',
@@ -117,7 +119,7 @@ export const consensus: EntitySpec = {
 /** Raw documents still waiting for processing, or retrieved in the last 30 days, move; older processed ones stay behind. */
 export const RAW_WINDOW_DAYS = 30;
 
-export const rawDocument: EntitySpec = {
+export const rawDocument: EntitySpec<VexRawDocument> = {
   ...vex,
   name: 'raw_document',
   collection: 'vex.raw',
@@ -143,7 +145,7 @@ export const rawDocument: EntitySpec = {
   },
 };
 
-export const cacheEntry: EntitySpec = {
+export const cacheEntry: EntitySpec<VexCacheEntry> = {
   ...vex,
   name: 'cache_entry',
   collection: 'vex.cache',
@@ -161,7 +163,7 @@ export const cacheEntry: EntitySpec = {
   tier: { tier: 'C', description: 'cache: fresh start, the schema only; entries are recomputed on demand' },
 };
 
-export const vulnFact: EntitySpec = {
+export const vulnFact: EntitySpec<VulnFact> = {
   ...vex,
   name: 'vuln_fact',
   collection: 'vex.vuln_facts',
@@ -184,7 +186,7 @@ export const vulnFact: EntitySpec = {
   derive: vulnFactDerive,
 };
 
-export const vexPackage: EntitySpec = {
+export const vexPackage: EntitySpec<VexPackage> = {
   ...vex,
   name: 'package',
   collection: 'vex.packages',
@@ -203,7 +205,7 @@ export const vexPackage: EntitySpec = {
   tier: { tier: 'A' },
 };
 
-export const vexDecision: EntitySpec = {
+export const vexDecision: EntitySpec<VexDecision> = {
   ...vex,
   name: 'vex_decision',
   collection: 'vex.decisions',
@@ -235,7 +237,7 @@ export function timelineHorizon(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - TIMELINE_RETENTION_MONTHS, 1));
 }
 
-export const timelineEvent: EntitySpec = {
+export const timelineEvent: EntitySpec<TimelineEvent> = {
   ...vex,
   name: 'timeline_event',
   collection: 'vex.timeline_events',
@@ -265,7 +267,7 @@ export const timelineEvent: EntitySpec = {
  * Legacy `vex.unknown_items`: ONE DOCUMENT PER VERSION (one bitemporal row), so the generic
  * conversion maps it one to one: `recordedAt` / `supersededAt` are the system-time bounds.
  */
-export const unknown: EntitySpec = {
+export const unknown: EntitySpec<UnknownRecord> = {
   module: 'Excititor',
   schema: 'unknowns',
   name: 'unknown',

@@ -1,6 +1,7 @@
 import { ExcititorTokens } from '../../interfaces/excititor.js';
 import type { ModuleDefinition } from '../../interfaces/module-definition.js';
-import { excititorCustomBindings } from './custom-bindings.js';
+import { triageQueueStore } from './triage-queue/index.js';
+import { unknownsStore } from './unknowns/index.js';
 import { excititorDemo } from './demo.js';
 import { TIMELINE_RETENTION_MONTHS, excititorEntities } from './entities.js';
 import { excititorProbes } from './probes.js';
@@ -15,5 +16,5 @@ export const excititorModule: ModuleDefinition = Object.freeze({
   probes: excititorProbes,
   demo: excititorDemo,
   partitions: [{ schema: 'vex', table: 'timeline_event', column: 'occurred_at', retentionMonths: TIMELINE_RETENTION_MONTHS }],
-  custom: excititorCustomBindings,
+  custom: [unknownsStore, triageQueueStore],
 });

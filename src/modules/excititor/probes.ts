@@ -4,12 +4,13 @@ import type { OutputProbe, ProbeInputs } from '../../interfaces/module-definitio
 import type { EntityRepository } from '../../interfaces/repository.js';
 import type { TenantContext } from '../../interfaces/tenant-context.js';
 import type { UnknownsRepository } from '../../interfaces/unknowns.js';
-import { MongoBitemporalRepository } from '../../mongo/bitemporal-repository.js';
+import { MongoBitemporalRepository } from './unknowns/mongo.js';
 import { MongoRepository } from '../../mongo/mongo-repository.js';
-import { PostgresBitemporalRepository } from '../../postgres/bitemporal-repository.js';
+import { PostgresBitemporalRepository } from './unknowns/postgres.js';
 import { PostgresRepository } from '../../postgres/postgres-repository.js';
 import { RAW_WINDOW_DAYS, timelineHorizon, unknown } from './entities.js';
-import { MongoTriageQueue, PostgresTriageQueue } from './triage-queue.js';
+import { MongoTriageQueue } from './triage-queue/mongo.js';
+import { PostgresTriageQueue } from './triage-queue/postgres.js';
 
 const DAY = 86_400_000;
 

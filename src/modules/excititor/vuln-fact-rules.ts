@@ -25,7 +25,7 @@ export function vulnFactDerive(entity: Record<string, unknown>): Record<string, 
   if (created instanceof Date && updated instanceof Date && created.getTime() !== updated.getTime()) {
     throw new ImmutableFactError(
       ENTITY,
-      `vuln facts are immutable (seeds 3.2): fact ${String(entity.id)} was recorded at ${created.toISOString()} and cannot be changed; record a new fact instead`,
+      `vuln facts are immutable: fact ${String(entity.id)} was recorded at ${created.toISOString()} and cannot be changed; record a new fact instead`,
     );
   }
   if (entity.payload === undefined || entity.payload === null) return {};

@@ -13,7 +13,7 @@ export interface NewVulnFact {
 }
 
 /**
- * Records an immutable fact idempotently (seeds 3.1/3.2: imports are idempotent by content hash per
+ * Records an immutable fact idempotently (docs/postgres-patterns.md §3.1, §3.2: imports are idempotent by content hash per
  * tenant): the first call stores it, every later call with the same payload returns that fact
  * unchanged (`created: false`), whatever its source or time. Works on every backend, concurrent
  * importers included (the unique key decides; the loser reads the winner's fact).

@@ -1,4 +1,5 @@
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
+import type { Issuer, IssuerKey, TrustOverride } from '../../interfaces/issuer-directory.js';
 import { KEY_REVOCATION_REASONS } from '../../interfaces/issuer-directory.js';
 import { auditLogSpec } from '../shared/audit-log.js';
 
@@ -11,7 +12,7 @@ const base = { module: 'IssuerDirectory', schema: 'issuer' } as const;
 
 export const auditLog = auditLogSpec('IssuerDirectory', 'issuer_audit', 'issuer');
 
-export const issuer: EntitySpec = {
+export const issuer: EntitySpec<Issuer> = {
   ...base,
   name: 'issuer',
   collection: 'issuers',
@@ -36,7 +37,7 @@ export const issuer: EntitySpec = {
   audit: auditLog,
 };
 
-export const issuerKey: EntitySpec = {
+export const issuerKey: EntitySpec<IssuerKey> = {
   ...base,
   name: 'issuer_key',
   collection: 'issuer_keys',
@@ -62,7 +63,7 @@ export const issuerKey: EntitySpec = {
   audit: auditLog,
 };
 
-export const trustOverride: EntitySpec = {
+export const trustOverride: EntitySpec<TrustOverride> = {
   ...base,
   name: 'trust_override',
   collection: 'issuer_trust_overrides',

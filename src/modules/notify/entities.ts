@@ -1,23 +1,24 @@
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
+import type { Channel, Delivery, Digest, EscalationPolicy, NotifyRule, OutboxEvent, QuietHours, Template } from '../../interfaces/notify.js';
 import { CHANNEL_TYPES, DELIVERY_STATES, SEVERITIES } from '../../interfaces/notify.js';
 import { auditLogSpec } from '../shared/audit-log.js';
 
 /**
- * Notify's entities: legacy collections (SPEC 2, Notify) -> `notify.*` tables, plus the outbox
- * (`core.outbox`, seeds 3.6) its delivery state machine writes. Legacy documents are camelCase with a
+ * Notify's entities: legacy collections (docs/design.md §2, Notify) -> `notify.*` tables, plus the outbox
+ * (`core.outbox`, docs/postgres-patterns.md §3.6) its delivery state machine writes. Legacy documents are camelCase with a
  * string `tenantId` and BSON Dates.
  */
 const base = { module: 'Notify', schema: 'notify' } as const;
 const DAY_MS = 86_400_000;
 
-/** Tier B window of deliveries (SPEC 2: last 90 days). */
+/** Tier B window of deliveries (docs/design.md §2: last 90 days). */
 export const DELIVERY_WINDOW_DAYS = 90;
 /** Four calendar months before a month start are >= 120 days: every delivery of the last 90 days is kept (three could be 89). */
 export const DELIVERY_RETENTION_MONTHS = 4;
 
 export const notifyAuditLog = auditLogSpec('Notify', 'notify_audit', 'notify');
 
-export const channel: EntitySpec = {
+export const channel: EntitySpec<Channel> = {
   ...base,
   name: 'channel',
   collection: 'channels',
@@ -39,7 +40,7 @@ export const channel: EntitySpec = {
   audit: notifyAuditLog,
 };
 
-export const template: EntitySpec = {
+export const template: EntitySpec<Template> = {
   ...base,
   name: 'template',
   collection: 'templates',
@@ -61,7 +62,7 @@ export const template: EntitySpec = {
   audit: notifyAuditLog,
 };
 
-export const rule: EntitySpec = {
+export const rule: EntitySpec<NotifyRule> = {
   ...base,
   name: 'rule',
   collection: 'rules',
@@ -89,7 +90,7 @@ export const rule: EntitySpec = {
   audit: notifyAuditLog,
 };
 
-export const digest: EntitySpec = {
+export const digest: EntitySpec<Digest> = {
   ...base,
   name: 'digest',
   collection: 'digests',
@@ -109,7 +110,7 @@ export const digest: EntitySpec = {
   audit: notifyAuditLog,
 };
 
-export const escalationPolicy: EntitySpec = {
+export const escalationPolicy: EntitySpec<EscalationPolicy> = {
   ...base,
   name: 'escalation_policy',
   collection: 'escalation_policies',
@@ -127,7 +128,7 @@ export const escalationPolicy: EntitySpec = {
   audit: notifyAuditLog,
 };
 
-export const quietHours: EntitySpec = {
+export const quietHours: EntitySpec<QuietHours> = {
   ...base,
   name: 'quiet_hours',
   collection: 'quiet_hours',
@@ -147,7 +148,7 @@ export const quietHours: EntitySpec = {
   audit: notifyAuditLog,
 };
 
-export const delivery: EntitySpec = {
+export const delivery: EntitySpec<Delivery> = {
   ...base,
   name: 'delivery',
   collection: 'deliveries',
@@ -182,11 +183,11 @@ export const delivery: EntitySpec = {
 };
 
 /**
- * `core.outbox` (seeds 3.6), declared here because Notify's delivery state machine is what writes it.
+ * `core.outbox` (docs/postgres-patterns.md §3.6), declared here because Notify's delivery state machine is what writes it.
  * The legacy side is an `outbox` collection written by the MongoDB backend of the same code. Tier C:
  * an outbox holds side effects the old primary's sender owns; nothing is converted.
  */
-export const outboxEvent: EntitySpec = {
+export const outboxEvent: EntitySpec<OutboxEvent> = {
   module: 'Notify',
   schema: 'core',
   name: 'outbox_event',

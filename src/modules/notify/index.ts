@@ -1,6 +1,6 @@
 import type { ModuleDefinition } from '../../interfaces/module-definition.js';
 import { NotifyTokens } from '../../interfaces/notify.js';
-import { deliveryServiceBinding } from './delivery-service-binding.js';
+import { deliveryStore } from './deliveries/index.js';
 import { notifyDemo } from './demo.js';
 import { DELIVERY_RETENTION_MONTHS, notifyEntities } from './entities.js';
 import { notifyProbes } from './probes.js';
@@ -15,5 +15,5 @@ export const notifyModule: ModuleDefinition = Object.freeze({
   probes: notifyProbes,
   demo: notifyDemo,
   partitions: [{ schema: 'notify', table: 'delivery', column: 'created_at', retentionMonths: DELIVERY_RETENTION_MONTHS }],
-  custom: [deliveryServiceBinding],
+  custom: [deliveryStore],
 });

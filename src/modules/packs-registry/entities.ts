@@ -1,4 +1,5 @@
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
+import type { RegistryEntry, RegistryVersion } from '../../interfaces/packs-registry.js';
 import { REGISTRY_STATES } from '../../interfaces/packs-registry.js';
 import { auditLogSpec } from '../shared/audit-log.js';
 
@@ -10,7 +11,7 @@ const base = { module: 'PacksRegistry', schema: 'policy' } as const;
 
 export const auditLog = auditLogSpec('PacksRegistry', 'packs_registry_audit', 'policy', 'registry_audit_log');
 
-export const registryEntry: EntitySpec = {
+export const registryEntry: EntitySpec<RegistryEntry> = {
   ...base,
   name: 'registry_entry',
   collection: 'packs_registry_entries',
@@ -33,7 +34,7 @@ export const registryEntry: EntitySpec = {
   audit: auditLog,
 };
 
-export const registryVersion: EntitySpec = {
+export const registryVersion: EntitySpec<RegistryVersion> = {
   ...base,
   name: 'registry_version',
   collection: 'packs_registry_versions',

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { inject, injectable, optional } from 'inversify';
-import { NotFoundError, ValidationError } from '../../interfaces/errors.js';
+import { IllegalTransitionError, NotFoundError, ValidationError } from '../../interfaces/errors.js';
 import {
-  IllegalTransitionError,
   PacksRegistryTokens,
   PublishedArtifactError,
   REGISTRY_ARTIFACT_FIELDS,
@@ -54,7 +53,7 @@ export class RegistryPublisher {
   async transition(ctx: TenantContext, id: string, to: RegistryState, options: { reason?: string; at?: Date } = {}): Promise<RegistryVersion> {
     const current = await this.versions.get(ctx, id);
     if (!current) throw new NotFoundError('PacksRegistry.registry_version', id);
-    if (!isLegalTransition(current.state, to)) throw new IllegalTransitionError(id, current.state, to);
+    if (!isLegalTransition(current.state, to)) throw new IllegalTransitionError('PacksRegistry.registry_version', id, current.state, to, REGISTRY_TRANSITIONS[current.state]);
     const at = new Date(Math.trunc((options.at ?? this.clock.now()).getTime()));
     const patch: EntityPatch<RegistryVersion> = { state: to };
     switch (to) {

@@ -1,4 +1,5 @@
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
+import type { EvaluationRun, PackVersion, PolicyException, PolicyPack, PolicyRule, RiskProfile } from '../../interfaces/policy.js';
 import { PACK_VERSION_IMMUTABLE_FIELDS } from '../../interfaces/policy.js';
 import { auditLogSpec } from '../shared/audit-log.js';
 
@@ -15,7 +16,7 @@ export const EVALUATION_RUN_WINDOW_DAYS = 30;
 
 export const auditLog = auditLogSpec('Policy', 'policy_audit', 'policy');
 
-export const pack: EntitySpec = {
+export const pack: EntitySpec<PolicyPack> = {
   ...base,
   name: 'pack',
   collection: 'policy_packs',
@@ -37,8 +38,8 @@ export const pack: EntitySpec = {
   audit: auditLog,
 };
 
-/** Source-of-truth table (seeds 3.1): content-hashed, unique per tenant, content immutable. */
-export const packVersion: EntitySpec = {
+/** Source-of-truth table (docs/postgres-patterns.md §3.1): content-hashed, unique per tenant, content immutable. */
+export const packVersion: EntitySpec<PackVersion> = {
   ...base,
   name: 'pack_version',
   collection: 'policy_pack_versions',
@@ -66,7 +67,7 @@ export const packVersion: EntitySpec = {
   audit: auditLog,
 };
 
-export const rule: EntitySpec = {
+export const rule: EntitySpec<PolicyRule> = {
   ...base,
   name: 'rule',
   collection: 'policy_rules',
@@ -93,7 +94,7 @@ export const rule: EntitySpec = {
   audit: auditLog,
 };
 
-export const riskProfile: EntitySpec = {
+export const riskProfile: EntitySpec<RiskProfile> = {
   ...base,
   name: 'risk_profile',
   collection: 'policy_risk_profiles',
@@ -116,7 +117,7 @@ export const riskProfile: EntitySpec = {
   audit: auditLog,
 };
 
-export const exception: EntitySpec = {
+export const exception: EntitySpec<PolicyException> = {
   ...base,
   name: 'exception',
   collection: 'policy_exceptions',
@@ -145,7 +146,7 @@ export const exception: EntitySpec = {
 };
 
 /** Evaluation history, not policy state: no audit rows; tier B keeps the recent window. */
-export const evaluationRun: EntitySpec = {
+export const evaluationRun: EntitySpec<EvaluationRun> = {
   ...base,
   name: 'evaluation_run',
   collection: 'policy_evaluation_runs',

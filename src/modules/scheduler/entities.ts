@@ -1,16 +1,17 @@
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
+import type { ExecutionLogEntry, GraphJob, ImpactSnapshot, PolicyJob, QueuedJob, Run, Schedule, SchedulerLock } from '../../interfaces/scheduler.js';
 import { ACTIVE_JOB_STATUSES, JOB_STATUSES, QUEUED_JOB_STATES, RUN_STATES, RUN_TRIGGERS } from '../../interfaces/scheduler.js';
 import { auditLogSpec } from '../shared/audit-log.js';
 
 /**
- * Scheduler's entities: legacy collections (conversion plan 3.2, Scheduler) -> `scheduler.*` tables.
+ * Scheduler's entities: legacy collections (docs/design.md §2, Scheduler) -> `scheduler.*` tables.
  * Legacy documents are camelCase with a string `tenantId` and BSON Dates; field names are both the
  * domain and the legacy names unless `mongo` says otherwise.
  */
 const base = { module: 'Scheduler', schema: 'scheduler' } as const;
 export const DAY_MS = 86_400_000;
 
-/** Tier B windows (conversion plan 3.2) and the partition retention that keeps at least that much. */
+/** Tier B windows (docs/design.md §2) and the partition retention that keeps at least that much. */
 export const RUN_WINDOW_DAYS = 180;
 export const IMPACT_WINDOW_DAYS = 90;
 export const EXECUTION_LOG_WINDOW_DAYS = 90;
@@ -41,7 +42,7 @@ export function activeOrRecentJob(job: Record<string, unknown>, now: Date): bool
 
 export const schedulerAuditLog = auditLogSpec('Scheduler', 'scheduler_audit', 'scheduler');
 
-export const schedule: EntitySpec = {
+export const schedule: EntitySpec<Schedule> = {
   ...base,
   name: 'schedule',
   collection: 'schedules',
@@ -71,7 +72,7 @@ export const schedule: EntitySpec = {
   audit: schedulerAuditLog,
 };
 
-export const run: EntitySpec = {
+export const run: EntitySpec<Run> = {
   ...base,
   name: 'run',
   collection: 'runs',
@@ -107,7 +108,7 @@ const jobTier = {
   keep: activeOrRecentJob,
 } as const;
 
-export const graphJob: EntitySpec = {
+export const graphJob: EntitySpec<GraphJob> = {
   ...base,
   name: 'graph_job',
   collection: 'graph_jobs',
@@ -134,7 +135,7 @@ export const graphJob: EntitySpec = {
   tier: jobTier,
 };
 
-export const policyJob: EntitySpec = {
+export const policyJob: EntitySpec<PolicyJob> = {
   ...base,
   name: 'policy_job',
   collection: 'policy_jobs',
@@ -162,7 +163,7 @@ export const policyJob: EntitySpec = {
   tier: jobTier,
 };
 
-export const impactSnapshot: EntitySpec = {
+export const impactSnapshot: EntitySpec<ImpactSnapshot> = {
   ...base,
   name: 'impact_snapshot',
   collection: 'impact_snapshots',
@@ -184,7 +185,7 @@ export const impactSnapshot: EntitySpec = {
   },
 };
 
-export const lock: EntitySpec = {
+export const lock: EntitySpec<SchedulerLock> = {
   ...base,
   name: 'lock',
   collection: 'locks',
@@ -203,7 +204,7 @@ export const lock: EntitySpec = {
   tier: { tier: 'C', description: 'fresh start: locks are held by running processes and expire; nothing is converted' },
 };
 
-export const executionLog: EntitySpec = {
+export const executionLog: EntitySpec<ExecutionLogEntry> = {
   ...base,
   name: 'execution_log',
   collection: 'execution_logs',
@@ -228,13 +229,13 @@ export const executionLog: EntitySpec = {
 };
 
 /**
- * The job queue's rows (seeds 3.3). Workers go through the JobQueue binding (claim / complete / fail);
+ * The job queue's rows (docs/postgres-patterns.md §3.3). Workers go through the JobQueue binding (claim / complete / fail);
  * the entity gives listing, replication and the contract. The idempotency key is unique per (tenant,
  * kind) among jobs that have one: a partial unique index each queue implementation creates, which is
  * why it is not a declared unique key (a declared key is total, and MongoDB would then treat every
  * job without a key as a duplicate of the others).
  */
-export const queuedJob: EntitySpec = {
+export const queuedJob: EntitySpec<QueuedJob> = {
   ...base,
   name: 'job',
   collection: 'job_queue',

@@ -2,7 +2,7 @@ import type { ModuleDefinition } from '../../interfaces/module-definition.js';
 import { SchedulerTokens } from '../../interfaces/scheduler.js';
 import { schedulerDemo } from './demo.js';
 import { EXECUTION_LOG_RETENTION_MONTHS, RUN_RETENTION_MONTHS, schedulerEntities } from './entities.js';
-import { jobQueueBinding } from './job-queue-binding.js';
+import { jobQueueStore } from './job-queue/index.js';
 import { schedulerProbes } from './probes.js';
 
 /** The Scheduler module (schema `scheduler`). */
@@ -18,5 +18,5 @@ export const schedulerModule: ModuleDefinition = Object.freeze({
     { schema: 'scheduler', table: 'run', column: 'created_at', retentionMonths: RUN_RETENTION_MONTHS },
     { schema: 'scheduler', table: 'execution_log', column: 'created_at', retentionMonths: EXECUTION_LOG_RETENTION_MONTHS },
   ],
-  custom: [jobQueueBinding],
+  custom: [jobQueueStore],
 });

@@ -1,13 +1,14 @@
 import type { EntitySpec } from '../../interfaces/entity-spec.js';
 import type { ModuleName } from '../../interfaces/modules.js';
+import type { AuditRecord } from '../../interfaces/repository.js';
 
 /**
- * The audit-log entity (seeds 3.5), declared once and instantiated per module that keeps one.
+ * The audit-log entity (docs/postgres-patterns.md §3.5), declared once and instantiated per module that keeps one.
  * Rows are written by the repositories in the same transaction as the change they describe.
  * The PostgreSQL table needs: actor_id uuid null, action text, entity_type text, entity_id uuid,
  * at timestamptz(3), diff jsonb (see authority's migration for the DDL).
  */
-export function auditLogSpec(module: ModuleName, collection: string, schema: string, table = 'audit_log'): EntitySpec {
+export function auditLogSpec(module: ModuleName, collection: string, schema: string, table = 'audit_log'): EntitySpec<AuditRecord> {
   return Object.freeze({
     module,
     name: 'audit_log',
@@ -27,5 +28,5 @@ export function auditLogSpec(module: ModuleName, collection: string, schema: str
       byEntity: { fields: [{ field: 'entityId', dir: 'asc' }, { field: 'at', dir: 'asc' }] },
     },
     tier: { tier: 'A' },
-  } satisfies EntitySpec);
+  } satisfies EntitySpec<AuditRecord>);
 }

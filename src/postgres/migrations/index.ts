@@ -1,5 +1,5 @@
 /**
- * The migration runner (SPEC 4.3): forward-only SQL files per module, categorised by name, recorded in
+ * The migration runner (docs/design.md §4.3): forward-only SQL files per module, categorised by name, recorded in
  * `core.migration_history` and `core.schema_version`, serialised per module by an advisory lock.
  */
 export type {

@@ -8,7 +8,7 @@ import type { MigrationCategory, MigrationInfo } from './migration-types.js';
 
 /**
  * Created by the runner itself before any module's migrations, so even `core`'s first migration is
- * recorded. `schema_version` is the seeds' table (technical reference 12.1): per module, the highest
+ * recorded. `schema_version` is the seeds' table (docs/postgres-patterns.md §12.1): per module, the highest
  * startup/release version applied and that migration's checksum. `data_migration_progress` tracks the
  * batches of data migrations (DM) still running, so an interrupted one shows how far it got.
  */

@@ -1,5 +1,5 @@
 /**
- * The shapes the migration runner reads and reports (SPEC 4.3).
+ * The shapes the migration runner reads and reports (docs/design.md §4.3).
  *
  * Categories come from the file name (ADR-0001): `001-099` startup, `100-199` release,
  * `S001-S999` seed, `DM001-DM999` data migrations.

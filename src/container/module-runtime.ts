@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Container } from 'inversify';
 import type { PersistenceConfig } from '../config/persistence-config.js';
 import { adminUrlOf, dualWriteFor } from '../config/persistence-config.js';
+import { pgSettings, taskPoolSettings } from '../postgres/pool-settings.js';
 import type { DualWriteEvent } from '../dualwrite/dual-write-repository.js';
 import { PendingApplier, type PendingApplierStats } from '../dualwrite/pending-applier.js';
 import type { PendingLog } from '../dualwrite/pending-log.js';
@@ -17,7 +18,6 @@ import { MongoRepository } from '../mongo/mongo-repository.js';
 import { PostgresDataSource, maskUrl } from '../postgres/data-source.js';
 import { PostgresPendingLog } from '../postgres/pg-pending-log.js';
 import { grantAppRole, runMigrations, type MigrationRunReport } from '../postgres/migrations/index.js';
-import { MODULES } from '../modules/registry.js';
 import { ensurePartitionsAhead, partitionedTablesOf } from '../postgres/partitions.js';
 import type { Logger } from '../logging/logger.js';
 import { PersistenceMetrics } from '../metrics/persistence-metrics.js';
@@ -28,6 +28,7 @@ import { migrationSetsFor } from './migration-sets.js';
 
 export interface RuntimeOptions {
   readonly clock?: Clock;
+  /** The modules to bind (default, in PersistenceRuntime of src/app: every registered module). */
   readonly modules?: readonly ModuleDefinition[];
   readonly publish?: (event: DualWriteEvent) => void;
   /** Apply startup migrations of the modules on PostgreSQL (default true). */
@@ -50,18 +51,23 @@ export interface BackendHealth {
   readonly error?: string;
 }
 
+/** RuntimeOptions with the modules given: the container binds what it is handed, it imports no module. */
+export type ModuleRuntimeOptions = RuntimeOptions & { readonly modules: readonly ModuleDefinition[] };
+
 /**
- * A running persistence layer: the Inversify container with every repository token bound to the
- * implementation its module's `Persistence` key selects, its connections, and (optionally) the
- * reconciler loop. Changing a key and building a new runtime is the whole switch (and rollback).
+ * A running persistence layer over the modules it is given: the Inversify container with every
+ * repository token bound to the implementation its module's `Persistence` key selects, its
+ * connections, and (optionally) the reconciler loop. Changing a key and building a new runtime is
+ * the whole switch (and rollback). Services use PersistenceRuntime (src/app), which passes every
+ * registered module.
  *
  * @example
- * const runtime = await PersistenceRuntime.start(loadConfig());
+ * const runtime = await ModuleRuntime.start(loadConfig(), { modules: [authorityModule] });
  * const users = runtime.get<UserRepository>(AuthorityTokens.user);
  * await runtime.close();
  */
-export class PersistenceRuntime {
-  private constructor(
+export class ModuleRuntime {
+  protected constructor(
     readonly container: Container,
     readonly config: PersistenceConfig,
     readonly modules: readonly ModuleDefinition[],
@@ -76,8 +82,8 @@ export class PersistenceRuntime {
     readonly dualWriteApplier: PendingApplier | null,
   ) {}
 
-  static async start(config: PersistenceConfig, options: RuntimeOptions = {}): Promise<PersistenceRuntime> {
-    const modules = options.modules ?? MODULES;
+  static async start(config: PersistenceConfig, options: ModuleRuntimeOptions): Promise<ModuleRuntime> {
+    const modules = options.modules;
     const backends = new Set<Backend>(modules.map((m) => config.Persistence[m.name]));
     const needPg = backends.has('Postgres') || backends.has('DualWrite');
     const needMongo = backends.has('Mongo') || backends.has('DualWrite');
@@ -108,7 +114,7 @@ export class PersistenceRuntime {
       throw err;
     }
 
-    const metricsPart = PersistenceRuntime.buildMetrics(config, modules, () => mongo?.db ?? null, logger);
+    const metricsPart = ModuleRuntime.buildMetrics(config, modules, () => mongo?.db ?? null, logger);
     // Every DualWrite event is counted and logged, then handed to the caller's publisher.
     const publish = (event: DualWriteEvent) => {
       metricsPart.metrics.observe(event);
@@ -168,10 +174,10 @@ export class PersistenceRuntime {
 
     let reconciler: Reconciler | null = null;
     if (backends.has('DualWrite')) {
-      reconciler = PersistenceRuntime.buildReconciler(container, config, modules, applier!, publish, (r) => metricsPart.metrics.observeReconcile(r));
+      reconciler = ModuleRuntime.buildReconciler(container, config, modules, applier!, publish, (r) => metricsPart.metrics.observeReconcile(r));
       if (options.reconcile) reconciler.start(config.DualWrite.ReconcileIntervalMs);
     }
-    return new PersistenceRuntime(container, config, modules, postgres, mongo, reconciler, startup, maintenance, metricsPart, applier);
+    return new this(container, config, modules, postgres, mongo, reconciler, startup, maintenance, metricsPart, applier);
   }
 
   /**
@@ -181,12 +187,7 @@ export class PersistenceRuntime {
   private static buildMetrics(config: PersistenceConfig, modules: readonly ModuleDefinition[], mongo: () => MongoDataSource['db'] | null, logger: Logger | undefined) {
     const adminUrl = adminUrlOf(config);
     const admin = adminUrl
-      ? new PostgresDataSource({
-          url: adminUrl,
-          pool: { min: 0, max: 1, connectionTimeoutMs: config.Postgres.Pool.ConnectionTimeoutMs, idleTimeoutMs: 10_000, maxLifetimeMs: config.Postgres.Pool.MaxLifetimeMs },
-          statementTimeoutMs: Math.min(config.Postgres.StatementTimeoutMs, 10_000),
-          applicationName: 'stellaops-metrics',
-        })
+      ? new PostgresDataSource(taskPoolSettings(config, adminUrl, { max: 1, applicationName: 'stellaops-metrics', idleTimeoutMs: 10_000, statementTimeoutMs: Math.min(config.Postgres.StatementTimeoutMs, 10_000) }))
       : null;
     const reported = new Set<string>();
     const metrics = new PersistenceMetrics({
@@ -323,22 +324,7 @@ export class PersistenceRuntime {
 function maintenanceDataSource(config: PersistenceConfig): PostgresDataSource | null {
   const adminUrl = adminUrlOf(config);
   if (!adminUrl || adminUrl === config.Postgres.Url) return null;
-  const settings = pgSettings(config, adminUrl);
-  return new PostgresDataSource({ ...settings, pool: { ...settings.pool, min: 0, max: 2 }, applicationName: 'stellaops-reconcile' });
-}
-
-export function pgSettings(config: PersistenceConfig, url: string = config.Postgres.Url!) {
-  return {
-    url,
-    pool: {
-      min: config.Postgres.Pool.Min,
-      max: config.Postgres.Pool.Max,
-      connectionTimeoutMs: config.Postgres.Pool.ConnectionTimeoutMs,
-      idleTimeoutMs: config.Postgres.Pool.IdleTimeoutMs,
-      maxLifetimeMs: config.Postgres.Pool.MaxLifetimeMs,
-    },
-    statementTimeoutMs: config.Postgres.StatementTimeoutMs,
-  };
+  return new PostgresDataSource(taskPoolSettings(config, adminUrl, { max: 2, applicationName: 'stellaops-reconcile' }));
 }
 
 /** One log record per DualWrite event worth a person's attention. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Document } from 'bson';
-import type { Clock } from '../interfaces/clock.js';
-import { systemClock } from '../interfaces/clock.js';
-import { PersistenceError } from '../interfaces/errors.js';
-import type { ChangeHook, ChangeRecord, Page } from '../interfaces/repository.js';
+import type { Clock } from '../../../interfaces/clock.js';
+import { systemClock } from '../../../interfaces/clock.js';
+import { PersistenceError } from '../../../interfaces/errors.js';
+import type { ChangeHook, ChangeRecord, Page } from '../../../interfaces/repository.js';
 import {
   DEFAULT_JOB_QUEUE_OPTIONS,
   QUEUED_JOB_STATES,
@@ -15,10 +15,10 @@ import {
   type JobQueueOptions,
   type QueuedJob,
   type QueuedJobState,
-} from '../interfaces/scheduler.js';
-import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
-import { decodeCursor, encodeCursor } from '../codec/cursor.js';
-import { queuedJob } from '../modules/scheduler/entities.js';
+} from '../../../interfaces/scheduler.js';
+import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
+import { decodeCursor, encodeCursor } from '../../../codec/cursor.js';
+import { queuedJob } from '../entities.js';
 import {
   assertLease,
   checkKind,
@@ -31,10 +31,10 @@ import {
   newJob,
   reaped,
   DEAD_JOBS_CURSOR,
-} from '../modules/scheduler/job-queue-rules.js';
-import { decodeDocument, encodeDocument } from './document-codec.js';
-import { mongoIdForUuid } from './legacy-id.js';
-import { isDuplicateKeyError, type MongoCollectionLike, type MongoDbLike } from './mongo-types.js';
+} from './rules.js';
+import { decodeDocument, encodeDocument } from '../../../mongo/document-codec.js';
+import { mongoIdForUuid } from '../../../mongo/legacy-id.js';
+import { isDuplicateKeyError, type MongoCollectionLike, type MongoDbLike } from '../../../mongo/mongo-types.js';
 
 /**
  * The job queue on MongoDB (collection `job_queue`, the same document shape as every entity of the

@@ -1,8 +1,8 @@
 import type { DatabaseError } from 'pg';
-import type { Clock } from '../interfaces/clock.js';
-import { systemClock } from '../interfaces/clock.js';
-import { DuplicateKeyError } from '../interfaces/errors.js';
-import type { ChangeHook, ChangeRecord, Page } from '../interfaces/repository.js';
+import type { Clock } from '../../../interfaces/clock.js';
+import { systemClock } from '../../../interfaces/clock.js';
+import { DuplicateKeyError } from '../../../interfaces/errors.js';
+import type { ChangeHook, ChangeRecord, Page } from '../../../interfaces/repository.js';
 import {
   DEFAULT_JOB_QUEUE_OPTIONS,
   LeaseLostError,
@@ -15,10 +15,10 @@ import {
   type JobQueueOptions,
   type QueuedJob,
   type QueuedJobState,
-} from '../interfaces/scheduler.js';
-import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
-import { decodeCursor, encodeCursor } from '../codec/cursor.js';
-import { queuedJob } from '../modules/scheduler/entities.js';
+} from '../../../interfaces/scheduler.js';
+import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
+import { decodeCursor, encodeCursor } from '../../../codec/cursor.js';
+import { queuedJob } from '../entities.js';
 import {
   assertLease,
   checkKind,
@@ -29,11 +29,11 @@ import {
   failed,
   newJob,
   DEAD_JOBS_CURSOR,
-} from '../modules/scheduler/job-queue-rules.js';
-import type { PostgresDataSource, Tx } from './data-source.js';
-import { ident, qualified } from './data-source.js';
-import { selectList, updateSql } from './entity-sql.js';
-import { fromRow, toParams } from './row-codec.js';
+} from './rules.js';
+import type { PostgresDataSource, Tx } from '../../../postgres/data-source.js';
+import { ident, qualified } from '../../../postgres/data-source.js';
+import { selectList, updateSql } from '../../../postgres/entity-sql.js';
+import { fromRow, toParams } from '../../../postgres/row-codec.js';
 
 const TABLE = qualified(queuedJob.schema, queuedJob.table);
 const COLUMNS = selectList(queuedJob);
@@ -100,7 +100,7 @@ where id = $1 and tenant_id = $2 and lease_id = $3 and state = 'running'
 returning ${COLUMNS}`;
 
 /**
- * The job queue on PostgreSQL (`scheduler.job_queue`, seeds 3.3): claims with FOR UPDATE SKIP LOCKED
+ * The job queue on PostgreSQL (`scheduler.job_queue`, docs/postgres-patterns.md §3.3): claims with FOR UPDATE SKIP LOCKED
  * through the partial readiness index, everything else one transaction per call with the tenant set
  * (row-level security isolates tenants). Changes other than claims go to the change hooks inside the
  * transaction (DualWrite records them there); a claim is a lease, not replicated state.

@@ -1,7 +1,7 @@
-import type { CursorShape } from '../../codec/cursor.js';
+import type { CursorShape } from '../../../codec/cursor.js';
 import { v7 as uuidv7 } from 'uuid';
-import type { Clock } from '../../interfaces/clock.js';
-import { ValidationError } from '../../interfaces/errors.js';
+import type { Clock } from '../../../interfaces/clock.js';
+import { ValidationError } from '../../../interfaces/errors.js';
 import {
   LeaseLostError,
   retryDelay,
@@ -9,11 +9,11 @@ import {
   type JobLease,
   type JobQueueOptions,
   type QueuedJob,
-} from '../../interfaces/scheduler.js';
-import type { TenantContext } from '../../interfaces/tenant-context.js';
-import { pageSize, prepareInsert } from '../../codec/entity-lifecycle.js';
-import { validateEntity } from '../../codec/validate.js';
-import { queuedJob } from './entities.js';
+} from '../../../interfaces/scheduler.js';
+import type { TenantContext } from '../../../interfaces/tenant-context.js';
+import { pageSize, prepareInsert } from '../../../codec/entity-lifecycle.js';
+import { validateEntity } from '../../../codec/validate.js';
+import { queuedJob } from '../entities.js';
 
 /**
  * The job queue's state machine, as pure functions shared by every backend, so MongoDB and

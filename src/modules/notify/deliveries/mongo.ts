@@ -1,8 +1,8 @@
 import type { Document } from 'bson';
-import type { Clock } from '../../interfaces/clock.js';
-import { systemClock } from '../../interfaces/clock.js';
-import type { Entity, EntitySpec } from '../../interfaces/entity-spec.js';
-import { NotFoundError, PersistenceError, ValidationError } from '../../interfaces/errors.js';
+import type { Clock } from '../../../interfaces/clock.js';
+import { systemClock } from '../../../interfaces/clock.js';
+import type { Entity, EntitySpec } from '../../../interfaces/entity-spec.js';
+import { NotFoundError, PersistenceError, ValidationError } from '../../../interfaces/errors.js';
 import type {
   Delivery,
   DeliveryService,
@@ -10,16 +10,16 @@ import type {
   NewDelivery,
   OutboxEvent,
   TransitionDetails,
-} from '../../interfaces/notify.js';
-import type { ChangeRecord, Page } from '../../interfaces/repository.js';
-import { checkTenantContext, type TenantContext } from '../../interfaces/tenant-context.js';
-import { decodeDocument, encodeDocument } from '../../mongo/document-codec.js';
-import { mongoIdForUuid } from '../../mongo/legacy-id.js';
-import { MongoRepository } from '../../mongo/mongo-repository.js';
-import type { MongoCollectionLike, MongoDbLike } from '../../mongo/mongo-types.js';
-import type { SpecChangeHook } from '../../dualwrite/change-replicator.js';
-import { applyTransition, deliveryEvent, dispatched, dispatchFailed, newDelivery } from './delivery-rules.js';
-import { delivery as deliverySpec, outboxEvent as outboxSpec } from './entities.js';
+} from '../../../interfaces/notify.js';
+import type { ChangeRecord, Page } from '../../../interfaces/repository.js';
+import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
+import { decodeDocument, encodeDocument } from '../../../mongo/document-codec.js';
+import { mongoIdForUuid } from '../../../mongo/legacy-id.js';
+import { MongoRepository } from '../../../mongo/mongo-repository.js';
+import type { MongoCollectionLike, MongoDbLike } from '../../../mongo/mongo-types.js';
+import type { SpecChangeHook } from '../../../dualwrite/change-replicator.js';
+import { applyTransition, deliveryEvent, dispatched, dispatchFailed, newDelivery } from './rules.js';
+import { delivery as deliverySpec, outboxEvent as outboxSpec } from '../entities.js';
 
 /**
  * The delivery state machine on MongoDB (collections `deliveries` and `outbox`). A transition is a

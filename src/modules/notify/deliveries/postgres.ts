@@ -1,8 +1,8 @@
 import type { DatabaseError } from 'pg';
-import type { Clock } from '../../interfaces/clock.js';
-import { systemClock } from '../../interfaces/clock.js';
-import type { Entity, EntitySpec } from '../../interfaces/entity-spec.js';
-import { DuplicateKeyError, NotFoundError, ValidationError } from '../../interfaces/errors.js';
+import type { Clock } from '../../../interfaces/clock.js';
+import { systemClock } from '../../../interfaces/clock.js';
+import type { Entity, EntitySpec } from '../../../interfaces/entity-spec.js';
+import { DuplicateKeyError, NotFoundError, ValidationError } from '../../../interfaces/errors.js';
 import type {
   Delivery,
   DeliveryService,
@@ -10,22 +10,22 @@ import type {
   NewDelivery,
   OutboxEvent,
   TransitionDetails,
-} from '../../interfaces/notify.js';
-import type { ChangeRecord, Page } from '../../interfaces/repository.js';
-import { checkTenantContext, type TenantContext } from '../../interfaces/tenant-context.js';
-import type { PostgresDataSource, Tx } from '../../postgres/data-source.js';
-import { getSql, idParams, insertSql, updateSql } from '../../postgres/entity-sql.js';
-import { PostgresRepository } from '../../postgres/postgres-repository.js';
-import { fromRow, toParams } from '../../postgres/row-codec.js';
-import type { SpecChangeHook } from '../../dualwrite/change-replicator.js';
-import { applyTransition, deliveryEvent, dispatched, dispatchFailed, newDelivery } from './delivery-rules.js';
-import { delivery as deliverySpec, outboxEvent as outboxSpec } from './entities.js';
+} from '../../../interfaces/notify.js';
+import type { ChangeRecord, Page } from '../../../interfaces/repository.js';
+import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
+import type { PostgresDataSource, Tx } from '../../../postgres/data-source.js';
+import { getSql, idParams, insertSql, updateSql } from '../../../postgres/entity-sql.js';
+import { PostgresRepository } from '../../../postgres/postgres-repository.js';
+import { fromRow, toParams } from '../../../postgres/row-codec.js';
+import type { SpecChangeHook } from '../../../dualwrite/change-replicator.js';
+import { applyTransition, deliveryEvent, dispatched, dispatchFailed, newDelivery } from './rules.js';
+import { delivery as deliverySpec, outboxEvent as outboxSpec } from '../entities.js';
 
 /**
  * The delivery state machine on PostgreSQL: each call one transaction with the tenant set; the
  * delivery row is locked (`for update`) while the transition is decided, and its outbox event is
  * inserted into `core.outbox` in the same transaction, so an event exists exactly when the change
- * committed (seeds 3.6).
+ * committed (docs/postgres-patterns.md §3.6).
  *
  * @example
  * const svc = new PostgresDeliveryService(dataSource);

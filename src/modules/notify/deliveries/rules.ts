@@ -1,20 +1,19 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { Clock } from '../../interfaces/clock.js';
-import { ValidationError } from '../../interfaces/errors.js';
+import type { Clock } from '../../../interfaces/clock.js';
+import { IllegalTransitionError, ValidationError } from '../../../interfaces/errors.js';
 import {
   DELIVERY_STATES,
   DELIVERY_TRANSITIONS,
-  IllegalTransitionError,
   type Delivery,
   type DeliveryState,
   type NewDelivery,
   type OutboxEvent,
   type TransitionDetails,
-} from '../../interfaces/notify.js';
-import type { TenantContext } from '../../interfaces/tenant-context.js';
-import { prepareInsert } from '../../codec/entity-lifecycle.js';
-import { validateEntity } from '../../codec/validate.js';
-import { delivery as deliverySpec, outboxEvent as outboxSpec } from './entities.js';
+} from '../../../interfaces/notify.js';
+import type { TenantContext } from '../../../interfaces/tenant-context.js';
+import { prepareInsert } from '../../../codec/entity-lifecycle.js';
+import { validateEntity } from '../../../codec/validate.js';
+import { delivery as deliverySpec, outboxEvent as outboxSpec } from '../entities.js';
 
 /**
  * The delivery state machine as pure functions shared by every backend: what a transition may do,
@@ -60,7 +59,7 @@ export function applyTransition(current: Delivery, to: DeliveryState, details: T
   if (!(DELIVERY_STATES as readonly string[]).includes(to)) {
     throw new ValidationError('Notify.delivery', 'state', `must be one of ${DELIVERY_STATES.join(', ')}, got ${JSON.stringify(to)}`);
   }
-  if (!DELIVERY_TRANSITIONS[current.state].includes(to)) throw new IllegalTransitionError(current.id, current.state, to);
+  if (!DELIVERY_TRANSITIONS[current.state].includes(to)) throw new IllegalTransitionError('Notify.delivery', current.id, current.state, to, DELIVERY_TRANSITIONS[current.state]);
   const next: Delivery = { ...current, state: to, updatedAt: nextUpdatedAt(now, current.updatedAt) };
   switch (to) {
     case 'sending':

@@ -1,28 +1,19 @@
 import type { Document } from 'bson';
-import type { Clock } from '../interfaces/clock.js';
-import { nextTimestamp, systemClock } from '../interfaces/clock.js';
-import type { EntitySpec } from '../interfaces/entity-spec.js';
-import { PersistenceError } from '../interfaces/errors.js';
-import type { ChangeHook, ChangeRecord, Page } from '../interfaces/repository.js';
-import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
-import {
-  checkSubject,
-  checkTimes,
-  planAssertion, openedRecord,
-  type AsOf,
-  type BitemporalChange,
-  type UnknownAssertion,
-  type UnknownRecord,
-  type UnknownsPageQuery,
-  type UnknownsRepository,
-} from '../interfaces/unknowns.js';
-import { decodeCursor, encodeCursor } from '../codec/cursor.js';
-import { pageSize } from '../codec/entity-lifecycle.js';
-import { fieldOf, qualifiedName } from '../codec/fields.js';
-import { validateEntity } from '../codec/validate.js';
-import { decodeDocument, encodeDocument } from './document-codec.js';
-import { legacyIdOf } from './legacy-id.js';
-import type { MongoCollectionLike, MongoDbLike } from './mongo-types.js';
+import type { Clock } from '../../../interfaces/clock.js';
+import { nextTimestamp, systemClock } from '../../../interfaces/clock.js';
+import type { EntitySpec } from '../../../interfaces/entity-spec.js';
+import { PersistenceError } from '../../../interfaces/errors.js';
+import type { ChangeHook, ChangeRecord, Page } from '../../../interfaces/repository.js';
+import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
+import type { AsOf, BitemporalChange, UnknownAssertion, UnknownRecord, UnknownsPageQuery, UnknownsRepository } from '../../../interfaces/unknowns.js';
+import { checkSubject, checkTimes, openedRecord, planAssertion } from './rules.js';
+import { decodeCursor, encodeCursor } from '../../../codec/cursor.js';
+import { pageSize } from '../../../codec/entity-lifecycle.js';
+import { fieldOf, qualifiedName } from '../../../codec/fields.js';
+import { validateEntity } from '../../../codec/validate.js';
+import { decodeDocument, encodeDocument } from '../../../mongo/document-codec.js';
+import { legacyIdOf } from '../../../mongo/legacy-id.js';
+import type { MongoCollectionLike, MongoDbLike } from '../../../mongo/mongo-types.js';
 
 /** Writers of one subject inside this process run one after the other (MongoDB has no transaction here). */
 const subjectLocks = new Map<string, Promise<unknown>>();

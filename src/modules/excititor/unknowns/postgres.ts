@@ -1,32 +1,23 @@
 import type { DatabaseError } from 'pg';
-import type { Clock } from '../interfaces/clock.js';
-import { nextTimestamp, systemClock } from '../interfaces/clock.js';
-import type { EntitySpec } from '../interfaces/entity-spec.js';
-import { DuplicateKeyError, PersistenceError, ValidationError } from '../interfaces/errors.js';
-import type { ChangeHook, ChangeRecord, Page } from '../interfaces/repository.js';
-import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
-import {
-  checkSubject,
-  checkTimes,
-  planAssertion, openedRecord,
-  type AsOf,
-  type BitemporalChange,
-  type UnknownAssertion,
-  type UnknownRecord,
-  type UnknownsPageQuery,
-  type UnknownsRepository,
-} from '../interfaces/unknowns.js';
-import { decodeCursor, encodeCursor } from '../codec/cursor.js';
-import { pageSize } from '../codec/entity-lifecycle.js';
-import { fieldOf, qualifiedName } from '../codec/fields.js';
-import { validateEntity } from '../codec/validate.js';
-import type { PostgresDataSource, Tx } from './data-source.js';
-import { ident, qualified } from './data-source.js';
-import { insertSql, selectList, tableOf } from './entity-sql.js';
-import { fromRow, toParams } from './row-codec.js';
+import type { Clock } from '../../../interfaces/clock.js';
+import { nextTimestamp, systemClock } from '../../../interfaces/clock.js';
+import type { EntitySpec } from '../../../interfaces/entity-spec.js';
+import { DuplicateKeyError, PersistenceError, ValidationError } from '../../../interfaces/errors.js';
+import type { ChangeHook, ChangeRecord, Page } from '../../../interfaces/repository.js';
+import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
+import type { AsOf, BitemporalChange, UnknownAssertion, UnknownRecord, UnknownsPageQuery, UnknownsRepository } from '../../../interfaces/unknowns.js';
+import { checkSubject, checkTimes, openedRecord, planAssertion } from './rules.js';
+import { decodeCursor, encodeCursor } from '../../../codec/cursor.js';
+import { pageSize } from '../../../codec/entity-lifecycle.js';
+import { fieldOf, qualifiedName } from '../../../codec/fields.js';
+import { validateEntity } from '../../../codec/validate.js';
+import type { PostgresDataSource, Tx } from '../../../postgres/data-source.js';
+import { ident, qualified } from '../../../postgres/data-source.js';
+import { insertSql, selectList, tableOf } from '../../../postgres/entity-sql.js';
+import { fromRow, toParams } from '../../../postgres/row-codec.js';
 
 /**
- * The bitemporal Unknowns repository on PostgreSQL (seeds 3.4). An assertion runs in one unit of
+ * The bitemporal Unknowns repository on PostgreSQL (docs/postgres-patterns.md §3.4). An assertion runs in one unit of
  * work: a transaction-scoped advisory lock on (tenant, subject, kind) serialises writers of the same
  * subject, the believed rows are read, {@link planAssertion} decides, superseded rows get their
  * `sys_to` (the only UPDATE, which the table's trigger also enforces) and new rows are inserted.

@@ -1,4 +1,4 @@
-import type { Page } from '../../interfaces/repository.js';
+import type { Page } from '../../../interfaces/repository.js';
 import type {
   ClaimOptions,
   EnqueueRequest,
@@ -7,9 +7,9 @@ import type {
   JobQueue,
   QueuedJob,
   QueuedJobState,
-} from '../../interfaces/scheduler.js';
-import type { TenantContext } from '../../interfaces/tenant-context.js';
-import type { ChangeReplicator } from '../../dualwrite/change-replicator.js';
+} from '../../../interfaces/scheduler.js';
+import type { TenantContext } from '../../../interfaces/tenant-context.js';
+import type { ChangeReplicator } from '../../../dualwrite/change-replicator.js';
 
 /**
  * The job queue under DualWrite. Workers claim from the PRIMARY only: a claim is a lease held by a
