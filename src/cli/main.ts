@@ -16,6 +16,7 @@ import { registerReconcile } from './commands/reconcile.js';
 import { registerRls } from './commands/rls.js';
 import { registerSeed } from './commands/seed.js';
 import { registerStatus } from './commands/status.js';
+import { registerTenants } from './commands/tenants.js';
 import { registerVerify } from './commands/verify.js';
 
 /** The package's version, from its package.json. */
@@ -41,7 +42,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
     .hook('preAction', (_program, action) => setCommand(commandPath(action)));
-  for (const register of [registerMigrate, registerStatus, registerRls, registerConvert, registerFollow, registerCutover, registerVerify, registerReconcile, registerPartitions, registerSeed, registerDemo, registerMetrics]) {
+  for (const register of [registerMigrate, registerStatus, registerRls, registerConvert, registerFollow, registerCutover, registerVerify, registerReconcile, registerPartitions, registerSeed, registerDemo, registerMetrics, registerTenants]) {
     register(program);
   }
   program.commands.forEach((c) => c.exitOverride());

@@ -57,6 +57,24 @@ convict.addFormats({
     },
     coerce: (v: unknown) => Number(v),
   },
+  // Pinned tenants (README "Tenant registry"): a list, since a legacy key may be any string (dots included).
+  'tenant-pins': {
+    name: 'tenant-pins',
+    validate(v: unknown) {
+      if (!Array.isArray(v)) throw new Error('must be a list of { "Key": legacy tenant key, "TenantId": tenant UUID }');
+      const seen = new Set<string>();
+      v.forEach((pin: unknown, i) => {
+        const { Key, TenantId, ...rest } = (typeof pin === 'object' && pin !== null ? pin : {}) as Record<string, unknown>;
+        if (typeof Key !== 'string') throw new Error(`[${i}].Key: must be a string (the legacy tenant key)`);
+        if (typeof TenantId !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(TenantId)) {
+          throw new Error(`[${i}] (Key ${JSON.stringify(Key)}).TenantId: ${JSON.stringify(TenantId)} is not allowed; allowed: a lowercase UUID`);
+        }
+        if (Object.keys(rest).length) throw new Error(`[${i}]: unknown key ${Object.keys(rest)[0]}; allowed: Key, TenantId`);
+        if (seen.has(Key)) throw new Error(`[${i}]: Key ${JSON.stringify(Key)} is pinned twice`);
+        seen.add(Key);
+      });
+    },
+  },
   'positive-int': {
     name: 'positive-int',
     validate(v: unknown) {
@@ -136,4 +154,5 @@ export const configSchema = {
   Partitions: {
     MonthsAhead: { doc: 'Monthly partitions created ahead of now', format: 'positive-int', default: 3 },
   },
+  Tenants: { doc: 'Pinned tenants: [{ Key, TenantId }] (other legacy tenant keys map to their UUIDv5)', format: 'tenant-pins', default: [] },
 };

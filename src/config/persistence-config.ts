@@ -35,6 +35,13 @@ export interface PersistenceConfig {
   readonly Mongo: { readonly Url: string | null; readonly Database: string };
   readonly Conversion: { readonly BatchSize: number; readonly RangeSize: number };
   readonly Partitions: { readonly MonthsAhead: number };
+  /** Pinned tenants: legacy tenant key -> tenant UUID (README "Tenant registry"). */
+  readonly Tenants: readonly { readonly Key: string; readonly TenantId: string }[];
+}
+
+/** The pins of `Tenants` as a map (the TenantRegistry's input). */
+export function tenantPinsOf(config: PersistenceConfig): Record<string, string> {
+  return Object.fromEntries((config.Tenants ?? []).map((p) => [p.Key, p.TenantId]));
 }
 
 /** The DualWrite block for one module: its override's non-null values win. */

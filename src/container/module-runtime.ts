@@ -1,8 +1,13 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
 import type { PersistenceConfig } from '../config/persistence-config.js';
-import { adminUrlOf, dualWriteFor } from '../config/persistence-config.js';
+import { adminUrlOf, dualWriteFor, tenantPinsOf } from '../config/persistence-config.js';
 import { pgSettings, taskPoolSettings } from '../postgres/pool-settings.js';
+import { TenantRegistry } from '../codec/tenant-registry.js';
+import { brokenIndexLine, type BrokenIndex } from '../mongo/broken-index.js';
+import { attachTenantRegistry } from '../mongo/tenant-keys.js';
+import { adoptRecordedTenants, readRecordedTenants, TenantRegistryConflictError } from '../postgres/tenant-registry-store.js';
+import { withDataSource } from '../postgres/migrations/data-source-for.js';
 import type { DualWriteEvent } from '../dualwrite/dual-write-repository.js';
 import { PendingApplier, type PendingApplierStats } from '../dualwrite/pending-applier.js';
 import type { PendingLog } from '../dualwrite/pending-log.js';
@@ -49,6 +54,11 @@ export interface BackendHealth {
   readonly ok: boolean;
   readonly latencyMs: number;
   readonly error?: string;
+  /**
+   * MongoDB: declared unique indexes the legacy data breaks, not built (the service serves without
+   * them, as the legacy one did; README "Broken legacy unique keys"). They do not make `ok` false.
+   */
+  readonly brokenIndexes?: readonly BrokenIndex[];
 }
 
 /** RuntimeOptions with the modules given: the container binds what it is handed, it imports no module. */
@@ -80,6 +90,10 @@ export class ModuleRuntime {
     private readonly metricsOf: { readonly metrics: PersistenceMetrics; readonly close: () => Promise<void> },
     /** Applies DualWrite secondary writes after commit (null when no module is on DualWrite). */
     readonly dualWriteApplier: PendingApplier | null,
+    /** Legacy tenant keys <-> tenant UUIDs of this runtime (README "Tenant registry"). */
+    readonly tenants: TenantRegistry,
+    /** Declared unique indexes MongoDB could not build over the legacy data (see BackendHealth.brokenIndexes). */
+    readonly brokenIndexes: readonly BrokenIndex[],
   ) {}
 
   static async start(config: PersistenceConfig, options: ModuleRuntimeOptions): Promise<ModuleRuntime> {
@@ -90,6 +104,9 @@ export class ModuleRuntime {
     const logger = options.logger;
     const log = options.log ?? (logger ? (line: string) => logger.info(line) : () => {});
 
+    // The tenant registry of the config's pins (a bad pin stops start-up here), checked against the
+    // keys conversion recorded: a pin that would move or merge a converted tenant stops it too.
+    const tenants = new TenantRegistry(tenantPinsOf(config));
     let startup: MigrationRunReport[] = [];
     const pgModules = modules.filter((m) => config.Persistence[m.name] !== 'Mongo');
     if (needPg && options.migrate !== false) {
@@ -100,6 +117,15 @@ export class ModuleRuntime {
       if (appUser && appUser !== decodeURIComponent(new URL(adminUrl).username)) await grantAppRole(adminUrl, appUser);
       for (const r of startup) {
         if (r.pendingRelease.length) log(`${r.module}: ${r.pendingRelease.length} release migration(s) pending (run migrate --release): ${r.pendingRelease.map((m) => m.version).join(', ')}`);
+      }
+    }
+    if (needPg) {
+      try {
+        await withDataSource(adminUrlOf(config)!, async (ds) => adoptRecordedTenants(tenants, (await readRecordedTenants(ds)) ?? []), 'stellaops-tenants');
+      } catch (err) {
+        if (err instanceof TenantRegistryConflictError) throw err;
+        // PostgreSQL unreachable: the pools below report it; the pins are checked again by every `convert`.
+        log(`tenant registry not checked against core.tenant_registry: ${(err as Error).message}`);
       }
     }
     const postgres = needPg ? new PostgresDataSource(pgSettings(config)) : null;
@@ -130,6 +156,7 @@ export class ModuleRuntime {
       container.bind(CoreTokens.PostgresPendingLog).toConstantValue(new PostgresPendingLog(postgres, maintenance ?? postgres));
     }
     if (mongo) {
+      attachTenantRegistry(mongo.db, tenants);
       container.bind(CoreTokens.Mongo).toConstantValue(mongo);
       container.bind(CoreTokens.MongoPendingLog).toConstantValue(new MongoPendingLog(mongo.db));
     }
@@ -157,12 +184,18 @@ export class ModuleRuntime {
           .toDynamicValue(() => custom.create(config.Persistence[module.name], { postgres, mongo: mongo?.db ?? null, clock, config, ...(applier ? { applier } : {}) }));
       }
     }
+    const brokenIndexes: BrokenIndex[] = [];
     if (mongo) {
       for (const module of modules.filter((m) => config.Persistence[m.name] !== 'Postgres')) {
         const secondary = config.Persistence[module.name] === 'DualWrite' && dualWriteFor(config, module.name).Primary === 'Postgres';
         for (const spec of module.entities) {
           try {
-            await new MongoRepository(spec, mongo.db).ensureIndexes();
+            for (const broken of await new MongoRepository(spec, mongo.db).ensureIndexes()) {
+              brokenIndexes.push(broken);
+              // The legacy data breaks a declared unique key: serve without the index, loudly.
+              if (logger) logger.warn({ module: module.name, entity: broken.entity, index: broken.index, duplicateKeys: broken.duplicateKeys, examples: broken.examples }, brokenIndexLine(broken));
+              else log(`warning: ${brokenIndexLine(broken)}`);
+            }
           } catch (err) {
             // MongoDB as a DualWrite secondary may be down at start; writes queue in the pending log.
             if (!secondary) throw err;
@@ -177,7 +210,7 @@ export class ModuleRuntime {
       reconciler = ModuleRuntime.buildReconciler(container, config, modules, applier!, publish, (r) => metricsPart.metrics.observeReconcile(r));
       if (options.reconcile) reconciler.start(config.DualWrite.ReconcileIntervalMs);
     }
-    return new this(container, config, modules, postgres, mongo, reconciler, startup, maintenance, metricsPart, applier);
+    return new this(container, config, modules, postgres, mongo, reconciler, startup, maintenance, metricsPart, applier, tenants, brokenIndexes);
   }
 
   /**
@@ -256,7 +289,14 @@ export class ModuleRuntime {
   async health(): Promise<BackendHealth[]> {
     const out: BackendHealth[] = [];
     if (this.postgres) out.push({ backend: 'Postgres', target: maskUrl(this.postgres.settings.url), ...(await this.postgres.health()) });
-    if (this.mongo) out.push({ backend: 'Mongo', target: this.mongo.kind === 'memory' ? 'memory:' : 'mongodb', ...(await this.mongo.health()) });
+    if (this.mongo) {
+      out.push({
+        backend: 'Mongo',
+        target: this.mongo.kind === 'memory' ? 'memory:' : 'mongodb',
+        ...(await this.mongo.health()),
+        ...(this.brokenIndexes.length ? { brokenIndexes: this.brokenIndexes } : {}),
+      });
+    }
     return out;
   }
 

@@ -15,6 +15,8 @@ import type { ClaimedRange } from './job-store.js';
 import { updateJobCounters } from './job-store.js';
 import { copyRowEncoder, pgText } from './pg-text.js';
 import type { SourceDocument } from './source-document.js';
+import type { TenantMapping, TenantRegistry } from '../codec/tenant-registry.js';
+import { recordTenantKeys } from '../postgres/tenant-registry-store.js';
 
 /**
  * Loads one batch in ONE transaction: the rows, the quarantined documents, and the range's checkpoint
@@ -42,6 +44,8 @@ export interface BatchTarget {
    * role bypasses RLS anyway (superuser or BYPASSRLS), saving two round trips per extra tenant.
    */
   readonly perTenant: boolean;
+  /** Maps named legacy tenants (README "Tenant registry"); the quarantine records their UUID. */
+  readonly tenants?: TenantRegistry;
 }
 
 export interface BatchCounts {
@@ -66,11 +70,11 @@ function isDataRefusal(err: unknown): boolean {
   return typeof code === 'string' && (/^(22|23|54)/.test(code) || code === 'P0001');
 }
 
-function refusalReason(spec: EntitySpec, err: unknown, entity: Record<string, unknown>): string {
+function refusalReason(spec: EntitySpec, err: unknown, entity: Record<string, unknown>, prefix = ''): string {
   const e = err as { code?: string; message?: string; detail?: string; column?: string; constraint?: string };
   const where = e.constraint ? ` [constraint ${e.constraint}]` : e.column ? ` [column ${e.column}]` : '';
   // The detail may echo key values or the whole failing row: sensitive values never go into a reason.
-  const text = `PostgreSQL refused the row (SQLSTATE ${e.code}): ${e.message}${e.detail ? ` (${redactPgDetail(spec, e.detail)})` : ''}${where}`;
+  const text = `${prefix}PostgreSQL refused the row (SQLSTATE ${e.code}): ${e.message}${e.detail ? ` (${redactPgDetail(spec, e.detail)})` : ''}${where}`;
   return cleanReason(hideValues(text, secretValues(spec, entity)));
 }
 
@@ -118,6 +122,8 @@ export interface PreparedBatch {
   readonly quarantine: readonly QuarantineEntry[];
   readonly skipped: number;
   readonly copyText: string;
+  /** Named tenant keys met so far and not yet in core.tenant_registry: recorded with this batch. */
+  readonly tenantKeys?: readonly TenantMapping[];
 }
 
 /**
@@ -218,25 +224,46 @@ async function insertOneByOne(tx: Tx, spec: EntitySpec, rows: readonly RowOutcom
     } catch (err) {
       if (!isDataRefusal(err)) throw err;
       await tx.query('rollback to savepoint conv_row');
-      quarantine.push({ legacyId: row.legacyId, reason: refusalReason(spec, err, row.entity), source: row.source });
+      const kept = (err as { code?: string }).code === '23505' ? await keptDuplicate(tx, spec, row, perTenant) : null;
+      const prefix = kept ? `duplicate of the natural key (${kept.fields.join(', ')}) kept by the row of legacy id ${kept.legacyId}: ` : '';
+      quarantine.push({ legacyId: row.legacyId, reason: refusalReason(spec, err, row.entity, prefix), source: row.source });
     }
   }
   return inserted;
 }
 
+/**
+ * The row already holding a declared unique key of `row` (a legacy duplicate of a natural key: the
+ * legacy collection never had the index), with the key's fields; null when none does (another
+ * constraint refused the row). The rollback to the savepoint undid the row's tenant setting: set again.
+ */
+async function keptDuplicate(tx: Tx, spec: EntitySpec, row: RowOutcome, perTenant: boolean): Promise<{ fields: string[]; legacyId: string } | null> {
+  if (isTenantScoped(spec) && perTenant) await setTenant(tx, row.entity.tenantId as string);
+  for (const key of spec.uniqueKeys ?? []) {
+    const names = [...(isTenantScoped(spec) ? ['tenantId'] : []), ...key];
+    const fields = names.map((n) => fieldOf(spec, n));
+    const values = fields.map((f) => pgText(f, row.entity[f.name]));
+    if (values.some((v) => v === null)) continue; // a null never collides in a PostgreSQL unique key
+    const where = fields.map((f, i) => `${ident(f.column)} = $${i + 1}`).join(' and ');
+    const res = await tx.query<{ legacy_id: string }>(`select legacy_id from ${tableOf(spec)} where ${where} and legacy_id <> $${fields.length + 1} order by legacy_id limit 1`, [...values, row.legacyId]);
+    if (res.rows[0]) return { fields: names, legacyId: res.rows[0].legacy_id };
+  }
+  return null;
+}
+
 /** The tenant the document names (core 021: quarantine rows stay their tenant's under RLS), or null. */
-function quarantineTenant(spec: EntitySpec, source: SourceDocument): string | null {
+function quarantineTenant(spec: EntitySpec, source: SourceDocument, tenants: TenantRegistry | undefined): string | null {
   let doc;
   try {
     doc = source.exactDocument();
   } catch {
     return null; // not even a lenient decode: the row is the maintenance role's alone
   }
-  return legacyTenantOf(spec, doc);
+  return legacyTenantOf(spec, doc, tenants);
 }
 
 /** Writes quarantine rows (with the tenant the document names) in the caller's transaction. */
-export async function writeQuarantine(tx: Tx, target: Pick<BatchTarget, 'spec' | 'jobId'>, entries: readonly QuarantineEntry[]): Promise<void> {
+export async function writeQuarantine(tx: Tx, target: Pick<BatchTarget, 'spec' | 'jobId' | 'tenants'>, entries: readonly QuarantineEntry[]): Promise<void> {
   // One row per legacy id (the primary key); the latest document wins, as a rerun sees it.
   const unique = [...new Map(entries.map((e) => [e.legacyId, e])).values()];
   for (let start = 0; start < unique.length; start += 500) {
@@ -244,7 +271,7 @@ export async function writeQuarantine(tx: Tx, target: Pick<BatchTarget, 'spec' |
     const params: unknown[] = [target.spec.module, target.spec.collection, target.jobId];
     const values = chunk.map((e) => {
       const base = params.length;
-      params.push(e.legacyId, e.reason, e.source.ejson(), e.source.bytes, quarantineTenant(target.spec, e.source));
+      params.push(e.legacyId, e.reason, e.source.ejson(), e.source.bytes, quarantineTenant(target.spec, e.source, target.tenants));
       return `($1, $2, $${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $3, now(), $${base + 5})`;
     });
     await tx.query(
@@ -316,6 +343,8 @@ async function loadBatchOnce(
     const quarantine: QuarantineEntry[] = [...batch.quarantine];
     let inserted: Inserted = { count: 0, legacyIds: [] };
     let loaded: readonly RowOutcome[] = rows;
+    // The tenant keys this batch met, recorded with it (a conflict throws: not a row's refusal).
+    if (batch.tenantKeys?.length) await recordTenantKeys(tx, batch.tenantKeys, `convert ${spec.module}.${spec.name}`);
     if (rows.length) {
       if (spec.partitionedBy) {
         for (const month of monthsOf(spec, rows)) {

@@ -4,6 +4,7 @@ import { decodeDocument } from '../mongo/document-codec.js';
 import { legacyIdOf } from '../mongo/legacy-id.js';
 import type { SourceDocument } from './source-document.js';
 import type { EffectiveTier } from './tiers.js';
+import type { TenantRegistry } from '../codec/tenant-registry.js';
 
 /**
  * What becomes of one legacy document: a row to load, a document the tier leaves out, or a
@@ -28,7 +29,7 @@ export function cleanReason(reason: string): string {
  * @example
  * const outcome = classify(userSpec, { tier: 'A' }, SourceDocument.fromCursorItem(raw), new Date());
  */
-export function classify(spec: EntitySpec, tier: EffectiveTier, source: SourceDocument, referenceTime: Date): Outcome {
+export function classify(spec: EntitySpec, tier: EffectiveTier, source: SourceDocument, referenceTime: Date, tenants?: TenantRegistry): Outcome {
   let doc;
   try {
     doc = source.driverDocument();
@@ -45,7 +46,7 @@ export function classify(spec: EntitySpec, tier: EffectiveTier, source: SourceDo
   }
   let entity: Record<string, unknown>;
   try {
-    entity = decodeDocument(spec, doc, legacyId).entity;
+    entity = decodeDocument(spec, doc, legacyId, tenants).entity;
   } catch (err) {
     if (err instanceof ConversionError) return { kind: 'quarantine', legacyId, reason: cleanReason(err.message), source };
     throw new Error(`${spec.collection} ${legacyId}: ${(err as Error).message}`, { cause: err });

@@ -11,6 +11,7 @@ import { planRanges } from './range-planner.js';
 import type { RetryPolicy } from './retry.js';
 import type { EffectiveTier, TierOption } from './tiers.js';
 import type { PersistenceConfig } from '../config/persistence-config.js';
+import type { TenantRegistry } from '../codec/tenant-registry.js';
 
 /**
  * Planning a conversion: what a request names (module, collections), its settled options, and each
@@ -90,6 +91,7 @@ export interface RunEnv {
   readonly retry: RetryPolicy;
   readonly log: (line: string) => void;
   readonly warnInexact: (log: (line: string) => void) => void;
+  readonly tenants: TenantRegistry;
 }
 
 /** What a collection's job needs next: work a pass, report it finished, or nothing (a worker with no pass to join). */

@@ -1,4 +1,6 @@
-import { adminUrlOf, type PersistenceConfig } from '../config/persistence-config.js';
+import { adminUrlOf, tenantPinsOf, type PersistenceConfig } from '../config/persistence-config.js';
+import { attachTenantRegistry } from '../mongo/tenant-keys.js';
+import { adoptRecordedTenants, readRecordedTenants } from '../postgres/tenant-registry-store.js';
 import { taskPoolSettings } from '../postgres/pool-settings.js';
 import { migrationSetsFor } from '../container/migration-sets.js';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
@@ -59,6 +61,9 @@ export async function runConversion(options: ConversionOptions): Promise<Convers
   try {
     mongo = await withRetry('connect to MongoDB', () => connectMongo(config.Mongo.Url!, config.Mongo.Database), retry, log);
     await withRetry('migrations', () => runMigrations(ds, migrationSetsFor([module]), { categories: ['startup'], log }), retry, log);
+    // The config's pins, checked against the keys earlier runs recorded (a contradiction stops here).
+    const tenants = attachTenantRegistry(mongo.db, tenantPinsOf(config));
+    adoptRecordedTenants(tenants, (await withRetry('tenant registry', () => readRecordedTenants(ds), retry, log)) ?? []);
     // Row-level security binds the loading role unless it is a superuser or has BYPASSRLS.
     const role = await withRetry('role', () => ds.query(`select rolsuper or rolbypassrls as bypass from pg_roles where rolname = current_user`), retry, log);
     let warned = false;
@@ -73,6 +78,7 @@ export async function runConversion(options: ConversionOptions): Promise<Convers
       leaseSeconds: positive('--lease-seconds', options.leaseSeconds ?? DEFAULT_LEASE_SECONDS),
       throttleMs: Math.max(0, Math.trunc(options.throttleMs ?? 0)),
       perTenant: role.rows[0]?.bypass !== true,
+      tenants,
       retry,
       log,
       warnInexact: (print) => {
@@ -144,6 +150,7 @@ async function convertCollection(env: RunEnv, spec: EntitySpec, tier: EffectiveT
         retry: env.retry,
         log: (line: string) => reporter.log(line),
         onInexactBytes: () => env.warnInexact((line) => reporter.log(line)),
+        tenants: env.tenants,
       };
       if (env.workers > 1) {
         const failures = await runWorkerProcesses(

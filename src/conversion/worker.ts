@@ -12,6 +12,7 @@ import { withRetry, type RetryPolicy } from './retry.js';
 import { abandonedTokens, CLAIMER_ID } from '../postgres/range-claims.js';
 import { SourceDocument } from './source-document.js';
 import type { EffectiveTier } from './tiers.js';
+import type { TenantRegistry } from '../codec/tenant-registry.js';
 
 /**
  * One worker of a pass: claims ranges (SKIP LOCKED) until none is left, streams each range from the
@@ -38,6 +39,8 @@ export interface WorkerContext {
   readonly log: (line: string) => void;
   /** Called once when the source hands over decoded documents instead of raw BSON. */
   readonly onInexactBytes?: () => void;
+  /** Named legacy tenants -> UUIDs (README "Tenant registry"); keys met are recorded batch by batch. */
+  readonly tenants?: TenantRegistry;
 }
 
 /** `<host>:<pid>`: who holds a claim. */
@@ -111,7 +114,7 @@ export async function workPass(ctx: WorkerContext): Promise<WorkerResult> {
 
 /** Streams one range from its committed checkpoint to its end, a batch per transaction. */
 async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<void> {
-  const target: BatchTarget = { spec: ctx.spec, jobId: ctx.jobId, pass: ctx.pass, leaseSeconds: ctx.leaseSeconds, perTenant: ctx.perTenant };
+  const target: BatchTarget = { spec: ctx.spec, jobId: ctx.jobId, pass: ctx.pass, leaseSeconds: ctx.leaseSeconds, perTenant: ctx.perTenant, ...(ctx.tenants ? { tenants: ctx.tenants } : {}) };
   const what = `${ctx.jobId} range ${range.seq}`;
   await withRetry(
     what,
@@ -134,11 +137,16 @@ async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<vo
       // would hold row or partition locks the earlier one needs while it waits for it here.)
       let loading: Promise<unknown> | null = null;
       const flush = async (done: boolean) => {
-        const prepared = prepareBatch(ctx.spec, batch.map((s) => classify(ctx.spec, ctx.tier, s, ctx.referenceTime)));
+        const outcomes = batch.map((s) => classify(ctx.spec, ctx.tier, s, ctx.referenceTime, ctx.tenants));
+        const tenantKeys = ctx.tenants?.unrecorded() ?? [];
+        const prepared = { ...prepareBatch(ctx.spec, outcomes), tenantKeys };
         const last = batch.length ? { value: batch[batch.length - 1]!.id() } : null;
         batch = [];
         if (loading) await loading;
-        loading = loadBatch(ctx.ds, target, range, prepared, last, done);
+        loading = loadBatch(ctx.ds, target, range, prepared, last, done).then((counts) => {
+          ctx.tenants?.markRecorded(tenantKeys.map((k) => k.key));
+          return counts;
+        });
         // Observed here, awaited (and its error raised) by the next flush or at the end.
         loading.catch(() => undefined);
         if (!done && ctx.throttleMs > 0) await sleep(ctx.throttleMs);

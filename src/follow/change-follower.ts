@@ -11,6 +11,8 @@ import type { ModuleDefinition } from '../interfaces/module-definition.js';
 import { PersistenceError, ValidationError } from '../interfaces/errors.js';
 import { tenantContext, type TenantContext } from '../interfaces/tenant-context.js';
 import { legacyIdOf } from '../mongo/legacy-id.js';
+import { tenantRegistryOf } from '../mongo/tenant-keys.js';
+import { recordTenantKeys } from '../postgres/tenant-registry-store.js';
 import type { MongoDataSource } from '../mongo/mongo-data-source.js';
 import { isHistoryLostError, type ChangeEventLike, type ChangeStreamLike } from '../mongo/mongo-types.js';
 import type { PostgresDataSource, Tx } from '../postgres/data-source.js';
@@ -258,11 +260,14 @@ export class ChangeFollower {
       return 'skipped';
     }
     const source = SourceDocument.fromCursorItem(event.fullDocument);
-    const outcome = classify(spec, t.tier, source, t.referenceTime);
+    const tenants = tenantRegistryOf(this.options.mongo.db);
+    const outcome = classify(spec, t.tier, source, t.referenceTime, tenants);
     if (outcome.kind === 'row') {
       const entity = outcome.entity as unknown as Entity & { tenantId?: string };
+      const tenantKeys = tenants.unrecorded();
       try {
-        return await this.options.ds.transaction(async (tx) => {
+        const applied = await this.options.ds.transaction(async (tx) => {
+          await recordTenantKeys(tx, tenantKeys, `follow ${spec.module}.${spec.name}`);
           const ctx = await this.setTenant(tx, spec, isTenantScoped(spec) ? (entity.tenantId as string) : null);
           await repo.applyReplicaTx(tx, ctx, { op: 'upsert', id: entity.id, entity, at: entity.updatedAt, legacyId: outcome.legacyId, audit: null });
           await removeTombstone(tx, module, spec.collection, entity.id);
@@ -270,6 +275,8 @@ export class ChangeFollower {
           await advance(tx, module, spec.collection, token, 'applied', at);
           return 'applied' as const;
         });
+        tenants.markRecorded(tenantKeys.map((k) => k.key));
+        return applied;
       } catch (err) {
         // PostgreSQL refused the row (a CHECK, an immutable fact changed): quarantine it with that reason.
         if (!(err instanceof ValidationError)) throw err;
@@ -285,7 +292,7 @@ export class ChangeFollower {
     const module = this.options.module.name;
     this.log(`${module}/${spec.collection}: ${legacyId} quarantined: ${reason}`);
     await this.options.ds.transaction(async (tx) => {
-      await writeQuarantine(tx, { spec, jobId }, [{ legacyId, reason, source }]);
+      await writeQuarantine(tx, { spec, jobId, tenants: tenantRegistryOf(this.options.mongo.db) }, [{ legacyId, reason, source }]);
       await advance(tx, module, spec.collection, token, 'quarantined', at);
     });
     return 'quarantined';

@@ -7,6 +7,7 @@ import { fingerprint } from '../codec/sensitive.js';
 import { idFromLegacyId } from '../codec/ids.js';
 import { uuidTextKind } from '../codec/uuid-text.js';
 import { legacyIdOf, mongoIdForUuid, mongoIdOf } from './legacy-id.js';
+import { TenantRegistry } from '../codec/tenant-registry.js';
 
 /**
  * Legacy MongoDB documents <-> domain entities, for one entity declaration. Decoding is strict:
@@ -121,19 +122,29 @@ export function bsonToJson(raw: unknown, path: string): unknown {
   return fail(path, `${typeName(raw)} inside a JSON payload has no exact JSON form`);
 }
 
+/** The registry of callers that pass none (custom stores): no pins, so named keys map to their UUIDv5. */
+const UNPINNED_TENANTS = new TenantRegistry();
+
+/** The tenant of a legacy tenant value: a string through the registry (UUID or named key), else the codec's UUID rule. */
+function decodeTenant(field: ResolvedField, raw: unknown, tenants: TenantRegistry): unknown {
+  return typeof raw === 'string' ? tenants.uuidOf(raw) : decodeValue(field, raw, field.mongo);
+}
+
 /**
- * The tenant a legacy document names, when it names a valid one by the codec's own rule (a UUID string
- * or a subtype-4 Binary in the tenant field), else null: what the quarantine records beside a document it
- * could not convert, so the row stays that tenant's under row-level security.
+ * The tenant a legacy document names, when it names a valid one by the codec's own rule (a UUID or a
+ * named key mapped by the tenant registry, or a subtype-4 Binary in the tenant field), else null: what
+ * the quarantine records beside a document it could not convert, so the row stays that tenant's under
+ * row-level security.
  *
  * @example
  * legacyTenantOf(userSpec, { _id: 'u1', tenantId: '11111111-1111-4111-8111-111111111111' }); // '11111111-...'
+ * legacyTenantOf(userSpec, { _id: 'u2', tenantId: 'acme' }, tenants); // tenants.uuidOf('acme')
  */
-export function legacyTenantOf(spec: EntitySpec, doc: Document): string | null {
+export function legacyTenantOf(spec: EntitySpec, doc: Document, tenants: TenantRegistry = UNPINNED_TENANTS): string | null {
   if (!isTenantScoped(spec)) return null;
   const field = fieldOf(spec, 'tenantId');
   try {
-    const tenant = decodeValue(field, doc[field.mongo], field.mongo);
+    const tenant = decodeTenant(field, doc[field.mongo], tenants);
     return typeof tenant === 'string' ? tenant : null;
   } catch (err) {
     if (err instanceof ConversionError) return null;
@@ -147,6 +158,8 @@ interface DecodePlan {
   readonly stored: readonly ResolvedField[];
   /** Legacy names a document may have. */
   readonly known: ReadonlySet<string>;
+  /** The tenant field of a tenant-scoped entity (decoded through the tenant registry). */
+  readonly tenant: ResolvedField | null;
 }
 
 const plans = new WeakMap<EntitySpec, DecodePlan>();
@@ -155,7 +168,7 @@ function planOf(spec: EntitySpec): DecodePlan {
   let plan = plans.get(spec);
   if (!plan) {
     const stored = fieldsOf(spec).filter((f) => f.name !== 'id' && !f.generated);
-    plan = { stored, known: new Set(['_id', ...stored.map((f) => f.mongo)]) };
+    plan = { stored, known: new Set(['_id', ...stored.map((f) => f.mongo)]), tenant: isTenantScoped(spec) ? fieldOf(spec, 'tenantId') : null };
     plans.set(spec, plan);
   }
   return plan;
@@ -163,15 +176,15 @@ function planOf(spec: EntitySpec): DecodePlan {
 
 /**
  * Legacy document -> domain entity. Throws ConversionError. `legacyId`, when the caller already has
- * it, is `legacyIdOf(doc._id)`.
+ * it, is `legacyIdOf(doc._id)`; `tenants` maps a named legacy tenant to its UUID (README "Tenant registry").
  */
-export function decodeDocument(spec: EntitySpec, doc: Document, legacyId: string = legacyIdOf(doc._id)): DecodedDocument {
-  const { stored, known } = planOf(spec);
+export function decodeDocument(spec: EntitySpec, doc: Document, legacyId: string = legacyIdOf(doc._id), tenants: TenantRegistry = UNPINNED_TENANTS): DecodedDocument {
+  const { stored, known, tenant } = planOf(spec);
   const entity: Record<string, unknown> = {};
   for (const field of stored) {
     const raw = doc[field.mongo];
     if (raw === null && !field.nullable) fail(field.mongo, 'is null but required');
-    entity[field.name] = decodeValue(field, raw, field.mongo);
+    entity[field.name] = field === tenant ? decodeTenant(field, raw, tenants) : decodeValue(field, raw, field.mongo);
   }
   for (const key of Object.keys(doc)) {
     if (!known.has(key)) fail(key, `unknown field (not declared for ${spec.collection}); nothing is dropped silently`);
@@ -207,8 +220,11 @@ export function encodeValue(field: ResolvedField, value: unknown): unknown {
   }
 }
 
-/** Domain entity -> legacy document (`_id` first). Generated fields are not stored. */
-export function encodeDocument(spec: EntitySpec, entity: Record<string, unknown>, legacyId: string | null): Document {
+/**
+ * Domain entity -> legacy document (`_id` first). Generated fields are not stored. With `tenants`, the
+ * tenant is written as its legacy key (a named tenant's name, as the legacy services write it).
+ */
+export function encodeDocument(spec: EntitySpec, entity: Record<string, unknown>, legacyId: string | null, tenants?: TenantRegistry): Document {
   const doc: Document = { _id: legacyId ? mongoIdOf(legacyId) : mongoIdForUuid(entity.id as string) };
   for (const field of fieldsOf(spec)) {
     if (field.name === 'id' || field.generated) continue;
@@ -216,7 +232,7 @@ export function encodeDocument(spec: EntitySpec, entity: Record<string, unknown>
     if (value === null || value === undefined) {
       if (field.nullable) continue; // legacy shape: absent rather than null
     }
-    doc[field.mongo] = encodeValue(field, value);
+    doc[field.mongo] = tenants && field.name === 'tenantId' && isTenantScoped(spec) && typeof value === 'string' ? tenants.legacyKeyFor(value) : encodeValue(field, value);
   }
   return doc;
 }

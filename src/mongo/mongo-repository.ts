@@ -13,6 +13,9 @@ import { decodeDocument, encodeDocument, filterValue } from './document-codec.js
 import { idRangeFilter } from './id-ranges.js';
 import { legacyIdOf, mongoIdForUuid, mongoIdOf } from './legacy-id.js';
 import { isDuplicateKeyError, type MongoCollectionLike, type MongoDbLike } from './mongo-types.js';
+import { describeBrokenIndex, type BrokenIndex } from './broken-index.js';
+import { tenantRegistryOf } from './tenant-keys.js';
+import type { TenantRegistry } from '../codec/tenant-registry.js';
 
 /**
  * The generic MongoDB repository: one class for every entity, driven by its declaration. It reads
@@ -30,6 +33,8 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
   private readonly collection: MongoCollectionLike;
   private readonly auditCollection: MongoCollectionLike | null;
   private readonly hooks: ChangeHook[] = [];
+  /** The legacy database's tenant registry (src/mongo/tenant-keys.ts): named tenants <-> UUIDs. */
+  private readonly tenants: TenantRegistry;
 
   constructor(
     readonly spec: EntitySpec,
@@ -38,6 +43,7 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
   ) {
     this.collection = db.collection(spec.collection);
     this.auditCollection = spec.audit ? db.collection(spec.audit.collection) : null;
+    this.tenants = tenantRegistryOf(db);
   }
 
   /** Registers a hook called after each committed write (DualWrite's pending log). */
@@ -46,13 +52,25 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
     return this;
   }
 
-  /** Creates the unique indexes of the declared natural keys and one index per list order. Idempotent. */
-  async ensureIndexes(): Promise<void> {
+  /**
+   * Creates the unique indexes of the declared natural keys and one index per list order, and learns
+   * the collection's tenant keys. Idempotent. A unique index the legacy data already breaks (E11000)
+   * is not built: it is returned, described, and the repository serves without it as the legacy
+   * service did (README "Broken legacy unique keys").
+   */
+  async ensureIndexes(): Promise<BrokenIndex[]> {
     const tenant: Record<string, 1> = isTenantScoped(this.spec) ? { tenantId: 1 } : {};
+    const broken: BrokenIndex[] = [];
     for (const key of this.spec.uniqueKeys ?? []) {
       const keys: Record<string, 1> = { ...tenant };
       for (const f of key) keys[fieldOf(this.spec, f).mongo] = 1;
-      await this.collection.createIndex(keys, { unique: true, name: `ux_${key.join('_')}` });
+      const name = `ux_${key.join('_')}`;
+      try {
+        await this.collection.createIndex(keys, { unique: true, name });
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        broken.push(await describeBrokenIndex(this.collection, this.spec, key, name, err as Error));
+      }
     }
     for (const [name, order] of Object.entries(this.spec.orders)) {
       const keys: Record<string, 1 | -1> = { ...tenant };
@@ -60,37 +78,67 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
       keys._id = 1;
       await this.collection.createIndex(keys, { name: `ix_order_${name}` });
     }
+    await this.discoverTenants();
+    return broken;
   }
 
-  /** The tenant filter; it checks the context even for global entities, as PostgreSQL's unit of work does. */
-  private scope(ctx: TenantContext): Document {
+  /** Learns every tenant key of the collection (the registry maps a UUID back to the keys it has met). */
+  private async discoverTenants(): Promise<void> {
+    if (isTenantScoped(this.spec)) this.tenants.learn(await this.collection.distinct(fieldOf(this.spec, 'tenantId').mongo));
+  }
+
+  /**
+   * The tenant filter; it checks the context even for global entities, as PostgreSQL's unit of work
+   * does. A tenant is matched by every legacy key the registry maps to its UUID (a named tenant's name,
+   * the UUID itself): each of them maps to this tenant and no other. A tenant the registry has not met
+   * yet is looked for first (a legacy service may have written it since).
+   */
+  private async scope(ctx: TenantContext): Promise<Document> {
     const tenantId = checkTenantContext(ctx);
-    return isTenantScoped(this.spec) ? { tenantId } : {};
+    if (!isTenantScoped(this.spec)) return {};
+    if (!this.tenants.knows(tenantId)) await this.discoverTenants();
+    const keys = this.tenants.legacyKeysOf(tenantId);
+    return { [fieldOf(this.spec, 'tenantId').mongo]: keys.length === 1 ? keys[0] : { $in: keys } };
   }
 
-  private decode(doc: Document): { entity: E; legacyId: string } {
+  /** Decodes a stored document; with `ctx`, also proves it is that tenant's (a second line behind the filter). */
+  private decode(doc: Document, ctx?: TenantContext): { entity: E; legacyId: string } {
+    let decoded;
     try {
-      const { entity, legacyId } = decodeDocument(this.spec, doc);
-      return { entity: entity as unknown as E, legacyId };
+      decoded = decodeDocument(this.spec, doc, undefined, this.tenants);
     } catch (err) {
       throw new PersistenceError(`${qualifiedName(this.spec)}: stored document ${safeId(doc)} cannot be read: ${(err as Error).message}`, { cause: err });
     }
+    if (ctx && isTenantScoped(this.spec) && decoded.entity.tenantId !== ctx.tenantId) {
+      throw new PersistenceError(`${qualifiedName(this.spec)}: stored document ${safeId(doc)} is not the tenant's of this context; refused`);
+    }
+    return { entity: decoded.entity as unknown as E, legacyId: decoded.legacyId };
+  }
+
+  /** A legacy document's own tenant value stays as it was written (a replacement never renames the tenant). */
+  private keepTenant(replacement: Document, stored: Document | null): Document {
+    if (stored && isTenantScoped(this.spec)) {
+      const f = fieldOf(this.spec, 'tenantId').mongo;
+      replacement[f] = stored[f];
+    }
+    return replacement;
   }
 
   /** The caller's equality filter (already checked by `checkFilter`), then the tenant scope, last, so nothing can replace it. */
-  private whereFilter(ctx: TenantContext, where: Record<string, unknown> | undefined): Document {
+  private async whereFilter(ctx: TenantContext, where: Record<string, unknown> | undefined): Promise<Document> {
     const filter: Document = {};
     for (const [name, value] of Object.entries(where ?? {})) {
       if (value === undefined) continue;
       const field = fieldOf(this.spec, name);
       filter[field.mongo] = value === null ? null : filterValue(field, value);
     }
-    return Object.assign(filter, this.scope(ctx));
+    return Object.assign(filter, await this.scope(ctx));
   }
 
   async insert(ctx: TenantContext, input: NewEntity<E>): Promise<E> {
     const entity = prepareInsert<E>(this.spec, ctx, input as Record<string, unknown>, this.clock);
-    const doc = encodeDocument(this.spec, entity as unknown as Record<string, unknown>, null);
+    await this.scope(ctx); // meets the tenant first, so a named tenant's new document carries its name
+    const doc = encodeDocument(this.spec, entity as unknown as Record<string, unknown>, null, this.tenants);
     try {
       await this.collection.insertOne(doc);
     } catch (err) {
@@ -111,21 +159,21 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
 
   /** `get`, plus the canonical legacy id of the document (DualWrite's ConvertOnRead keeps it). */
   async getWithLegacyId(ctx: TenantContext, id: string): Promise<{ entity: E; legacyId: string } | null> {
-    const doc = await this.collection.findOne({ _id: mongoIdForUuid(checkId(this.spec, id)), ...this.scope(ctx) });
-    return doc ? this.decode(doc) : null;
+    const doc = await this.collection.findOne({ _id: mongoIdForUuid(checkId(this.spec, id)), ...(await this.scope(ctx)) });
+    return doc ? this.decode(doc, ctx) : null;
   }
 
   async findOneWithLegacyId(ctx: TenantContext, where: Partial<E>): Promise<{ entity: E; legacyId: string } | null> {
     checkFilter(this.spec, { where: where as Record<string, unknown> });
-    const doc = await this.collection.findOne(this.whereFilter(ctx, where as Record<string, unknown>), { sort: { _id: 1 } });
-    return doc ? this.decode(doc) : null;
+    const doc = await this.collection.findOne(await this.whereFilter(ctx, where as Record<string, unknown>), { sort: { _id: 1 } });
+    return doc ? this.decode(doc, ctx) : null;
   }
 
   async list(ctx: TenantContext, query: ListQuery<E> = {}): Promise<Page<E>> {
     checkFilter(this.spec, query);
     const { name, order } = resolveOrder(this.spec, query.order);
     const limit = pageSize(query, qualifiedName(this.spec));
-    const filter = this.whereFilter(ctx, query.where as Record<string, unknown>);
+    const filter = await this.whereFilter(ctx, query.where as Record<string, unknown>);
     if (query.range) {
       const f = fieldOf(this.spec, query.range.field).mongo;
       const cond: Document = {};
@@ -142,7 +190,7 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
       clauses.push(keysetFilter(this.spec, order.fields, cursor.keys, mongoIdOf(cursor.tie)));
     }
     const docs = await this.collection.find(clauses.length > 1 ? { $and: clauses } : filter, { sort, limit: limit + 1 }).toArray();
-    const items = docs.slice(0, limit).map((d) => this.decode(d));
+    const items = docs.slice(0, limit).map((d) => this.decode(d, ctx));
     let next: string | null = null;
     if (docs.length > limit) {
       const last = items[items.length - 1]!;
@@ -157,15 +205,15 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
   }
 
   async update(ctx: TenantContext, id: string, patch: EntityPatch<E>): Promise<E> {
-    const filter = { _id: mongoIdForUuid(checkId(this.spec, id)), ...this.scope(ctx) };
+    const filter = { _id: mongoIdForUuid(checkId(this.spec, id)), ...(await this.scope(ctx)) };
     const doc = await this.collection.findOne(filter);
     if (!doc) throw new NotFoundError(qualifiedName(this.spec), id);
-    const { entity: current, legacyId } = this.decode(doc);
+    const { entity: current, legacyId } = this.decode(doc, ctx);
     const next = prepareUpdate<E>(this.spec, current, patch as Record<string, unknown>, this.clock);
     let result;
     try {
       // Optimistic: only replace the version we read; a concurrent writer makes us fail loudly.
-      result = await this.collection.replaceOne({ ...filter, updatedAt: current.updatedAt }, encodeDocument(this.spec, next as unknown as Record<string, unknown>, legacyId));
+      result = await this.collection.replaceOne({ ...filter, updatedAt: current.updatedAt }, this.keepTenant(encodeDocument(this.spec, next as unknown as Record<string, unknown>, legacyId, this.tenants), doc));
     } catch (err) {
       if (isDuplicateKeyError(err)) throw new DuplicateKeyError(qualifiedName(this.spec), duplicateKeyName(err), { cause: err });
       throw err;
@@ -176,10 +224,10 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
   }
 
   async delete(ctx: TenantContext, id: string): Promise<boolean> {
-    const filter = { _id: mongoIdForUuid(checkId(this.spec, id)), ...this.scope(ctx) };
+    const filter = { _id: mongoIdForUuid(checkId(this.spec, id)), ...(await this.scope(ctx)) };
     const doc = await this.collection.findOne(filter);
     if (!doc) return false;
-    const { entity: current, legacyId } = this.decode(doc);
+    const { entity: current, legacyId } = this.decode(doc, ctx);
     const { deletedCount } = await this.collection.deleteOne(filter);
     if (deletedCount === 0) return false;
     const at = nextTimestamp(this.clock, current.updatedAt);
@@ -189,7 +237,7 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
 
   async applyReplica(ctx: TenantContext, change: ChangeRecord<E>): Promise<ReplicaOutcome> {
     const _id = change.legacyId ? mongoIdOf(change.legacyId) : mongoIdForUuid(change.id);
-    const filter = { _id, ...this.scope(ctx) };
+    const filter = { _id, ...(await this.scope(ctx)) };
     const existing = await this.collection.findOne(filter);
     const existingAt = existing?.updatedAt instanceof Date ? existing.updatedAt.getTime() : null;
     let outcome: ReplicaOutcome;
@@ -204,14 +252,14 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
       const entity = change.entity!;
       if (existingAt !== null && existingAt > entity.updatedAt.getTime()) outcome = 'skipped-newer';
       else {
-        const doc = encodeDocument(this.spec, entity as unknown as Record<string, unknown>, change.legacyId);
+        const doc = this.keepTenant(encodeDocument(this.spec, entity as unknown as Record<string, unknown>, change.legacyId, this.tenants), existing);
         const guard = existing ? { updatedAt: existing.updatedAt } : {};
         await this.collection.replaceOne({ ...filter, ...guard }, doc, { upsert: !existing });
         outcome = 'applied';
       }
     }
     if (change.audit && this.auditCollection && this.spec.audit) {
-      const auditDoc = encodeDocument(this.spec.audit, change.audit as unknown as Record<string, unknown>, null);
+      const auditDoc = encodeDocument(this.spec.audit, change.audit as unknown as Record<string, unknown>, null, this.tenants);
       await this.auditCollection.replaceOne({ _id: auditDoc._id }, auditDoc, { upsert: true });
     }
     return outcome;
@@ -227,7 +275,7 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
    */
   private async committed(ctx: TenantContext, change: ChangeRecord<E>): Promise<void> {
     if (change.audit && this.auditCollection && this.spec.audit) {
-      await this.auditCollection.insertOne(encodeDocument(this.spec.audit, change.audit as unknown as Record<string, unknown>, null));
+      await this.auditCollection.insertOne(encodeDocument(this.spec.audit, change.audit as unknown as Record<string, unknown>, null, this.tenants));
     }
     for (const hook of this.hooks) await hook(change as ChangeRecord, ctx, null);
   }

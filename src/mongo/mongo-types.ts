@@ -87,6 +87,8 @@ export interface MongoCollectionLike {
   deleteOne(filter: Filter): Promise<{ deletedCount: number }>;
   deleteMany(filter: Filter): Promise<{ deletedCount: number }>;
   countDocuments(filter?: Filter): Promise<number>;
+  /** Distinct values of a field (array elements unwound, documents without it left out). */
+  distinct(key: string, filter?: Filter): Promise<unknown[]>;
   createIndex(keys: Record<string, 1 | -1>, options?: IndexOptions): Promise<string>;
   drop(): Promise<boolean>;
   /** A change stream on this collection (a replica set in production; the memory: store emulates it). */

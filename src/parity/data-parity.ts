@@ -5,6 +5,7 @@ import { idFromLegacyId } from '../codec/ids.js';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { isUuid } from '../interfaces/tenant-context.js';
 import { decodeDocument } from '../mongo/document-codec.js';
+import { tenantRegistryOf } from '../mongo/tenant-keys.js';
 import { legacyIdOf, mongoIdOf } from '../mongo/legacy-id.js';
 import type { MongoDbLike } from '../mongo/mongo-types.js';
 import type { PostgresDataSource } from '../postgres/data-source.js';
@@ -161,6 +162,7 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
   const lookups: LookupCandidate[] = [];
   const perTenant = new Map<string, number>();
   const tenantField = isTenantScoped(spec) ? fieldOf(spec, 'tenantId').mongo : null;
+  const registry = tenantRegistryOf(input.mongo);
   const whole = range.lower === null && range.upper === null;
   const scratch = Buffer.alloc(16);
 
@@ -199,11 +201,15 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
     if (tenantField) {
       const tenant = doc[tenantField];
       // A set lookup before the pattern: the same few tenants come back on every document.
-      if (typeof tenant === 'string' && !tenants.has(tenant) && isUuid(tenant)) tenants.add(tenant);
+      if (typeof tenant === 'string' && !tenants.has(tenant)) {
+        // A named tenant is probed under the UUID the registry maps it to (README "Tenant registry").
+        const uuid = isUuid(tenant) ? tenant : registry.tryUuidOf(tenant);
+        if (uuid !== null) tenants.add(uuid);
+      }
     }
     let decoded;
     try {
-      decoded = decodeDocument(spec, doc);
+      decoded = decodeDocument(spec, doc, undefined, registry);
     } catch (err) {
       undecodable(doc, err as Error, ordinal);
       continue;
@@ -390,7 +396,7 @@ export async function mergeRanges(input: DataParityInput, partials: readonly Ran
 async function reread(input: DataParityInput, legacyId: string): Promise<Record<string, unknown>> {
   const doc = await input.mongo.collection(input.spec.collection).findOne({ _id: mongoIdOf(legacyId) });
   if (!doc) throw new Error(`${input.spec.collection}: legacy document ${legacyId} disappeared during verification`);
-  return decodeDocument(input.spec, doc).entity;
+  return decodeDocument(input.spec, doc, undefined, tenantRegistryOf(input.mongo)).entity;
 }
 
 /** A range's result as stored by a worker (plain JSON text; the lookup entities are left out). */

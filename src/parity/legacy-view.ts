@@ -1,5 +1,6 @@
 import type { Document } from 'bson';
 import { legacyIdOf } from '../mongo/legacy-id.js';
+import { shareTenantRegistry } from '../mongo/tenant-keys.js';
 import type { Filter, FindOptions, MongoCollectionLike, MongoCursorLike, MongoDbLike } from '../mongo/mongo-types.js';
 
 /**
@@ -18,7 +19,7 @@ import type { Filter, FindOptions, MongoCollectionLike, MongoCursorLike, MongoDb
  * const users = new MongoRepository(userSpec, view);
  */
 export function legacyView(db: MongoDbLike, excludedIds: ReadonlyMap<string, ReadonlySet<string>>): MongoDbLike {
-  return {
+  return shareTenantRegistry(db, {
     databaseName: db.databaseName,
     collection: (name: string) => {
       const inner = db.collection(name);
@@ -27,7 +28,7 @@ export function legacyView(db: MongoDbLike, excludedIds: ReadonlyMap<string, Rea
     },
     listCollectionNames: () => db.listCollectionNames(),
     dropDatabase: () => refuse('dropDatabase'),
-  };
+  });
 }
 
 function refuse(op: string): never {
@@ -111,6 +112,8 @@ function readOnly(inner: MongoCollectionLike): MongoCollectionLike {
     find: (filter: Filter, options?: FindOptions): MongoCursorLike => inner.find(filter, options),
     findOne: (filter: Filter, options?: FindOptions): Promise<Document | null> => inner.findOne(filter, options),
     countDocuments: (filter?: Filter) => inner.countDocuments(filter),
+    // Only tenant discovery asks: the keys of excluded documents too are tenants of this database.
+    distinct: (key: string, filter?: Filter) => inner.distinct(key, filter),
     insertOne: () => refuse('insertOne'),
     insertMany: () => refuse('insertMany'),
     updateOne: () => refuse('updateOne'),

@@ -1,6 +1,7 @@
 import { canonicalJson, sha256Hex } from '../codec/canonical.js';
 import type { PersistenceConfig } from '../config/persistence-config.js';
-import { adminUrlOf } from '../config/persistence-config.js';
+import { adminUrlOf, tenantPinsOf } from '../config/persistence-config.js';
+import { attachTenantRegistry } from '../mongo/tenant-keys.js';
 import { pgSettings } from '../postgres/pool-settings.js';
 import { systemClock, type Clock } from '../interfaces/clock.js';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
@@ -146,6 +147,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
   let mongo;
   try {
     mongo = await connectMongo(mongoUrl, config.Mongo.Database);
+    // Legacy documents decode with the config's tenant pins, as conversion decoded them.
+    attachTenantRegistry(mongo.db, tenantPinsOf(config));
   } catch (err) {
     await postgres.close();
     throw err;
@@ -389,6 +392,8 @@ export async function runVerifyWorker(options: { readonly config: PersistenceCon
   let mongo;
   try {
     mongo = await connectMongo(mongoUrl, config.Mongo.Database);
+    // Legacy documents decode with the config's tenant pins, as conversion decoded them.
+    attachTenantRegistry(mongo.db, tenantPinsOf(config));
   } catch (err) {
     await Promise.all([coordinator.close(), postgres.close()]);
     throw err;

@@ -40,7 +40,7 @@ export function quarantineUsers(): Document[] {
   return [
     bad(901, { tenantId: TENANTS[1], legacyFlag: 1 }),
     bad(902, { tenantId: TENANTS[2], legacyFlag: 2 }),
-    bad(903, { tenantId: 'acme-corp' }), // no valid tenant
+    bad(903, { tenantId: 42 }), // no valid tenant (a named tenant such as 'acme' converts: README "Tenant registry")
     bad(904, { tenantId: new UUID(TENANTS[0]!), legacyFlag: 4 }), // tenant as a subtype-4 Binary
     ...[905, 906, 907, 908, 909].map(userDoc),
   ];

@@ -447,6 +447,25 @@ for (const backend of backends) {
       });
     });
 
+    describe('distinct (tenant discovery)', () => {
+      it('gives each value once, array elements unwound, missing fields left out, filtered, numbers by value', async () => {
+        const c = coll();
+        await c.insertMany([
+          { _id: 1, tenantId: 'acme', tags: ['a', 'b'] },
+          { _id: 2, tenantId: 'acme', tags: 'b' },
+          { _id: 3, tenantId: 'globex', n: 1 },
+          { _id: 4, n: Long.fromNumber(1) },
+          { _id: 5, tenantId: null, n: 2.5 },
+        ]);
+        const sorted = (vs: unknown[]) => vs.map((v) => JSON.stringify(v)).sort();
+        expect(sorted(await c.distinct('tenantId'))).to.deep.equal(sorted(['acme', 'globex', null]));
+        expect(sorted(await c.distinct('tags'))).to.deep.equal(sorted(['a', 'b']));
+        expect(sorted(await c.distinct('tenantId', { _id: { $gt: 1, $lt: 4 } }))).to.deep.equal(sorted(['acme', 'globex']));
+        expect((await c.distinct('n')).length).to.equal(2);
+        expect(await c.distinct('absent')).to.deep.equal([]);
+      });
+    });
+
     describe('16 MiB document limit', () => {
       it('rejects an oversized insert and stores nothing', async () => {
         const c = coll();

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { adminUrlOf } from '../../config/persistence-config.js';
+import { adminUrlOf, tenantPinsOf } from '../../config/persistence-config.js';
 import { resolveTargets } from '../../conversion/conversion-runner.js';
 import { ConversionOptionsError } from '../../conversion/errors.js';
 import { ChangeFollower } from '../../follow/change-follower.js';
 import type { FollowState } from '../../follow/follow-store.js';
 import { ConfigError } from '../../interfaces/errors.js';
 import { connectMongo } from '../../mongo/mongo-data-source.js';
+import { attachTenantRegistry } from '../../mongo/tenant-keys.js';
 import { withDataSource } from '../../postgres/migrations/data-source-for.js';
 import { configFrom, err, ExitCode, out, positiveInt, UsageError, withConfigOption } from '../cli-support.js';
 
@@ -55,6 +56,7 @@ export function registerFollow(program: Command): void {
     const adminUrl = adminUrlOf(config);
     if (!adminUrl) throw new ConfigError('Postgres.AdminUrl (POSTGRES_ADMIN_URL) and Postgres.Url (POSTGRES_URL) are missing; follow writes PostgreSQL');
     const mongo = await connectMongo(config.Mongo.Url!, config.Mongo.Database);
+    attachTenantRegistry(mongo.db, tenantPinsOf(config));
     try {
       await withDataSource(adminUrl, async (ds) => {
         const follower = new ChangeFollower({ ds, mongo, module: targets.module, entities: targets.entities, log: err });

@@ -3,12 +3,15 @@ import { adminUrlOf } from '../../config/persistence-config.js';
 import { migrationSetsFor } from '../../container/migration-sets.js';
 import { PersistenceRuntime } from '../../app/persistence-runtime.js';
 import { migrationStatus } from '../../postgres/migrations/index.js';
+import { brokenIndexLine } from '../../mongo/broken-index.js';
 import { configFrom, ExitCode, out, withConfigOption } from '../cli-support.js';
 import { selectModules } from './module-options.js';
 
 /**
  * `status`: the backend of each module, its applied and pending migrations (for modules on
- * PostgreSQL or DualWrite) and whether each backend in use answers, and how fast.
+ * PostgreSQL or DualWrite), whether each backend in use answers, and how fast, and the declared unique
+ * indexes MongoDB could not build over the legacy data (reported, not a failure: the service serves
+ * without them, as the legacy one did).
  * Reads only: applies nothing. Exit 1 when a backend in use does not answer, or when an applied
  * migration's file changed since it was applied (its checksum differs: `migrate` would refuse it).
  */
@@ -59,6 +62,8 @@ export function registerStatus(program: Command): void {
         out(`${c.module}: migration ${c.file} changed after it was applied (recorded sha256 ${c.recorded}, file now ${c.actual}); restore it and add a new migration instead`);
       }
       for (const h of health) out(`${h.backend}: ${h.ok ? 'ok' : `DOWN (${h.error})`} ${h.latencyMs} ms (${h.target})`);
+      // Declared unique keys the legacy data breaks: served without the index (README "Broken legacy unique keys").
+      for (const h of health) for (const b of h.brokenIndexes ?? []) out(`warning: ${brokenIndexLine(b)}`);
       if ('error' in pending!) out(`DualWrite pending: unknown (${pending.error})`);
       else for (const b of pending!) out(`DualWrite pending ${b.module} (${b.store} log): ${b.pending}${b.oldestAgeSeconds === null ? '' : `, oldest ${Math.round(b.oldestAgeSeconds)} s`}`);
     }

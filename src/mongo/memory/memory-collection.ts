@@ -15,7 +15,7 @@ import type { CollectionBacking } from './collection-backing.js';
 import { storedFrom, type CollectionData, type StoredDocument } from './collection-data.js';
 import { canonicalKey, bsonEquals, bsonTypeAlias } from './bson-order.js';
 import { decodeForDriver, decodeView, encodeDocument, MAX_BSON_DOCUMENT_SIZE, normaliseInput, valueForDriver } from './bson-codec.js';
-import { hasOwn, isPlainDocument } from './doc-path.js';
+import { hasOwn, isPlainDocument, pathValues, splitPath } from './doc-path.js';
 import { badValue, immutableId, invalidArgument } from './errors.js';
 import type { JournalRecord } from './folder-persistence.js';
 import { buildIndexSpec } from './index-catalog.js';
@@ -202,6 +202,22 @@ export class MemoryCollection implements MongoCollectionLike {
 
   async countDocuments(filter: Filter = {}): Promise<number> {
     return this.select(this.begin(), filter).length;
+  }
+
+  /**
+   * The distinct values of `key` among matching documents, as the server gives them: array elements
+   * unwound, a missing field left out, numbers equal by value counted once.
+   */
+  async distinct(key: string, filter: Filter = {}): Promise<unknown[]> {
+    const parts = splitPath(key);
+    const seen = new Map<string, unknown>();
+    for (const doc of this.select(this.begin(), filter)) {
+      for (const v of pathValues(doc.view, parts)) {
+        const k = canonicalKey(v);
+        if (!seen.has(k)) seen.set(k, valueForDriver(v));
+      }
+    }
+    return [...seen.values()];
   }
 
   private update(filter: Filter, update: Document, options: { multi: boolean; upsert: boolean; sort?: Sort }): UpdateOutcome {

@@ -1,0 +1,33 @@
+import { TenantRegistry, type TenantPins } from '../codec/tenant-registry.js';
+import type { MongoDbLike } from './mongo-types.js';
+
+/**
+ * The tenant registry of one legacy database connection. Every MongoDB repository, conversion and
+ * parity over that connection share it, so a key one of them meets is known to all (README "Tenant
+ * registry"). The runtime, `convert` and `verify` attach the registry of their config's pins when they
+ * connect; a connection nobody attached one to gets the registry without pins.
+ *
+ * @example
+ * attachTenantRegistry(mongo.db, config.Tenants);
+ * tenantRegistryOf(mongo.db).uuidOf('acme');
+ */
+
+const registries = new WeakMap<MongoDbLike, TenantRegistry>();
+
+/** Attaches a registry (or a fresh one of these pins) to `db`, replacing any earlier one, and returns it. */
+export function attachTenantRegistry(db: MongoDbLike, pins: TenantPins | TenantRegistry = {}): TenantRegistry {
+  const registry = pins instanceof TenantRegistry ? pins : new TenantRegistry(pins);
+  registries.set(db, registry);
+  return registry;
+}
+
+/** The registry attached to `db` (one without pins when none was). */
+export function tenantRegistryOf(db: MongoDbLike): TenantRegistry {
+  return registries.get(db) ?? attachTenantRegistry(db);
+}
+
+/** Gives `view` (a wrapper of `db`, e.g. parity's read-only view) the registry of `db`; returns `view`. */
+export function shareTenantRegistry<T extends MongoDbLike>(db: MongoDbLike, view: T): T {
+  registries.set(view, tenantRegistryOf(db));
+  return view;
+}
