@@ -14,7 +14,7 @@ export const OTHER_REASONS = '(further kinds of reasons)';
 
 /**
  * The kind of a reason: the text with the refused values replaced by `…` (PostgreSQL's key detail,
- * quoted values except constraint names, ISO dates, numbers of 3 digits or more outside a SQLSTATE,
+ * quoted values except constraint names, ISO dates, numbers of 5 digits or more outside a SQLSTATE,
  * array indices).
  *
  * @example
@@ -26,7 +26,7 @@ export function reasonGroup(reason: string): string {
     .replace(/(constraint )?"(?:[^"\\]|\\.)*"/g, (m, constraint: string | undefined) => (constraint ? m : '"…"'))
     .replace(/-?\+?\d{4,6}-\d{2}-\d{2}T[\d:.]+Z/g, '…')
     .replace(/\[\d+\]/g, '[]')
-    .replace(/(SQLSTATE )?-?\b\d{3,}(\.\d+)?\b/g, (m, sqlstate: string | undefined) => (sqlstate ? m : '…'));
+    .replace(/(SQLSTATE )?-?\b\d{5,}(\.\d+)?\b/g, (m, sqlstate: string | undefined) => (sqlstate ? m : '…'));
 }
 
 /**
