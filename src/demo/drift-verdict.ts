@@ -14,6 +14,9 @@ import type { DriftLedger } from './drift.js';
 
 export type QuarantineCategory = 'duplicate-key' | 'unstorable' | 'other';
 
+/** A verdict's categories: the module's deliberate duplicate is told apart from other duplicates. */
+export type VerdictCategory = QuarantineCategory | 'deliberate-duplicate';
+
 const DUPLICATE = /SQLSTATE 23505|duplicate key value|duplicates the unique key|duplicate of (the |an? )?(natural|unique) key/i;
 const UNSTORABLE = /U\+0000|lone surrogate|before 4714 BC|after 294276|out of range|outside the range|within 64 bits|SQLSTATE (22003|22P05|22021|22008|54000)/i;
 
@@ -46,7 +49,7 @@ export interface DriftVerdict extends DriftCounts {
   readonly module: string;
   readonly ok: boolean;
   /** Quarantine by collection and kind of reason, with the category of each. */
-  readonly quarantine: readonly (ReasonGroupSummary & { readonly collection: string; readonly category: QuarantineCategory })[];
+  readonly quarantine: readonly (ReasonGroupSummary & { readonly collection: string; readonly category: VerdictCategory })[];
   /** Why the run fails (empty when ok). */
   readonly problems: readonly string[];
 }
@@ -60,20 +63,25 @@ export interface DriftVerdict extends DriftCounts {
  */
 export function driftVerdict(ledger: DriftLedger, counts: DriftCounts, quarantined: readonly QuarantinedDocument[], examples = 3): DriftVerdict {
   const problems: string[] = [];
-  const byCollection = new Map<string, ReasonGroups>();
+  const d = ledger.duplicate;
+  // Groups per collection and category: the deliberate duplicate is counted apart from the rest.
+  const groups = new Map<string, { collection: string; category: VerdictCategory; reasons: ReasonGroups }>();
   for (const q of quarantined) {
-    let groups = byCollection.get(q.collection);
-    if (!groups) byCollection.set(q.collection, (groups = new ReasonGroups(examples)));
-    groups.add(q.legacyId, q.reason);
+    const deliberate = d !== null && q.collection === d.collection && q.legacyId === d.legacyId && quarantineCategory(q.reason) === 'duplicate-key';
+    const category: VerdictCategory = deliberate ? 'deliberate-duplicate' : quarantineCategory(q.reason);
+    const key = `${q.collection}\u0000${category}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { collection: q.collection, category, reasons: new ReasonGroups(examples) }));
+    g.reasons.add(q.legacyId, q.reason);
   }
-  const quarantine = [...byCollection.keys()].sort().flatMap((collection) =>
-    byCollection.get(collection)!.summary().map((g) => ({ collection, ...g, category: quarantineCategory(g.example) })),
-  );
+  const quarantine = [...groups.keys()].sort().flatMap((key) => {
+    const g = groups.get(key)!;
+    return g.reasons.summary().map((s) => ({ collection: g.collection, ...s, category: g.category }));
+  });
   const other = quarantine.filter((g) => g.category === 'other');
   if (other.length) {
     problems.push(`${other.reduce((n, g) => n + g.count, 0)} document(s) quarantined for reasons PostgreSQL can store: ${other.map((g) => `${g.collection}: ${g.reason} (${g.count})`).join('; ')}`);
   }
-  const d = ledger.duplicate;
   if (d && !quarantined.some((q) => q.collection === d.collection && q.legacyId === d.legacyId)) {
     problems.push(`the deliberate duplicate ${d.collection} ${d.legacyId} (key ${d.key.join(', ')} of ${d.duplicateOf}) is not in the quarantine`);
   }

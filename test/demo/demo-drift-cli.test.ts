@@ -47,7 +47,7 @@ describe('demo --drift (CLI)', function () {
     const dup = m.drift.ledger.duplicate;
     expect(dup.collection).to.equal('packs_registry_entries');
     expect(m.drift.quarantine.reduce((n: number, g: { count: number }) => n + g.count, 0)).to.equal(m.drift.quarantined);
-    for (const g of m.drift.quarantine) expect(g.category).to.be.oneOf(['duplicate-key', 'unstorable', 'other']);
+    for (const g of m.drift.quarantine) expect(g.category).to.be.oneOf(['deliberate-duplicate', 'duplicate-key', 'unstorable', 'other']);
     // The copy is refused whatever else happens (a duplicate, or today its named tenant).
     expect(m.drift.problems.join(' ')).to.not.include('is not in the quarantine');
     expect(m.drift.quarantined).to.be.greaterThan(0);

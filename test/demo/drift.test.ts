@@ -6,7 +6,7 @@ import type { EntitySpec } from '../../src/interfaces/entity-spec.js';
 import type { ModuleDefinition } from '../../src/interfaces/module-definition.js';
 import { fieldsOf, isTenantScoped } from '../../src/codec/fields.js';
 import { ModuleDrift } from '../../src/demo/drift.js';
-import { quarantineCategory } from '../../src/demo/drift-verdict.js';
+import { driftVerdict, quarantineCategory } from '../../src/demo/drift-verdict.js';
 import { connectMongo } from '../../src/mongo/mongo-data-source.js';
 import { loadLegacyDocuments } from '../../src/mongo/legacy-loader.js';
 import { legacyIdOf } from '../../src/mongo/legacy-id.js';
@@ -158,5 +158,39 @@ describe('demo --drift: the generated legacy data carries the declared drift', f
     expect(quarantineCategory('legacyFlag: unknown field (not declared for roles); nothing is dropped silently')).to.equal('other');
     expect(quarantineCategory('tenantId: not a UUID: "acme"')).to.equal('other');
     expect(quarantineCategory('diff.legacyTyped.ratio: NaN cannot be stored in jsonb')).to.equal('other');
+  });
+
+  it('the drift rule passes on duplicates and unstorable values only, and needs the deliberate duplicate in the quarantine', () => {
+    const ledger = {
+      module: 'Authority',
+      collections: {},
+      tenantNames: {},
+      duplicate: { collection: 'roles', legacyId: 'oid:000000000000000000000002', duplicateOf: 'oid:000000000000000000000001', key: ['name'], tenant: 'acme' },
+    };
+    const dup = 'PostgreSQL refused the row (SQLSTATE 23505): duplicate key value violates unique constraint "ux_role_name" (Key (tenant_id, name)=(t, admin))';
+    const rows = [
+      { collection: 'roles', legacyId: 'oid:000000000000000000000002', reason: dup },
+      { collection: 'roles', legacyId: 'str:r-9', reason: dup.replace('admin', 'viewer') },
+      { collection: 'authority_users', legacyId: 'str:u-1', reason: 'username: contains U+0000, which PostgreSQL text cannot store' },
+    ];
+    const ok = driftVerdict(ledger, { documents: 10, converted: 5, skippedByTier: 2, quarantined: 3 }, rows);
+    expect(ok.problems).to.deep.equal([]);
+    expect(ok.ok).to.equal(true);
+    expect(ok.quarantine.map((g) => [g.collection, g.category, g.count, g.legacyIds])).to.deep.equal([
+      ['authority_users', 'unstorable', 1, ['str:u-1']],
+      ['roles', 'deliberate-duplicate', 1, ['oid:000000000000000000000002']],
+      ['roles', 'duplicate-key', 1, ['str:r-9']],
+    ]);
+
+    const bad = driftVerdict(ledger, { documents: 10, converted: 5, skippedByTier: 2, quarantined: 2 }, [
+      { collection: 'roles', legacyId: 'str:r-9', reason: dup },
+      { collection: 'roles', legacyId: 'str:r-3', reason: 'legacyFlag: unknown field (not declared for roles); nothing is dropped silently' },
+    ]);
+    expect(bad.ok).to.equal(false);
+    expect(bad.problems).to.deep.equal([
+      '1 document(s) quarantined for reasons PostgreSQL can store: roles: legacyFlag: unknown field (not declared for roles); nothing is dropped silently (1)',
+      'the deliberate duplicate roles oid:000000000000000000000002 (key name of oid:000000000000000000000001) is not in the quarantine',
+      '10 document(s) seeded, but converted + skipped + quarantined = 9',
+    ]);
   });
 });
