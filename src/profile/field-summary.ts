@@ -13,7 +13,7 @@ export interface TypeCount {
   /** mongodb-schema's type name (`String`, `Int32`, `Double`, `Long`, `Decimal128`, `Date`, `ObjectId`, `Binary`, `Document`, `Array`, `Null`...), `UUID` for a subtype-4 Binary. */
   readonly type: string;
   readonly count: number;
-  /** count / documents profiled, 4 decimals. */
+  /** mongodb-schema's probability: count / documents profiled, 4 decimals. */
   readonly frequency: number;
 }
 
@@ -72,7 +72,6 @@ function nested(types: readonly SchemaType[], counts: Map<string, number>, dolla
 export function fieldProfiles(spec: EntitySpec, schema: Schema): { fields: FieldProfile[]; absentDeclared: string[] } {
   const declared = new Map<string, FieldType>();
   for (const f of fieldsOf(spec)) if (!f.generated) declared.set(f.mongo, f.type);
-  const docs = schema.count;
   const fields = schema.fields.map((f): FieldProfile => {
     const counts = new Map<string, number>();
     const dollar = new Set<string>();
@@ -82,10 +81,11 @@ export function fieldProfiles(spec: EntitySpec, schema: Schema): { fields: Field
       declared: declared.has(f.name),
       declaredType: declared.get(f.name) ?? null,
       count: f.count,
-      frequency: docs ? round(f.count / docs) : 0,
+      // mongodb-schema's probabilities of a top-level field and its types are per document profiled.
+      frequency: round(f.probability),
       types: f.types
         .filter((t) => t.name !== 'Undefined')
-        .map((t) => ({ type: t.name, count: t.count, frequency: docs ? round(t.count / docs) : 0 }))
+        .map((t) => ({ type: t.name, count: t.count, frequency: round(t.probability) }))
         .sort((a, b) => b.count - a.count || byText(a.type, b.type)),
       nestedTypes: [...counts.entries()].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count || byText(a.type, b.type)),
       dollarKeys: [...dollar].sort(byText).slice(0, 10),
