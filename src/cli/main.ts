@@ -12,6 +12,7 @@ import { registerFollow } from './commands/follow.js';
 import { registerMetrics } from './commands/metrics.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPartitions } from './commands/partitions.js';
+import { registerProfile } from './commands/profile.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerRls } from './commands/rls.js';
 import { registerSeed } from './commands/seed.js';
@@ -42,7 +43,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
     .hook('preAction', (_program, action) => setCommand(commandPath(action)));
-  for (const register of [registerMigrate, registerStatus, registerRls, registerConvert, registerFollow, registerCutover, registerVerify, registerReconcile, registerPartitions, registerSeed, registerDemo, registerMetrics, registerTenants]) {
+  for (const register of [registerMigrate, registerStatus, registerRls, registerProfile, registerConvert, registerFollow, registerCutover, registerVerify, registerReconcile, registerPartitions, registerSeed, registerDemo, registerMetrics, registerTenants]) {
     register(program);
   }
   program.commands.forEach((c) => c.exitOverride());
