@@ -2,6 +2,7 @@ import type { EntitySpec, OrderSpec } from '../interfaces/entity-spec.js';
 import { fieldOf, fieldsOf, isTenantScoped } from '../codec/fields.js';
 import { ident, qualified } from './data-source.js';
 import { toParam } from './row-codec.js';
+import { LEGACY_EXTRA_COLUMN } from '../codec/legacy-extra.js';
 
 /**
  * All SQL the generic PostgreSQL repository runs, built from an entity declaration. Identifiers
@@ -12,9 +13,9 @@ export function tableOf(spec: EntitySpec): string {
   return qualified(spec.schema, spec.table);
 }
 
-/** Every declared column plus legacy_id, as a select list. */
+/** Every declared column plus legacy_id and the overflow (legacy_extra), as a select list. */
 export function selectList(spec: EntitySpec): string {
-  return [...fieldsOf(spec).map((f) => ident(f.column)), 'legacy_id'].join(', ');
+  return [...fieldsOf(spec).map((f) => ident(f.column)), 'legacy_id', LEGACY_EXTRA_COLUMN].join(', ');
 }
 
 /** Columns of the conflict target: id, plus the partition key on partitioned tables. */
