@@ -51,3 +51,25 @@ function eraTimestamp(date: Date): string {
   const time = `${p2(date.getUTCHours())}:${p2(date.getUTCMinutes())}:${p2(date.getUTCSeconds())}.${DIGITS3[date.getUTCMilliseconds()]}`;
   return `${year}-${p2(date.getUTCMonth() + 1)}-${p2(date.getUTCDate())} ${time}+00${bc ? ' BC' : ''}`;
 }
+
+const PG_TIMESTAMPTZ = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?( BC)?$/;
+
+/**
+ * A timestamptz as PostgreSQL prints it (DateStyle ISO) -> Date, exactly to the millisecond, for every
+ * era: `4369-04-02 04:26:40+00 BC`, `0001-02-29 12:00:00+00 BC` (1 BC is a leap year), `10000-01-01 ...`.
+ * The driver's own parser gets BC leap days wrong; this one is used for years outside 1..9999 and
+ * hands everything else (and `infinity`) to `fallback`.
+ *
+ * @example
+ * parseTimestamptz('0001-02-29 12:34:56.789+00 BC', fallback).toISOString(); // '0000-02-29T12:34:56.789Z'
+ */
+export function parseTimestamptz(text: string, fallback: (text: string) => unknown): unknown {
+  const m = PG_TIMESTAMPTZ.exec(text);
+  if (!m || (!m[12] && m[1]!.length === 4)) return fallback(text);
+  const year = m[12] ? 1 - Number(m[1]) : Number(m[1]);
+  const d = new Date(0);
+  d.setUTCFullYear(year, Number(m[2]) - 1, Number(m[3]));
+  d.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), Number((m[7] ?? '').padEnd(3, '0').slice(0, 3)));
+  const offsetSeconds = (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0));
+  return new Date(d.getTime() - offsetSeconds * 1000);
+}

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
-import { Binary, Decimal128, deserialize, Double, EJSON, Long, ObjectId, serialize, UUID, type Document } from 'bson';
+import { Binary, Decimal128, deserialize, Double, Int32, EJSON, Long, ObjectId, serialize, UUID, type Document } from 'bson';
 import type { EntitySpec } from '../../src/interfaces/entity-spec.js';
 import type { ModuleDefinition } from '../../src/interfaces/module-definition.js';
 import { tenantContext } from '../../src/interfaces/tenant-context.js';
 import { canonicalEntity, canonicalJson } from '../../src/codec/canonical.js';
+import { typedToJson } from '../../src/codec/typed-json.js';
 import { idFromLegacyId } from '../../src/codec/ids.js';
 import { decodeDocument, EXACT_DOCUMENT_READ } from '../../src/mongo/document-codec.js';
 import { PostgresDataSource } from '../../src/postgres/data-source.js';
@@ -117,6 +118,20 @@ const cases: Case[] = [
     fields: { payload: { $set: 1, 'a.b': { $ref: 'x', 'c.d.e': [{ $numberLong: '7' }] } } },
     check: (r) => expect(r.payload).to.deep.equal({ $set: 1, 'a.b': { $ref: 'x', 'c.d.e': [{ $numberLong: '7' }] } }),
   },
+  // Exact type variance (issue 9 point 5): the same number in another BSON type converts; a value that would change is quarantined.
+  { label: 'int32-in-float', id: 'tv-1', fields: { ratio: new Int32(7) }, check: (r) => expect(r.ratio).to.equal(7) },
+  { label: 'int64-in-float-within-2^53', id: 'tv-2', fields: { ratio: Long.fromString('9007199254740991') }, check: (r) => expect(r.ratio).to.equal(9007199254740991) },
+  { label: 'int64-in-float-beyond-2^53', id: 'tv-3', fields: { ratio: Long.fromString('9007199254740993') }, quarantine: /ratio: expected a double, found Int64 9007199254740993 beyond 2\^53/ },
+  { label: 'integral-double-in-int', id: 'tv-4', fields: { count: new Double(42) }, check: (r) => expect(r.count).to.equal(42) },
+  { label: 'integral-double-in-bigint', id: 'tv-5', fields: { big: new Double(2 ** 60) }, check: (r) => expect(r.big).to.equal(2n ** 60n) },
+  { label: 'fraction-in-int', id: 'tv-6', fields: { count: 1.5 }, quarantine: /count: expected a 32-bit integer, found number 1\.5 \(not integral: it would change\)/ },
+  { label: 'double-beyond-int32-in-int', id: 'tv-7', fields: { count: new Double(2 ** 31) }, quarantine: /count: expected a 32-bit integer/ },
+  { label: 'date-4369-bc', id: 'tv-8', fields: { seenAt: new Date(-200_000_000_000_000) }, check: (r) => expect((r.seenAt as Date).getTime()).to.equal(-200_000_000_000_000) },
+  { label: 'date-year-0', id: 'tv-9', fields: { seenAt: new Date('0000-02-29T12:34:56.789Z') }, check: (r) => expect((r.seenAt as Date).toISOString()).to.equal('0000-02-29T12:34:56.789Z') },
+  { label: 'date-4713-bc-first-day', id: 'tv-10', fields: { seenAt: new Date(Date.UTC(-4713, 10, 24)) }, check: (r) => expect((r.seenAt as Date).getTime()).to.equal(Date.UTC(-4713, 10, 24)) },
+  { label: 'date-year-275760', id: 'tv-11', fields: { seenAt: new Date(8.64e15) }, check: (r) => expect((r.seenAt as Date).getTime()).to.equal(8.64e15) },
+  { label: 'date-before-4713-bc', id: 'tv-12', fields: { seenAt: new Date(Date.UTC(-4713, 10, 23, 23, 59, 59, 999)) }, quarantine: /seenAt: .*before 4714 BC/ },
+  { label: 'typed-json-and-escapes', id: 'tv-13', fields: { payload: { at: new Date(-1), d: Decimal128.fromString('1E+3'), z: new Double(-0), $set: { $numberLong: '1' } } }, check: (r) => expect(canonicalJson(typedToJson(r.payload))).to.equal(canonicalJson({ at: { $date: { $numberLong: '-1' } }, d: { $numberDecimal: '1E+3' }, z: { $numberDouble: '-0.0' }, $$set: { $$numberLong: '1' } })) },
   { label: 'undeclared-top-level-field', id: 10, fields: { extra: 1 }, check: (r) => expect(r.legacyExtra).to.deep.equal({ extra: 1 }) },
   { label: 'binary', id: 11, fields: { blob: new Binary(Buffer.from([0, 1, 2, 0x5c, 0x0a, 255])) }, check: (r) => expect((r.blob as Buffer).equals(Buffer.from([0, 1, 2, 0x5c, 0x0a, 255]))).to.equal(true) },
   {
