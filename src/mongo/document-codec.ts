@@ -107,7 +107,8 @@ function decodeValue(field: ResolvedField, raw: unknown, path: string): unknown 
     case 'numeric':
       if (raw instanceof Decimal128) return raw.toString();
       if (raw instanceof Long) return raw.toString();
-      if (num && num.kind !== 'double' && Number.isSafeInteger(num.value)) return String(num.value);
+      // An integral number within 2^53 (Int32, or a double as the driver's promoted view always allowed) is exact.
+      if (num && Number.isSafeInteger(num.value)) return String(num.value);
       return fail(path, `expected a Decimal128, found ${typeName(raw)}`);
     case 'bool':
       return typeof raw === 'boolean' ? raw : fail(path, `expected a boolean, found ${typeName(raw)}`);

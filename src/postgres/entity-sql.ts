@@ -56,9 +56,17 @@ export function getSql(spec: EntitySpec, forUpdate = false): string {
   return `select ${selectList(spec)} from ${tableOf(spec)} where ${byId(spec)}${forUpdate ? ' for update' : ''}`;
 }
 
+/**
+ * `update ... set` of the columns (parameters after the id and tenant). The overflow column keeps what
+ * is stored whatever its parameter says: no service update changes the undeclared legacy fields, and
+ * custom stores that rebuild an entity from its declared fields cannot drop them. (Replicas and
+ * conversion write the overflow through insert / upsert.)
+ */
 export function updateSql(spec: EntitySpec, columns: string[]): { sql: string; offset: number } {
   const base = isTenantScoped(spec) ? 2 : 1;
-  const sets = columns.map((c, i) => `${ident(c)} = $${base + i + 1}`).join(', ');
+  const sets = columns
+    .map((c, i) => (c === LEGACY_EXTRA_COLUMN ? `${ident(c)} = coalesce(${ident(c)}, $${base + i + 1}::jsonb)` : `${ident(c)} = $${base + i + 1}`))
+    .join(', ');
   return { sql: `update ${tableOf(spec)} set ${sets} where ${byId(spec)} returning ${selectList(spec)}`, offset: base };
 }
 

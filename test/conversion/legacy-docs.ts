@@ -33,15 +33,15 @@ export function userDoc(i: number): Document {
 
 /**
  * Nine `authority_users` documents (usernames user-901 ... user-909, apart from userDoc(0..899)): four the
- * conversion must quarantine (U+0000 in an undeclared field, a tenant that is no UUID) and five clean ones.
+ * conversion must quarantine (a date before 4714 BC, which timestamptz cannot hold; a tenant that is no UUID) and five clean ones.
  */
 export function quarantineUsers(): Document[] {
   const bad = (i: number, extra: Document) => ({ ...userDoc(i), ...extra });
   return [
-    bad(901, { tenantId: TENANTS[1], legacyNote: 'nul\u0000 1' }),
-    bad(902, { tenantId: TENANTS[2], legacyNote: 'nul\u0000 2' }),
+    bad(901, { tenantId: TENANTS[1], lastLoginAt: new Date(Date.UTC(-5000, 0, 1)) }),
+    bad(902, { tenantId: TENANTS[2], lastLoginAt: new Date(Date.UTC(-5000, 0, 2)) }),
     bad(903, { tenantId: 'acme-corp' }), // no valid tenant
-    bad(904, { tenantId: new UUID(TENANTS[0]!), legacyNote: 'nul\u0000 4' }), // tenant as a subtype-4 Binary
+    bad(904, { tenantId: new UUID(TENANTS[0]!), lastLoginAt: new Date(Date.UTC(-5000, 0, 4)) }), // tenant as a subtype-4 Binary
     ...[905, 906, 907, 908, 909].map(userDoc),
   ];
 }

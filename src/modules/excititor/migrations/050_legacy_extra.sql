@@ -14,3 +14,7 @@ alter table vex."vex_decision" add column if not exists legacy_extra jsonb not n
 alter table vex."audit_log" add column if not exists legacy_extra jsonb not null default '{}'::jsonb;
 alter table vex."timeline_event" add column if not exists legacy_extra jsonb not null default '{}'::jsonb;
 alter table unknowns."unknown" add column if not exists legacy_extra jsonb not null default '{}'::jsonb;
+-- `unknowns.current` was created as `select *` before the column existed: re-created with it (appended
+-- last, as CREATE OR REPLACE VIEW allows; its grants stay).
+create or replace view unknowns.current with (security_invoker = true) as
+  select * from unknowns.unknown where valid_to is null and sys_to is null;
