@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import canonicalizeImport from 'canonicalize';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { fieldsOf } from './fields.js';
+import { typedToJson } from './typed-json.js';
 
 // canonicalize ships CommonJS with a default export; normalise the interop shape once.
 const canonicalizeFn = ((canonicalizeImport as unknown as { default?: unknown }).default ??
@@ -25,13 +26,14 @@ export function sha256Hex(text: string | Buffer): string {
  * The plain-JSON projection of a domain entity that parity compares: every declared field in
  * declaration order, with typed values spelled so that no information is lost
  * (Date -> ISO string with milliseconds, bigint -> `{"$bigint":"..."}`, Buffer -> `{"$bytes":base64}`,
- * non-finite floats -> `{"$float":"NaN"}`, numeric stays a string). JSON payloads pass through as is.
+ * non-finite floats -> `{"$float":"NaN"}`, numeric stays a string). JSON payloads are spelled in the
+ * typed JSON encoding (typed-json.ts): plain JSON as is, BSON-only values as Extended JSON wrappers.
  */
 export function canonicalEntity(spec: EntitySpec, entity: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of fieldsOf(spec)) {
     const value = entity[field.name];
-    out[field.name] = field.type === 'json' ? (value ?? null) : canonicalScalar(value);
+    out[field.name] = field.type === 'json' ? typedToJson(value ?? null) : canonicalScalar(value);
   }
   return out;
 }

@@ -2,22 +2,29 @@ import type { EntitySpec } from '../interfaces/entity-spec.js';
 import type { AuditRecord, ChangeRecord } from '../interfaces/repository.js';
 import { canonicalEntity } from './canonical.js';
 import { fieldsOf } from './fields.js';
+import { legacyExtraJson, withLegacyExtra } from './legacy-extra.js';
+import { typedFromJson } from './typed-json.js';
 
 /**
  * Lossless JSON of entities and change records, for the DualWrite pending log: the canonical
- * projection (Dates as ISO text, bigint / bytes / non-finite floats tagged) and its inverse.
+ * projection (Dates as ISO text, bigint / bytes / non-finite floats tagged, JSON payloads in the typed
+ * JSON encoding) plus the overflow under `$legacyExtra` (only when there is one), and its inverse.
  */
 export function entityToJson(spec: EntitySpec, entity: Record<string, unknown>): Record<string, unknown> {
-  return canonicalEntity(spec, entity);
+  const json = canonicalEntity(spec, entity);
+  const extra = legacyExtraJson(entity);
+  if (Object.keys(extra).length > 0) json.$legacyExtra = extra;
+  return json;
 }
 
 export function entityFromJson<E>(spec: EntitySpec, json: Record<string, unknown>): E {
   const out: Record<string, unknown> = {};
   for (const field of fieldsOf(spec)) {
     const v = json[field.name];
-    out[field.name] = field.type === 'json' ? (v ?? null) : revive(field.type, v);
+    out[field.name] = field.type === 'json' ? typedFromJson(v ?? null) : revive(field.type, v);
   }
-  return out as E;
+  const extra = json.$legacyExtra;
+  return withLegacyExtra(out, extra ? (typedFromJson(extra) as Record<string, unknown>) : null) as E;
 }
 
 function revive(type: string, v: unknown): unknown {

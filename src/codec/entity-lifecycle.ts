@@ -8,6 +8,7 @@ import { checkTenantContext, isUuid, type TenantContext } from '../interfaces/te
 import { canonicalEntity, canonicalJson } from './canonical.js';
 import { fieldOf, fieldsOf, isTenantScoped, qualifiedName } from './fields.js';
 import { validateEntity, valueProblem } from './validate.js';
+import { legacyExtraOf, withLegacyExtra } from './legacy-extra.js';
 import type { CursorShape } from './cursor.js';
 
 /**
@@ -51,7 +52,8 @@ export function prepareUpdate<E extends Entity>(spec: EntitySpec, current: E, pa
   for (const [k, v] of Object.entries(patch)) if (v !== undefined) merged[k] = v;
   merged.updatedAt = nextTimestamp(clock, current.updatedAt);
   if (spec.derive) Object.assign(merged, spec.derive(merged));
-  return validateEntity<E & Record<string, unknown>>(spec, merged);
+  // The spread above drops the overflow (non-enumerable): an update keeps what is stored.
+  return withLegacyExtra(validateEntity<E & Record<string, unknown>>(spec, merged), legacyExtraOf(current));
 }
 
 /** The declared order a list uses, with every field checked to exist and be non-nullable. */

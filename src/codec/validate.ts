@@ -2,6 +2,8 @@ import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { ValidationError } from '../interfaces/errors.js';
 import { isUuid } from '../interfaces/tenant-context.js';
 import { normalizeDecimal } from './decimal.js';
+import { legacyExtraOf, withLegacyExtra } from './legacy-extra.js';
+import { toTypedValue, typedJsonProblem } from './typed-json.js';
 import { fieldsOf, qualifiedName, type ResolvedField } from './fields.js';
 import { fingerprint } from './sensitive.js';
 import { uuidTextKind } from './uuid-text.js';
@@ -23,32 +25,12 @@ const isWellFormed = (s: string) => (s as string & { isWellFormed(): boolean }).
 
 const NUMERIC_RE = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$|^-?Infinity$|^NaN$/;
 
-/** Why a value cannot be a plain JSON value stored in jsonb, or null when it can. */
+/**
+ * Why a value cannot be a JSON field's value stored in jsonb, or null when it can: any typed JSON value
+ * (plain JSON plus the BSON values of typed-json.ts) whose strings and keys PostgreSQL can hold.
+ */
 export function jsonProblem(value: unknown, path: string): string | null {
-  if (value === null || typeof value === 'boolean') return null;
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) return `${path}: string contains U+0000, which jsonb cannot store`;
-    return isWellFormed(value) ? null : `${path}: string contains a lone surrogate, which UTF-8 cannot encode`;
-  }
-  if (typeof value === 'number') return Number.isFinite(value) ? null : `${path}: ${value} cannot be stored in jsonb`;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const p = jsonProblem(value[i], `${path}[${i}]`);
-      if (p) return p;
-    }
-    return null;
-  }
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (k.includes('\u0000')) return `${path}: key contains U+0000, which jsonb cannot store`;
-      if (!isWellFormed(k)) return `${path}: key contains a lone surrogate, which UTF-8 cannot encode`;
-      const p = jsonProblem(v, `${path}.${k}`);
-      if (p) return p;
-    }
-    return null;
-  }
-  const kind = value === undefined ? 'undefined' : (value as object).constructor?.name ?? typeof value;
-  return `${path}: ${kind} is not a JSON value`;
+  return typedJsonProblem(value, path);
 }
 
 /** Why `value` is not a legal value of `field`, or null when it is. */
@@ -158,7 +140,8 @@ function validatorOf(spec: EntitySpec): CompiledValidator {
 
 /**
  * Validates a whole entity and returns it with every declared field present (missing nullable
- * fields become null) and no undeclared property. Throws ValidationError naming the field.
+ * fields become null), JSON values in their domain form (typed-json.ts), no undeclared property,
+ * and the input's overflow (`legacyExtra`, non-enumerable) carried over. Throws ValidationError naming the field.
  */
 export function validateEntity<T extends Record<string, unknown>>(spec: EntitySpec, entity: Record<string, unknown>): T {
   const { fields, known } = validatorOf(spec);
@@ -173,12 +156,13 @@ export function validateEntity<T extends Record<string, unknown>>(spec: EntitySp
       const problem = valueProblem(field, value);
       if (problem) throw new ValidationError(qualifiedName(spec), field.name, problem);
     }
-    out[field.name] = field.type === 'numeric' && typeof value === 'string' ? normalizeDecimal(value) : (value ?? null);
+    out[field.name] =
+      field.type === 'numeric' && typeof value === 'string' ? normalizeDecimal(value) : field.type === 'json' ? toTypedValue(value) : (value ?? null);
   }
   for (const key of Object.keys(entity)) {
     if (!known.has(key) && entity[key] !== undefined) {
       throw new ValidationError(qualifiedName(spec), key, 'is not a declared field');
     }
   }
-  return out as T;
+  return withLegacyExtra(out, legacyExtraOf(entity)) as T;
 }

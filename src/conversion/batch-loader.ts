@@ -13,7 +13,8 @@ import { encodeIdValue, idValueEjson } from '../mongo/id-ranges.js';
 import { legacyTenantOf } from '../mongo/document-codec.js';
 import type { ClaimedRange } from './job-store.js';
 import { updateJobCounters } from './job-store.js';
-import { copyRowEncoder, pgText } from './pg-text.js';
+import { copyRowEncoder, legacyExtraText, pgText } from './pg-text.js';
+import { LEGACY_EXTRA_COLUMN } from '../codec/legacy-extra.js';
 import type { SourceDocument } from './source-document.js';
 import type { TenantMapping, TenantRegistry } from '../codec/tenant-registry.js';
 import { recordTenantKeys } from '../postgres/tenant-registry-store.js';
@@ -80,7 +81,7 @@ function refusalReason(spec: EntitySpec, err: unknown, entity: Record<string, un
 
 /** What loading rows of one declaration needs, worked out once per declaration. */
 interface LoadPlan {
-  /** Writable fields (declaration order, generated ones left out: the database computes them). */
+  /** Writable fields (declaration order, generated ones left out: the database computes them); the overflow column follows them. */
   readonly fields: readonly ResolvedField[];
   /** Their columns plus legacy_id. */
   readonly columns: readonly string[];
@@ -95,8 +96,9 @@ const plans = new WeakMap<EntitySpec, LoadPlan>();
 function loadPlan(spec: EntitySpec): LoadPlan {
   let plan = plans.get(spec);
   if (!plan) {
+    // The declared writable columns, then the overflow (toParams' order), then legacy_id.
     const { columns } = toParams(spec, {});
-    const fields = columns.map((c) => fieldsOf(spec).find((f) => f.column === c)!);
+    const fields = columns.filter((c) => c !== LEGACY_EXTRA_COLUMN).map((c) => fieldsOf(spec).find((f) => f.column === c)!);
     const all = [...columns, 'legacy_id'];
     plan = { fields, columns: all, cols: all.map(ident).join(', '), encode: copyRowEncoder(fields) };
     plans.set(spec, plan);
@@ -105,7 +107,7 @@ function loadPlan(spec: EntitySpec): LoadPlan {
 }
 
 function rowTexts(fields: readonly ResolvedField[], row: RowOutcome): (string | null)[] {
-  return [...fields.map((f) => pgText(f, row.entity[f.name])), row.legacyId];
+  return [...fields.map((f) => pgText(f, row.entity[f.name])), legacyExtraText(row.entity), row.legacyId];
 }
 
 function stagingName(spec: EntitySpec): string {

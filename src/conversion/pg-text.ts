@@ -1,4 +1,9 @@
 import type { ResolvedField } from '../codec/fields.js';
+import { typedToJson } from '../codec/typed-json.js';
+import { legacyExtraJson } from '../codec/legacy-extra.js';
+import { isoTimestamp } from '../postgres/timestamp-text.js';
+
+export { isoTimestamp };
 
 /**
  * Domain values as PostgreSQL input text, for COPY (text format) and for the per-document fallback's
@@ -14,39 +19,6 @@ function floatText(value: number): string {
   if (Object.is(value, -0)) return '-0';
   // Shortest round-trip form; float8in parses it back to the same double.
   return String(value);
-}
-
-const DIGITS2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const DIGITS3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-const DAY_MS = 86_400_000;
-/** 10000-01-01T00:00:00Z: from there on `toISOString` writes six-digit years. */
-const YEAR_10000_MS = 253_402_300_800_000;
-
-/**
- * `date.toISOString()`, computed from the epoch milliseconds for 1970..9999 (conversion writes a
- * few timestamps per document, and the built-in is slow); other dates use the built-in itself.
- * The calendar arithmetic is the proleptic Gregorian days-to-civil conversion.
- */
-export function isoTimestamp(date: Date): string {
-  const ms = date.getTime();
-  if (!(ms >= 0 && ms < YEAR_10000_MS)) return date.toISOString();
-  const days = Math.floor(ms / DAY_MS);
-  let rest = ms - days * DAY_MS;
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const hour = Math.floor(rest / 3_600_000);
-  rest -= hour * 3_600_000;
-  const minute = Math.floor(rest / 60_000);
-  rest -= minute * 60_000;
-  const second = Math.floor(rest / 1000);
-  return `${year}-${DIGITS2[month]}-${DIGITS2[day]}T${DIGITS2[hour]}:${DIGITS2[minute]}:${DIGITS2[second]}.${DIGITS3[rest - second * 1000]}Z`;
 }
 
 /** A PostgreSQL array literal of strings: every element quoted, `"` and `\` escaped. */
@@ -73,7 +45,7 @@ export function pgText(field: ResolvedField, value: unknown): string | null {
     case 'timestamp':
       return isoTimestamp(value as Date);
     case 'json':
-      return JSON.stringify(value);
+      return JSON.stringify(typedToJson(value));
     case 'bytes':
       return `\\x${(value as Buffer).toString('hex')}`;
     case 'text[]':
@@ -118,9 +90,15 @@ function copyFieldEncoder(field: ResolvedField): (value: unknown) => string {
   }
 }
 
+/** The overflow column's input text (`{}` when the entity has none). */
+export function legacyExtraText(entity: Record<string, unknown>): string {
+  return JSON.stringify(legacyExtraJson(entity));
+}
+
 /**
- * A COPY text-format line encoder for rows of these fields followed by `legacy_id`:
- * `encode(entity, legacyId)` equals `copyLine([...fields.map((f) => pgText(f, entity[f.name])), legacyId])`.
+ * A COPY text-format line encoder for rows of these fields followed by `legacy_extra` and `legacy_id`:
+ * `encode(entity, legacyId)` equals
+ * `copyLine([...fields.map((f) => pgText(f, entity[f.name])), legacyExtraText(entity), legacyId])`.
  *
  * @example
  * const line = copyRowEncoder(fields)(row.entity, row.legacyId);
@@ -132,6 +110,6 @@ export function copyRowEncoder(fields: readonly ResolvedField[]): (entity: Recor
   return (entity, legacyId) => {
     let line = '';
     for (let i = 0; i < n; i++) line += `${encoders[i]!(entity[names[i]!])}\t`;
-    return `${line}${copyEscaped(legacyId)}\n`;
+    return `${line}${copyEscaped(legacyExtraText(entity))}\t${copyEscaped(legacyId)}\n`;
   };
 }

@@ -8,13 +8,16 @@ import { EXACT_READ } from '../mongo/id-ranges.js';
  * view (checkpoints and Extended JSON).
  *
  * The cursor is opened with `raw: true`, so a real MongoDB hands over the stored bytes untouched. A
- * source that ignores `raw` (the `memory:` store today) hands over decoded documents; their bytes are
- * then re-serialised, which is exact except where the driver's default promotion already lost a type
- * (an Int64 or a Double that fits an Int32 comes back as Int32). `exactBytes` says which one it was.
+ * source that ignores `raw` (the `memory:` store today) hands over decoded documents, type-exact because
+ * the cursor also asks for `EXACT_DOCUMENT_READ`; their bytes are then re-serialised, which is exact
+ * unless the source also ignored those options. `exactBytes` says which one it was.
  */
 
-/** What the `mongodb` driver returns with its default options: the shape the document codec reads. */
-const DRIVER_READ = { promoteLongs: true, promoteValues: true, promoteBuffers: false, bsonRegExp: false, useBigInt64: false } as const;
+/**
+ * What the codec reads: the driver's view with every BSON type kept (`EXACT_DOCUMENT_READ`: Int32,
+ * Double and Int64 apart, regexes as BSONRegExp), as the repositories read, with strict UTF-8.
+ */
+const DRIVER_READ = { promoteLongs: false, promoteValues: false, promoteBuffers: false, bsonRegExp: true, useBigInt64: false } as const;
 
 /** The options the driver serialises with (no key checks: the server stores `$` and dotted names as given). */
 const WRITE = { checkKeys: false, ignoreUndefined: false, serializeFunctions: false } as const;
@@ -47,7 +50,7 @@ export class SourceDocument {
     return this.serialised;
   }
 
-  /** The document as the driver returns it by default; throws when the bytes cannot be decoded (invalid UTF-8...). */
+  /** The document as the codec reads it (type-exact, see DRIVER_READ); throws when the bytes cannot be decoded (invalid UTF-8...). */
   driverDocument(): Document {
     if (this.driverView) return this.driverView;
     if (this.driverError) throw this.driverError;

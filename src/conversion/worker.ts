@@ -1,3 +1,4 @@
+import { EXACT_DOCUMENT_READ } from '../mongo/document-codec.js';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
@@ -129,7 +130,8 @@ async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<vo
         : range.lower !== null
           ? { value: range.lower, inclusive: true }
           : null;
-      const options = { sort: { _id: 1 }, batchSize: ctx.batchSize, raw: true } as FindOptions;
+      // raw: the stored bytes (a real MongoDB); a source without raw support returns type-exact documents.
+      const options = { sort: { _id: 1 }, batchSize: ctx.batchSize, raw: true, ...EXACT_DOCUMENT_READ } as FindOptions;
       const cursor = ctx.source.find(idRangeFilter(lower, range.upper), options);
       let batch: SourceDocument[] = [];
       // One batch loads while the next is read, classified and encoded; commits stay strictly in

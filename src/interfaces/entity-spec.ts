@@ -15,7 +15,8 @@ import type { ModuleName } from './modules.js';
  * - `int`: number (32-bit); `bigint`: bigint (never a JS number); `float`: number
  * - `numeric`: string (exact decimal, as Decimal128 prints it)
  * - `bool`: boolean; `timestamp`: Date (milliseconds, UTC)
- * - `json`: plain JSON value (kept as jsonb; compared in canonical form)
+ * - `json`: typed JSON value: plain JSON, plus `bson` values (Long, Decimal128, Date...) where the legacy
+ *   data has BSON-only types (kept as jsonb in the typed JSON encoding of src/codec/typed-json.ts)
  * - `bytes`: Buffer; `text[]`, `uuid[]`: string[]
  */
 export type FieldType =
@@ -144,11 +145,16 @@ export interface Entity {
   tenantId: string;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * The legacy fields the declaration does not name (the overflow), read-only and non-enumerable;
+   * `{}` when there are none. Written only by the backends (see src/codec/legacy-extra.ts).
+   */
+  readonly legacyExtra?: Readonly<Record<string, unknown>>;
 }
 
 /** What a caller passes to `insert`: standard fields are optional and filled by the repository. */
-export type NewEntity<E extends Entity> = Omit<E, 'id' | 'tenantId' | 'createdAt' | 'updatedAt'> &
+export type NewEntity<E extends Entity> = Omit<E, 'id' | 'tenantId' | 'createdAt' | 'updatedAt' | 'legacyExtra'> &
   Partial<Pick<E, 'id' | 'createdAt' | 'updatedAt'>>;
 
 /** What `update` may change. */
-export type EntityPatch<E extends Entity> = Partial<Omit<E, 'id' | 'tenantId' | 'createdAt' | 'updatedAt'>>;
+export type EntityPatch<E extends Entity> = Partial<Omit<E, 'id' | 'tenantId' | 'createdAt' | 'updatedAt' | 'legacyExtra'>>;

@@ -1,8 +1,11 @@
-import { Binary, Decimal128, Long, UUID, type Document } from 'bson';
+import { Binary, Decimal128, Double, Long, UUID, type Document } from 'bson';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { ConversionError, ValidationError } from '../interfaces/errors.js';
 import { fieldOf, fieldsOf, isTenantScoped, type ResolvedField } from '../codec/fields.js';
 import { jsonProblem, validateEntity } from '../codec/validate.js';
+import { canonicalEntity, canonicalJson } from '../codec/canonical.js';
+import { legacyExtraOf, withLegacyExtra } from '../codec/legacy-extra.js';
+import { toTypedValue, typedJsonProblem, typedToJson } from '../codec/typed-json.js';
 import { fingerprint } from '../codec/sensitive.js';
 import { idFromLegacyId } from '../codec/ids.js';
 import { uuidTextKind } from '../codec/uuid-text.js';
@@ -12,8 +15,17 @@ import { TenantRegistry } from '../codec/tenant-registry.js';
 /**
  * Legacy MongoDB documents <-> domain entities, for one entity declaration. Decoding is strict:
  * a value that cannot be represented exactly raises a ConversionError naming the field and the
- * reason, so conversion quarantines the document instead of altering it.
+ * reason, so conversion quarantines the document instead of altering it. Exact type variance converts
+ * (an Int32 or Int64 within 2^53 in a `float` field, an integral double within range in an `int` or
+ * `bigint` field); fields the declaration does not name become the overflow (`legacyExtra`).
+ *
+ * Documents may come as the driver returns them by default (promoted numbers) or type-exact
+ * ({@link EXACT_DOCUMENT_READ}: Int32 / Double / Long wrappers, BSONRegExp), which is how the
+ * repositories, conversion and parity read, so that JSON payloads keep Int64 and doubles apart.
  */
+
+/** Read options that keep every BSON type (the driver's and the memory store's find options). */
+export const EXACT_DOCUMENT_READ = { promoteValues: false, promoteLongs: false, bsonRegExp: true } as const;
 
 export interface DecodedDocument {
   readonly entity: Record<string, unknown>;
@@ -38,8 +50,24 @@ function fail(path: string, reason: string): never {
   throw new ConversionError(path, reason);
 }
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A number of the type-exact view, with its BSON type: `Int32` and `Double` wrappers unwrapped, promoted numbers as `number`. */
+function numberOf(raw: unknown): { kind: 'int32' | 'double' | 'number'; value: number } | null {
+  if (typeof raw === 'number') return { kind: 'number', value: raw };
+  const t = typeof raw === 'object' && raw !== null ? (raw as { _bsontype?: string })._bsontype : undefined;
+  if (t === 'Int32') return { kind: 'int32', value: (raw as { value: number }).value };
+  if (t === 'Double') return { kind: 'double', value: (raw as Double).value };
+  return null;
+}
+
 function decodeValue(field: ResolvedField, raw: unknown, path: string): unknown {
   if (raw === undefined || raw === null) return null;
+  if (field.type === 'json') return bsonToJson(raw, path);
+  const num = numberOf(raw);
   switch (field.type) {
     case 'uuid': {
       if (typeof raw === 'string') {
@@ -56,30 +84,38 @@ function decodeValue(field: ResolvedField, raw: unknown, path: string): unknown 
     case 'text':
       return typeof raw === 'string' ? raw : fail(path, `expected a string, found ${typeName(raw)}`);
     case 'int':
-      if (typeof raw === 'number' && Number.isInteger(raw)) return raw;
-      if (raw instanceof Long && raw.greaterThanOrEqual(Long.fromInt(-(2 ** 31))) && raw.lessThanOrEqual(Long.fromInt(2 ** 31 - 1))) return raw.toNumber();
-      return fail(path, `expected a 32-bit integer, found ${typeName(raw)} ${shown(field, raw, String(raw).slice(0, 40))}`);
+      // An Int32, an Int64 or an integral double within 32 bits is the same integer; 1.5 or -0.0 would change.
+      if (num && Number.isInteger(num.value) && !Object.is(num.value, -0) && num.value >= INT32_MIN && num.value <= INT32_MAX) return num.value;
+      if (raw instanceof Long && raw.greaterThanOrEqual(Long.fromInt(INT32_MIN)) && raw.lessThanOrEqual(Long.fromInt(INT32_MAX))) return raw.toNumber();
+      return fail(path, `expected a 32-bit integer, found ${typeName(num ? num.value : raw)} ${shown(field, raw, String(num ? num.value : raw).slice(0, 40))}${num && !Number.isInteger(num.value) ? ' (not integral: it would change)' : ''}`);
     case 'bigint':
-      if (typeof raw === 'number' && Number.isSafeInteger(raw)) return BigInt(raw);
+      if (num && Number.isInteger(num.value) && !Object.is(num.value, -0)) {
+        // Every integral double is an exact integer; within 64 bits it converts as it is.
+        const n = BigInt(num.value);
+        if (n >= INT64_MIN && n <= INT64_MAX) return n;
+      }
       if (raw instanceof Long) return raw.toBigInt();
       if (typeof raw === 'bigint') return raw;
-      return fail(path, `expected a 64-bit integer, found ${typeName(raw)} ${shown(field, raw, String(raw).slice(0, 40))}`);
+      return fail(path, `expected a 64-bit integer, found ${typeName(num ? num.value : raw)} ${shown(field, raw, String(num ? num.value : raw).slice(0, 40))}${num && !Number.isInteger(num.value) ? ' (not integral: it would change)' : ''}`);
     case 'float':
-      if (typeof raw === 'number') return raw;
-      if (raw instanceof Long) return fail(path, 'expected a double, found Int64 (not exact as a double)');
+      if (num) return num.value;
+      if (raw instanceof Long) {
+        // Within 2^53 an Int64 is exactly a double; beyond, it would round.
+        if (raw.lessThanOrEqual(Long.fromNumber(Number.MAX_SAFE_INTEGER)) && raw.greaterThanOrEqual(Long.fromNumber(Number.MIN_SAFE_INTEGER))) return raw.toNumber();
+        return fail(path, `expected a double, found Int64 ${shown(field, raw, raw.toString())} beyond 2^53 (not exact as a double)`);
+      }
       return fail(path, `expected a double, found ${typeName(raw)}`);
     case 'numeric':
       if (raw instanceof Decimal128) return raw.toString();
       if (raw instanceof Long) return raw.toString();
-      if (typeof raw === 'number' && Number.isSafeInteger(raw)) return String(raw);
+      // An integral number within 2^53 (Int32, or a double as the driver's promoted view always allowed) is exact.
+      if (num && Number.isSafeInteger(num.value)) return String(num.value);
       return fail(path, `expected a Decimal128, found ${typeName(raw)}`);
     case 'bool':
       return typeof raw === 'boolean' ? raw : fail(path, `expected a boolean, found ${typeName(raw)}`);
     case 'timestamp':
       if (raw instanceof Date && !Number.isNaN(raw.getTime())) return raw;
       return fail(path, `expected a Date, found ${typeName(raw)}`);
-    case 'json':
-      return bsonToJson(raw, path);
     case 'bytes':
       if (raw instanceof Binary) return Buffer.from(raw.buffer);
       if (Buffer.isBuffer(raw)) return raw;
@@ -97,29 +133,13 @@ function decodeValue(field: ResolvedField, raw: unknown, path: string): unknown 
 }
 
 /**
- * A BSON value as plain JSON, exactly, or a ConversionError: Int64 beyond 2^53, Decimal128,
- * Dates, Binary, ObjectId and other BSON-only types have no exact plain-JSON form.
+ * A BSON value of a JSON payload (or of the overflow) as its domain value (typed-json.ts), exactly,
+ * or a ConversionError when PostgreSQL cannot hold it (U+0000 in a string or key, a lone surrogate).
  */
 export function bsonToJson(raw: unknown, path: string): unknown {
-  if (raw === null || typeof raw === 'string' || typeof raw === 'boolean') return raw;
-  if (typeof raw === 'number') {
-    if (!Number.isFinite(raw)) fail(path, `${raw} cannot be stored in jsonb`);
-    return raw;
-  }
-  if (raw instanceof Long) {
-    if (raw.lessThanOrEqual(Long.fromNumber(Number.MAX_SAFE_INTEGER)) && raw.greaterThanOrEqual(Long.fromNumber(Number.MIN_SAFE_INTEGER))) return raw.toNumber();
-    return fail(path, `Int64 ${raw.toString()} is beyond 2^53 and has no exact JSON number in this payload`);
-  }
-  if (Array.isArray(raw)) return raw.map((v, i) => bsonToJson(v === undefined ? null : v, `${path}[${i}]`));
-  if (typeof raw === 'object' && !(raw as { _bsontype?: string })._bsontype && !(raw instanceof Date) && !Buffer.isBuffer(raw) && !(raw instanceof RegExp)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-      if (v === undefined) fail(`${path}.${k}`, 'undefined value');
-      out[k] = bsonToJson(v, `${path}.${k}`);
-    }
-    return out;
-  }
-  return fail(path, `${typeName(raw)} inside a JSON payload has no exact JSON form`);
+  const problem = typedJsonProblem(raw, path);
+  if (problem) fail(path, problem.startsWith(`${path}: `) ? problem.slice(path.length + 2) : problem.replace(/^[^:]*: /, ''));
+  return toTypedValue(raw);
 }
 
 /** The registry of callers that pass none (custom stores): no pins, so named keys map to their UUIDv5. */
@@ -186,10 +206,15 @@ export function decodeDocument(spec: EntitySpec, doc: Document, legacyId: string
     if (raw === null && !field.nullable) fail(field.mongo, 'is null but required');
     entity[field.name] = field === tenant ? decodeTenant(field, raw, tenants) : decodeValue(field, raw, field.mongo);
   }
+  let extra: Record<string, unknown> | null = null;
   for (const key of Object.keys(doc)) {
-    if (!known.has(key)) fail(key, `unknown field (not declared for ${spec.collection}); nothing is dropped silently`);
+    if (known.has(key) || doc[key] === undefined) continue;
+    // Undeclared: kept as the overflow, exactly (only what jsonb cannot hold is refused).
+    extra ??= {};
+    extra[key] = bsonToJson(doc[key], key);
   }
   entity.id = idFromLegacyId(spec.collection, legacyId);
+  withLegacyExtra(entity, extra);
   try {
     // Derived (generated) fields are computed from the document: a value they cannot derive from
     // (an unparseable timestamp...) is a reason to quarantine the document, like any other.
@@ -213,16 +238,17 @@ export function encodeValue(field: ResolvedField, value: unknown): unknown {
     case 'bytes':
       return new Binary(value as Buffer);
     case 'float':
-      // Keep doubles as doubles even when integral (the driver would otherwise write an Int32).
-      return value;
+      // A double stays a double even when integral (the driver would otherwise write an Int32).
+      return new Double(value as number);
     default:
       return value;
   }
 }
 
 /**
- * Domain entity -> legacy document (`_id` first). Generated fields are not stored. With `tenants`, the
- * tenant is written as its legacy key (a named tenant's name, as the legacy services write it).
+ * Domain entity -> legacy document (`_id` first, then the declared fields, then the overflow). Generated
+ * fields are not stored. With `tenants`, the tenant is written as its legacy key (a named tenant's name,
+ * as the legacy services write it).
  */
 export function encodeDocument(spec: EntitySpec, entity: Record<string, unknown>, legacyId: string | null, tenants?: TenantRegistry): Document {
   const doc: Document = { _id: legacyId ? mongoIdOf(legacyId) : mongoIdForUuid(entity.id as string) };
@@ -234,12 +260,50 @@ export function encodeDocument(spec: EntitySpec, entity: Record<string, unknown>
     }
     doc[field.mongo] = tenants && field.name === 'tenantId' && isTenantScoped(spec) && typeof value === 'string' ? tenants.legacyKeyFor(value) : encodeValue(field, value);
   }
+  for (const [key, value] of Object.entries(legacyExtraOf(entity))) if (!(key in doc)) doc[key] = value;
   return doc;
+}
+
+/**
+ * The `$set` / `$unset` update that turns the stored document of `before` into that of `after`,
+ * touching only what changed (declared fields by their canonical value, overflow fields by their
+ * typed JSON): a field left alone keeps its legacy bytes and position, whatever its BSON type
+ * (an Int32 in a `float` field stays an Int32 until the field is written; then it is a double).
+ * A nullable field that becomes null is unset (the legacy shape: absent rather than null).
+ *
+ * @example
+ * await collection.updateOne({ _id, updatedAt: before.updatedAt }, documentUpdate(spec, before, after));
+ */
+export function documentUpdate(spec: EntitySpec, before: Record<string, unknown>, after: Record<string, unknown>): Document {
+  const $set: Document = {};
+  const $unset: Record<string, ''> = {};
+  const a = canonicalEntity(spec, before);
+  const b = canonicalEntity(spec, after);
+  for (const field of fieldsOf(spec)) {
+    // The tenant never changes by update; its stored legacy key (a named tenant's name) stays as written.
+    if (field.name === 'id' || field.name === 'tenantId' || field.generated) continue;
+    if (canonicalJson(a[field.name] ?? null) === canonicalJson(b[field.name] ?? null)) continue;
+    const value = after[field.name];
+    if ((value === null || value === undefined) && field.nullable) $unset[field.mongo] = '';
+    else $set[field.mongo] = encodeValue(field, value);
+  }
+  const oldExtra = legacyExtraOf(before);
+  const newExtra = legacyExtraOf(after);
+  for (const [key, value] of Object.entries(newExtra)) {
+    if (!(key in oldExtra) || canonicalJson(typedToJson(oldExtra[key])) !== canonicalJson(typedToJson(value))) $set[key] = value;
+  }
+  for (const key of Object.keys(oldExtra)) if (!(key in newExtra)) $unset[key] = '';
+  const update: Document = {};
+  if (Object.keys($set).length) update.$set = $set;
+  if (Object.keys($unset).length) update.$unset = $unset;
+  return update;
 }
 
 /** A filter value for equality on a field. */
 export function filterValue(field: ResolvedField, value: unknown): unknown {
   if (field.name === 'id') return mongoIdForUuid(value as string);
+  // Equality and ranges compare numbers across BSON number types: a float filter stays a plain number.
+  if (field.type === 'float') return value;
   return encodeValue(field, value);
 }
 

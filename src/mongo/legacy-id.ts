@@ -6,6 +6,9 @@ import { ConversionError } from '../interfaces/errors.js';
  * `uuid:<uuid>` (Binary subtype 4), `int:<n>`. Any other `_id` type cannot be converted.
  */
 export function legacyIdOf(id: unknown): string {
+  // A type-exact read keeps numbers wrapped (Int32, Double): the same ids as the driver's promoted view.
+  const bsontype = typeof id === 'object' && id !== null ? (id as { _bsontype?: string })._bsontype : undefined;
+  if (bsontype === 'Int32' || bsontype === 'Double') id = (id as { value: number }).value;
   if (id instanceof ObjectId) return `oid:${id.toHexString()}`;
   if (typeof id === 'string') {
     if (id.includes('\u0000')) throw new ConversionError('_id', 'string _id contains U+0000');

@@ -9,7 +9,7 @@ import { buildAudit } from '../codec/audit.js';
 import { decodeCursor, encodeCursor } from '../codec/cursor.js';
 import { checkFilter, checkId, cursorShape, pageSize, prepareInsert, prepareUpdate, resolveOrder } from '../codec/entity-lifecycle.js';
 import { fieldOf, isTenantScoped, qualifiedName } from '../codec/fields.js';
-import { decodeDocument, encodeDocument, filterValue } from './document-codec.js';
+import { decodeDocument, documentUpdate, encodeDocument, EXACT_DOCUMENT_READ, filterValue } from './document-codec.js';
 import { idRangeFilter } from './id-ranges.js';
 import { legacyIdOf, mongoIdForUuid, mongoIdOf } from './legacy-id.js';
 import { isDuplicateKeyError, type MongoCollectionLike, type MongoDbLike } from './mongo-types.js';
@@ -24,6 +24,10 @@ import type { TenantRegistry } from '../codec/tenant-registry.js';
  *
  * Documents whose `_id` is not a UUID (legacy ObjectId / string ids) are found by natural keys and
  * lists; `get(id)` finds them only by their UUID `_id` (a UUIDv5 cannot be inverted).
+ *
+ * Documents are read type-exact (`EXACT_DOCUMENT_READ`) and updated with `$set` / `$unset` of what
+ * changed only (`documentUpdate`), in one guarded `updateOne`: fields the declaration does not name
+ * (the overflow) and fields left alone keep their BSON bytes.
  *
  * @example
  * const users = new MongoRepository<User>(userSpec, db);
@@ -124,6 +128,15 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
     return replacement;
   }
 
+  /** The stored entity, or null when the stored document cannot be decoded (a replica then replaces it whole). */
+  private decodeOrNull(doc: Document): E | null {
+    try {
+      return decodeDocument(this.spec, doc, undefined, this.tenants).entity as unknown as E;
+    } catch {
+      return null;
+    }
+  }
+
   /** The caller's equality filter (already checked by `checkFilter`), then the tenant scope, last, so nothing can replace it. */
   private async whereFilter(ctx: TenantContext, where: Record<string, unknown> | undefined): Promise<Document> {
     const filter: Document = {};
@@ -159,13 +172,13 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
 
   /** `get`, plus the canonical legacy id of the document (DualWrite's ConvertOnRead keeps it). */
   async getWithLegacyId(ctx: TenantContext, id: string): Promise<{ entity: E; legacyId: string } | null> {
-    const doc = await this.collection.findOne({ _id: mongoIdForUuid(checkId(this.spec, id)), ...(await this.scope(ctx)) });
+    const doc = await this.collection.findOne({ _id: mongoIdForUuid(checkId(this.spec, id)), ...(await this.scope(ctx)) }, EXACT_DOCUMENT_READ);
     return doc ? this.decode(doc, ctx) : null;
   }
 
   async findOneWithLegacyId(ctx: TenantContext, where: Partial<E>): Promise<{ entity: E; legacyId: string } | null> {
     checkFilter(this.spec, { where: where as Record<string, unknown> });
-    const doc = await this.collection.findOne(await this.whereFilter(ctx, where as Record<string, unknown>), { sort: { _id: 1 } });
+    const doc = await this.collection.findOne(await this.whereFilter(ctx, where as Record<string, unknown>), { sort: { _id: 1 }, ...EXACT_DOCUMENT_READ });
     return doc ? this.decode(doc, ctx) : null;
   }
 
@@ -189,7 +202,7 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
       const cursor = decodeCursor(query.after, 'mongo', name, cursorShape(this.spec, order, 'legacy-id'));
       clauses.push(keysetFilter(this.spec, order.fields, cursor.keys, mongoIdOf(cursor.tie)));
     }
-    const docs = await this.collection.find(clauses.length > 1 ? { $and: clauses } : filter, { sort, limit: limit + 1 }).toArray();
+    const docs = await this.collection.find(clauses.length > 1 ? { $and: clauses } : filter, { sort, limit: limit + 1, ...EXACT_DOCUMENT_READ }).toArray();
     const items = docs.slice(0, limit).map((d) => this.decode(d, ctx));
     let next: string | null = null;
     if (docs.length > limit) {
@@ -206,14 +219,16 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
 
   async update(ctx: TenantContext, id: string, patch: EntityPatch<E>): Promise<E> {
     const filter = { _id: mongoIdForUuid(checkId(this.spec, id)), ...(await this.scope(ctx)) };
-    const doc = await this.collection.findOne(filter);
+    const doc = await this.collection.findOne(filter, EXACT_DOCUMENT_READ);
     if (!doc) throw new NotFoundError(qualifiedName(this.spec), id);
     const { entity: current, legacyId } = this.decode(doc, ctx);
     const next = prepareUpdate<E>(this.spec, current, patch as Record<string, unknown>, this.clock);
     let result;
     try {
-      // Optimistic: only replace the version we read; a concurrent writer makes us fail loudly.
-      result = await this.collection.replaceOne({ ...filter, updatedAt: current.updatedAt }, this.keepTenant(encodeDocument(this.spec, next as unknown as Record<string, unknown>, legacyId, this.tenants), doc));
+      // Optimistic: only update the version we read; a concurrent writer makes us fail loudly.
+      // $set / $unset of what changed: undeclared fields, untouched fields and the tenant's legacy key keep their bytes.
+      const change = documentUpdate(this.spec, current as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>);
+      result = await this.collection.updateOne({ ...filter, updatedAt: current.updatedAt }, change);
     } catch (err) {
       if (isDuplicateKeyError(err)) throw new DuplicateKeyError(qualifiedName(this.spec), duplicateKeyName(err), { cause: err });
       throw err;
@@ -225,7 +240,7 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
 
   async delete(ctx: TenantContext, id: string): Promise<boolean> {
     const filter = { _id: mongoIdForUuid(checkId(this.spec, id)), ...(await this.scope(ctx)) };
-    const doc = await this.collection.findOne(filter);
+    const doc = await this.collection.findOne(filter, EXACT_DOCUMENT_READ);
     if (!doc) return false;
     const { entity: current, legacyId } = this.decode(doc, ctx);
     const { deletedCount } = await this.collection.deleteOne(filter);
@@ -238,7 +253,7 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
   async applyReplica(ctx: TenantContext, change: ChangeRecord<E>): Promise<ReplicaOutcome> {
     const _id = change.legacyId ? mongoIdOf(change.legacyId) : mongoIdForUuid(change.id);
     const filter = { _id, ...(await this.scope(ctx)) };
-    const existing = await this.collection.findOne(filter);
+    const existing = await this.collection.findOne(filter, EXACT_DOCUMENT_READ);
     const existingAt = existing?.updatedAt instanceof Date ? existing.updatedAt.getTime() : null;
     let outcome: ReplicaOutcome;
     if (change.op === 'delete') {
@@ -252,9 +267,16 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
       const entity = change.entity!;
       if (existingAt !== null && existingAt > entity.updatedAt.getTime()) outcome = 'skipped-newer';
       else {
-        const doc = this.keepTenant(encodeDocument(this.spec, entity as unknown as Record<string, unknown>, change.legacyId, this.tenants), existing);
-        const guard = existing ? { updatedAt: existing.updatedAt } : {};
-        await this.collection.replaceOne({ ...filter, ...guard }, doc, { upsert: !existing });
+        const current = existing ? this.decodeOrNull(existing) : null;
+        if (existing && current) {
+          // Only what changed is written: the stored document keeps its other fields' bytes and order (its tenant key too).
+          const update = documentUpdate(this.spec, current as unknown as Record<string, unknown>, entity as unknown as Record<string, unknown>);
+          if (Object.keys(update).length) await this.collection.updateOne({ ...filter, updatedAt: existing.updatedAt }, update);
+        } else {
+          const doc = this.keepTenant(encodeDocument(this.spec, entity as unknown as Record<string, unknown>, change.legacyId, this.tenants), existing);
+          const guard = existing ? { updatedAt: existing.updatedAt } : {};
+          await this.collection.replaceOne({ ...filter, ...guard }, doc, { upsert: !existing });
+        }
         outcome = 'applied';
       }
     }

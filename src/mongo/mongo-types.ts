@@ -14,6 +14,10 @@ export interface FindOptions {
   skip?: number;
   batchSize?: number;
   projection?: Record<string, 0 | 1>;
+  /** The driver's BSON read options (false / false / true keep every BSON type: Int32, Double, Int64, regex). */
+  promoteValues?: boolean;
+  promoteLongs?: boolean;
+  bsonRegExp?: boolean;
 }
 
 export interface UpdateResultLike {

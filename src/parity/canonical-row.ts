@@ -1,6 +1,8 @@
 import { hash } from 'node:crypto';
 import { canonicalEntity, canonicalJson, canonicalScalar } from '../codec/canonical.js';
+import { typedToJson } from '../codec/typed-json.js';
 import { fieldsOf } from '../codec/fields.js';
+import { hasLegacyExtra, legacyExtraJson } from '../codec/legacy-extra.js';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import type { FieldDifference } from './report-types.js';
 
@@ -14,9 +16,15 @@ export function effectiveLegacyId(id: string, legacyId: string | null): string {
   return legacyId ?? `uuid:${id}`;
 }
 
-/** Canonical entity plus legacy id: the compared form. */
+/**
+ * Canonical entity plus legacy id: the compared form. The overflow (undeclared legacy fields) joins it
+ * as `legacyExtra`, in the typed JSON encoding, only when there is one: rows without any compare and
+ * digest exactly as they always did.
+ */
 export function comparedForm(spec: EntitySpec, entity: Record<string, unknown>, legacyId: string): Record<string, unknown> {
-  return { ...canonicalEntity(spec, entity), legacyId };
+  const form: Record<string, unknown> = { ...canonicalEntity(spec, entity), legacyId };
+  if (hasLegacyExtra(entity)) form.legacyExtra = legacyExtraJson(entity);
+  return form;
 }
 
 /**
@@ -38,13 +46,18 @@ function planOf(spec: EntitySpec): readonly Slot[] | null {
   if (plan !== undefined) return plan;
   const fields = fieldsOf(spec);
   // A field named like the legacy id key would be overwritten by it: let the general path handle that.
-  if (fields.some((f) => f.name === 'legacyId')) plan = null;
+  if (fields.some((f) => f.name === 'legacyId' || f.name === 'legacyExtra')) plan = null;
   else {
     const keys = [...fields.map((f) => ({ key: f.name, field: f.name, json: f.type === 'json' })), { key: 'legacyId', field: null, json: false }].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     plan = keys.map((k, i) => ({ prefix: `${i === 0 ? '' : ','}${JSON.stringify(k.key)}:`, field: k.field, json: k.json }));
   }
   plans.set(spec, plan);
   return plan;
+}
+
+/** Canonical JSON of a JSON field's value in the typed JSON encoding (plain JSON needs no rewriting). */
+function jsonText(value: unknown): string {
+  return canonicalJson(typedToJson(value ?? null));
 }
 
 /** Canonical JSON of one non-JSON field's value, as `canonicalJson(canonicalScalar(value))` spells it. */
@@ -75,20 +88,20 @@ function scalarText(value: unknown): string {
  */
 export function comparedText(spec: EntitySpec, entity: Record<string, unknown>, legacyId: string): string {
   const plan = planOf(spec);
-  if (plan === null) return canonicalJson(comparedForm(spec, entity, legacyId));
+  if (plan === null || hasLegacyExtra(entity)) return canonicalJson(comparedForm(spec, entity, legacyId));
   let out = '{';
   for (const slot of plan) {
     if (slot.field === null) out += slot.prefix + JSON.stringify(legacyId);
     else {
       const value = entity[slot.field];
-      out += slot.prefix + (slot.json ? canonicalJson(value ?? null) : scalarText(value));
+      out += slot.prefix + (slot.json ? jsonText(value) : scalarText(value));
     }
   }
   return `${out}}`;
 }
 
 /**
- * Field-level differences of two compared forms, in declaration order (then `legacyId`).
+ * Field-level differences of two compared forms, in declaration order (then `legacyId`, then the overflow).
  * Values are compared by their canonical JSON text.
  *
  * @example
@@ -97,7 +110,11 @@ export function comparedText(spec: EntitySpec, entity: Record<string, unknown>, 
  */
 export function diffFields(spec: EntitySpec, mongo: Record<string, unknown> | null, postgres: Record<string, unknown> | null): FieldDifference[] {
   const out: FieldDifference[] = [];
-  const named = [...fieldsOf(spec).map((f) => ({ field: f.name, mongoField: f.mongo, column: f.column })), { field: 'legacyId', mongoField: '_id', column: 'legacy_id' }];
+  const named = [
+    ...fieldsOf(spec).map((f) => ({ field: f.name, mongoField: f.mongo, column: f.column })),
+    { field: 'legacyId', mongoField: '_id', column: 'legacy_id' },
+    { field: 'legacyExtra', mongoField: '(undeclared fields)', column: 'legacy_extra' },
+  ];
   for (const f of named) {
     const a = mongo ? (mongo[f.field] ?? null) : null;
     const b = postgres ? (postgres[f.field] ?? null) : null;

@@ -4,7 +4,7 @@ import { isTenantScoped, fieldOf, qualifiedName } from '../codec/fields.js';
 import { idFromLegacyId } from '../codec/ids.js';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { isUuid } from '../interfaces/tenant-context.js';
-import { decodeDocument } from '../mongo/document-codec.js';
+import { decodeDocument, EXACT_DOCUMENT_READ } from '../mongo/document-codec.js';
 import { tenantRegistryOf } from '../mongo/tenant-keys.js';
 import { legacyIdOf, mongoIdOf } from '../mongo/legacy-id.js';
 import type { MongoDbLike } from '../mongo/mongo-types.js';
@@ -182,7 +182,7 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
 
   // 2. MongoDB: every document in _id order, looked up by its converted id.
   let ordinal = 0;
-  const cursor = input.mongo.collection(spec.collection).find({}, { sort: { _id: 1 }, batchSize: 1000 });
+  const cursor = input.mongo.collection(spec.collection).find({}, { sort: { _id: 1 }, batchSize: 1000, ...EXACT_DOCUMENT_READ });
   let lastId: unknown = undefined;
   const documents = async function* () {
     try {
@@ -394,7 +394,7 @@ export async function mergeRanges(input: DataParityInput, partials: readonly Ran
 
 /** A lookup sample found by another process: the same document, read again by `_id` and decoded again. */
 async function reread(input: DataParityInput, legacyId: string): Promise<Record<string, unknown>> {
-  const doc = await input.mongo.collection(input.spec.collection).findOne({ _id: mongoIdOf(legacyId) });
+  const doc = await input.mongo.collection(input.spec.collection).findOne({ _id: mongoIdOf(legacyId) }, EXACT_DOCUMENT_READ);
   if (!doc) throw new Error(`${input.spec.collection}: legacy document ${legacyId} disappeared during verification`);
   return decodeDocument(input.spec, doc, undefined, tenantRegistryOf(input.mongo)).entity;
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { parseTimestamptz } from './timestamp-text.js';
 import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
 
 /** Pool and session settings (docs/postgres-patterns.md §13). */
@@ -22,10 +23,15 @@ export interface Tx {
   readonly client: pg.PoolClient;
 }
 
-// int8 as bigint (an Int64 never passes through a JS number); numeric stays a string (exact).
+// int8 as bigint (an Int64 never passes through a JS number); numeric stays a string (exact);
+// timestamptz exact in every era (timestamp-text.ts: the driver's parser misreads BC leap days).
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === 20) return (value: string) => BigInt(value);
+    if (oid === 1184 && format !== 'binary') {
+      const fallback = pg.types.getTypeParser(oid, 'text');
+      return (value: string) => parseTimestamptz(value, fallback);
+    }
     return pg.types.getTypeParser(oid, format as 'text');
   },
 };

@@ -2,6 +2,7 @@ import type { EntitySpec, OrderSpec } from '../interfaces/entity-spec.js';
 import { fieldOf, fieldsOf, isTenantScoped } from '../codec/fields.js';
 import { ident, qualified } from './data-source.js';
 import { toParam } from './row-codec.js';
+import { LEGACY_EXTRA_COLUMN } from '../codec/legacy-extra.js';
 
 /**
  * All SQL the generic PostgreSQL repository runs, built from an entity declaration. Identifiers
@@ -12,9 +13,9 @@ export function tableOf(spec: EntitySpec): string {
   return qualified(spec.schema, spec.table);
 }
 
-/** Every declared column plus legacy_id, as a select list. */
+/** Every declared column plus legacy_id and the overflow (legacy_extra), as a select list. */
 export function selectList(spec: EntitySpec): string {
-  return [...fieldsOf(spec).map((f) => ident(f.column)), 'legacy_id'].join(', ');
+  return [...fieldsOf(spec).map((f) => ident(f.column)), 'legacy_id', LEGACY_EXTRA_COLUMN].join(', ');
 }
 
 /** Columns of the conflict target: id, plus the partition key on partitioned tables. */
@@ -55,9 +56,17 @@ export function getSql(spec: EntitySpec, forUpdate = false): string {
   return `select ${selectList(spec)} from ${tableOf(spec)} where ${byId(spec)}${forUpdate ? ' for update' : ''}`;
 }
 
+/**
+ * `update ... set` of the columns (parameters after the id and tenant). The overflow column keeps what
+ * is stored whatever its parameter says: no service update changes the undeclared legacy fields, and
+ * custom stores that rebuild an entity from its declared fields cannot drop them. (Replicas and
+ * conversion write the overflow through insert / upsert.)
+ */
 export function updateSql(spec: EntitySpec, columns: string[]): { sql: string; offset: number } {
   const base = isTenantScoped(spec) ? 2 : 1;
-  const sets = columns.map((c, i) => `${ident(c)} = $${base + i + 1}`).join(', ');
+  const sets = columns
+    .map((c, i) => (c === LEGACY_EXTRA_COLUMN ? `${ident(c)} = coalesce(${ident(c)}, $${base + i + 1}::jsonb)` : `${ident(c)} = $${base + i + 1}`))
+    .join(', ');
   return { sql: `update ${tableOf(spec)} set ${sets} where ${byId(spec)} returning ${selectList(spec)}`, offset: base };
 }
 

@@ -1,10 +1,16 @@
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { fieldsOf, type ResolvedField } from '../codec/fields.js';
+import { LEGACY_EXTRA_COLUMN, legacyExtraJson, withLegacyExtra } from '../codec/legacy-extra.js';
+import { typedFromJson, typedToJson } from '../codec/typed-json.js';
+import { isoTimestamp } from './timestamp-text.js';
 
 /**
  * Domain values <-> PostgreSQL parameters and rows. Int64 travels as text and comes back as
- * bigint (the pool's int8 parser), numeric as text, JSON as text cast to jsonb (pg would turn a
- * JS array into a PostgreSQL array literal otherwise).
+ * bigint (the pool's int8 parser), numeric as text, JSON as the text of its typed JSON encoding
+ * (typed-json.ts; text, because pg would turn a JS array into a PostgreSQL array literal otherwise),
+ * timestamps as ISO text with an explicit era (`0001-01-01 BC`...: the driver's own spelling of a
+ * year before 1 or past 9999 is one PostgreSQL does not parse). Every row also carries the
+ * overflow column `legacy_extra` (legacy-extra.ts).
  */
 export function toParam(field: ResolvedField, value: unknown): unknown {
   if (value === null || value === undefined) return null;
@@ -12,9 +18,11 @@ export function toParam(field: ResolvedField, value: unknown): unknown {
     case 'bigint':
       return (value as bigint).toString();
     case 'json':
-      return JSON.stringify(value);
+      return JSON.stringify(typedToJson(value));
     case 'float':
-      return Number.isFinite(value as number) ? value : String(value);
+      return Number.isFinite(value as number) && !Object.is(value, -0) ? value : Object.is(value, -0) ? '-0' : String(value);
+    case 'timestamp':
+      return value instanceof Date ? isoTimestamp(value) : value;
     default:
       return value;
   }
@@ -29,6 +37,8 @@ export function fromColumn(field: ResolvedField, value: unknown): unknown {
       return typeof value === 'number' ? value : Number(value);
     case 'timestamp':
       return value instanceof Date ? value : new Date(value as string);
+    case 'json':
+      return typedFromJson(value);
     default:
       return value;
   }
@@ -38,10 +48,11 @@ export function fromColumn(field: ResolvedField, value: unknown): unknown {
 export function fromRow<E>(spec: EntitySpec, row: Record<string, unknown>): E {
   const entity: Record<string, unknown> = {};
   for (const field of fieldsOf(spec)) entity[field.name] = fromColumn(field, row[field.column]);
-  return entity as E;
+  const extra = row[LEGACY_EXTRA_COLUMN];
+  return withLegacyExtra(entity, extra ? (typedFromJson(extra) as Record<string, unknown>) : null) as E;
 }
 
-/** Writable columns and their parameters, in declaration order. */
+/** Writable columns and their parameters, in declaration order, then the overflow column. */
 export function toParams(spec: EntitySpec, entity: Record<string, unknown>): { columns: string[]; params: unknown[] } {
   const columns: string[] = [];
   const params: unknown[] = [];
@@ -50,5 +61,7 @@ export function toParams(spec: EntitySpec, entity: Record<string, unknown>): { c
     columns.push(field.column);
     params.push(toParam(field, entity[field.name]));
   }
+  columns.push(LEGACY_EXTRA_COLUMN);
+  params.push(JSON.stringify(legacyExtraJson(entity)));
   return { columns, params };
 }

@@ -3,7 +3,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { fieldsOf, type ResolvedField } from '../../src/codec/fields.js';
 import { uuidTextKind } from '../../src/codec/uuid-text.js';
 import { uuidV5 } from '../../src/codec/uuid-v5.js';
-import { copyLine, copyRowEncoder, isoTimestamp, pgText } from '../../src/conversion/pg-text.js';
+import { copyLine, copyRowEncoder, isoTimestamp, legacyExtraText, pgText } from '../../src/conversion/pg-text.js';
 import type { EntitySpec } from '../../src/interfaces/entity-spec.js';
 
 /**
@@ -38,11 +38,21 @@ describe('conversion fast paths equal their references', () => {
     for (const name of names) expect(uuidV5(bytes, name), JSON.stringify(name)).to.equal(uuidv5(name, namespace));
   });
 
-  it('isoTimestamp equals toISOString, including before 1970 and from year 10000 on', () => {
+  it('isoTimestamp equals toISOString for years 1 to 9999, and spells other years with their era as PostgreSQL does', () => {
     const random = rng(2);
-    const edges = [0, -1, 1, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, 253_402_300_799_999, 253_402_300_800_000, -62_198_755_200_000, 8.64e15, -8.64e15];
-    const times = [...edges, ...Array.from({ length: 20_000 }, () => Math.floor((random() - 0.2) * 3e14))];
+    const edges = [0, -1, 1, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, 253_402_300_799_999, -62_135_596_800_000, -62_198_755_200_000 + 86_400_000 * 400];
+    const times = [...edges, ...Array.from({ length: 20_000 }, () => Math.floor((random() - 0.2) * 3e14))].filter((t) => {
+      const y = new Date(t).getUTCFullYear();
+      return y >= 1 && y <= 9999;
+    });
     for (const t of times) expect(isoTimestamp(new Date(t)), String(t)).to.equal(new Date(t).toISOString());
+    // ISO year 0 is 1 BC; -4368 is 4369 BC.
+    expect(isoTimestamp(new Date(Date.UTC(0, 0, 1)) /* year 0 */)).to.not.equal('');
+    const y0 = new Date('0000-03-01T00:00:00.000Z');
+    expect(isoTimestamp(y0)).to.equal('0001-03-01 00:00:00.000+00 BC');
+    expect(isoTimestamp(new Date('-004368-04-02T04:26:40.000Z'))).to.equal('4369-04-02 04:26:40.000+00 BC');
+    expect(isoTimestamp(new Date('+010000-01-01T00:00:00.000Z'))).to.equal('10000-01-01 00:00:00.000+00');
+    expect(isoTimestamp(new Date(8.64e15))).to.equal('275760-09-13 00:00:00.000+00');
   });
 
   it('uuidTextKind agrees with the UUID regular expressions', () => {
@@ -111,7 +121,7 @@ describe('conversion fast paths equal their references', () => {
     ];
     for (const row of rows) {
       const legacyId = 'str:a\tb\\c';
-      expect(encode(row, legacyId)).to.equal(copyLine([...fields.map((f) => pgText(f, row[f.name])), legacyId]));
+      expect(encode(row, legacyId)).to.equal(copyLine([...fields.map((f) => pgText(f, row[f.name])), legacyExtraText(row), legacyId]));
     }
   });
 });

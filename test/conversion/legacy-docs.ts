@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { ObjectId, UUID, type Document } from 'bson';
 import { canonicalEntity, canonicalJson } from '../../src/codec/canonical.js';
 import type { EntitySpec } from '../../src/interfaces/entity-spec.js';
-import { decodeDocument } from '../../src/mongo/document-codec.js';
+import { decodeDocument, EXACT_DOCUMENT_READ } from '../../src/mongo/document-codec.js';
 import { fromRow } from '../../src/postgres/row-codec.js';
 import { selectList, tableOf } from '../../src/postgres/entity-sql.js';
 import type { ConversionEnv } from './conversion-env.js';
@@ -33,15 +33,15 @@ export function userDoc(i: number): Document {
 
 /**
  * Nine `authority_users` documents (usernames user-901 ... user-909, apart from userDoc(0..899)): four the
- * conversion must quarantine (an undeclared field, a tenant that is no UUID) and five clean ones.
+ * conversion must quarantine (a date before 4714 BC, which timestamptz cannot hold; a tenant that is no UUID) and five clean ones.
  */
 export function quarantineUsers(): Document[] {
   const bad = (i: number, extra: Document) => ({ ...userDoc(i), ...extra });
   return [
-    bad(901, { tenantId: TENANTS[1], legacyFlag: 1 }),
-    bad(902, { tenantId: TENANTS[2], legacyFlag: 2 }),
+    bad(901, { tenantId: TENANTS[1], lastLoginAt: new Date(Date.UTC(-5000, 0, 1)) }),
+    bad(902, { tenantId: TENANTS[2], lastLoginAt: new Date(Date.UTC(-5000, 0, 2)) }),
     bad(903, { tenantId: 42 }), // no valid tenant (a named tenant such as 'acme' converts: README "Tenant registry")
-    bad(904, { tenantId: new UUID(TENANTS[0]!), legacyFlag: 4 }), // tenant as a subtype-4 Binary
+    bad(904, { tenantId: new UUID(TENANTS[0]!), lastLoginAt: new Date(Date.UTC(-5000, 0, 4)) }), // tenant as a subtype-4 Binary
     ...[905, 906, 907, 908, 909].map(userDoc),
   ];
 }
@@ -58,7 +58,7 @@ export async function seed(env: ConversionEnv, collection: string, docs: Documen
  * each equal to the decoded document in canonical form, with its legacy_id.
  */
 export async function expectExactlyConverted(env: ConversionEnv, spec: EntitySpec, eligible: (doc: Document) => boolean = () => true): Promise<number> {
-  const sourceDocs = await env.mongo.db.collection(spec.collection).find({}).toArray();
+  const sourceDocs = await env.mongo.db.collection(spec.collection).find({}, EXACT_DOCUMENT_READ).toArray();
   const expected = new Map<string, string>();
   for (const doc of sourceDocs) {
     const decoded = decodeDocument(spec, doc);

@@ -46,7 +46,8 @@ describe('conversion: permanent errors', function () {
 
     await env.admin.query(`create schema conv_test;
       create table conv_test.note (id uuid primary key, tenant_id uuid not null, body text not null,
-        created_at timestamptz(3) not null, updated_at timestamptz(3) not null, legacy_id text);
+        created_at timestamptz(3) not null, updated_at timestamptz(3) not null, legacy_id text,
+        legacy_extra jsonb not null default '{}');
       select core.enable_tenant_rls('conv_test.note');`);
     const resumed = await runConversion({ config: env.config, module: noteModule, batchSize: 10, progress: 'none', log: testLog });
     expect(resumed.ok, JSON.stringify(resumed)).to.equal(true);

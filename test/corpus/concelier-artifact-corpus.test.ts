@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { typedFromJson } from '../../src/codec/typed-json.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -160,7 +161,8 @@ describe('Concelier and Artifact: the real corpus, seed -> convert -> verify', f
       const r = await admin.query(`select doc::text as doc, bom_format, spec_version, artifact_purl from artifact.sbom_document where tenant_id = $1 and content_hash = $2`, [TENANT, sbomContentHash(doc)]);
       expect(r.rowCount, corpusRelativePath(file)).to.equal(1);
       const row = r.rows[0];
-      if (canonicalJson(parseExactJson(row.doc, file)) !== canonicalJson(doc)) differing.push(corpusRelativePath(file));
+      // The jsonb holds the typed JSON encoding (a CycloneDX `$schema` key is stored escaped, `$$schema`).
+      if (canonicalJson(typedFromJson(parseExactJson(row.doc, file))) !== canonicalJson(doc)) differing.push(corpusRelativePath(file));
       expect([row.bom_format, row.spec_version, row.artifact_purl]).to.deep.equal([doc.bomFormat ?? null, doc.specVersion ?? null, corpusSbomPurl(doc, file)]);
     }
     expect(differing).to.deep.equal([]);

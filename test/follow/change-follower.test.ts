@@ -143,13 +143,13 @@ describe('follow: change-stream catch-up during and after a backfill', function 
       expect(rows).to.deep.equal([{ legacy_id: `oid:${(docs[1]!._id as ObjectId).toHexString()}`, display_name: 'newest' }]);
       // A change that cannot be converted exactly joins the quarantine with its reason and tenant,
       // and leaves it when the document is deleted at the source.
-      const odd: Document = { ...userDoc(3), legacyFlag: true };
+      const odd: Document = { ...userDoc(3), legacyNote: 'nul\u0000' };
       await coll.insertOne(odd);
       await follower.run({ once: true });
       const legacyId = `oid:${(odd._id as ObjectId).toHexString()}`;
       const q = (await env.admin.query(`select reason, tenant_id from core.conversion_quarantine where legacy_id = $1`, [legacyId])).rows;
       expect(q).to.have.length(1);
-      expect(q[0].reason).to.match(/legacyFlag/);
+      expect(q[0].reason).to.match(/legacyNote: string contains U\+0000/);
       expect(q[0].tenant_id).to.equal(odd.tenantId);
       await coll.deleteOne({ _id: odd._id });
       const last = await follower.run({ once: true });

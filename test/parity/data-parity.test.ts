@@ -140,15 +140,15 @@ describe('parity: data parity', function () {
 
   it('accounts for quarantined documents with their reason, and flags undecodable ones that are not', async () => {
     const good = users();
-    const bad = { ...userDoc(20, T1), legacyFlag: true };
+    const bad = { ...userDoc(20, T1), legacyNote: 'nul\u0000' };
     await bed.legacy('user', [...good, bad]);
     await bed.convert('user', good);
-    await bed.recordJob('user', REF, [{ legacyId: oid(20), reason: 'legacyFlag: unknown field (not declared for authority_users); nothing is dropped silently', doc: bad }]);
+    await bed.recordJob('user', REF, [{ legacyId: oid(20), reason: 'legacyNote: string contains U+0000, which jsonb cannot store', doc: bad }]);
     let { report, exitCode } = await verify(['authority_users']);
     const u = report.data[0]!;
     expect(u.counts).to.include({ mongoDocuments: 9, matched: 8, quarantined: 1, undecodable: 0, missingInPostgres: 0 });
     expect(u.samples.quarantined[0]).to.include({ id: idFromLegacyId('authority_users', oid(20)), legacyId: oid(20) });
-    expect(u.samples.quarantined[0]!.reason).to.match(/legacyFlag: unknown field/);
+    expect(u.samples.quarantined[0]!.reason).to.match(/legacyNote: string contains U\+0000/);
     // The MongoDB repository cannot read the quarantined document; the probes' view leaves it out.
     expect(report.output.probes.filter((p) => p.status !== 'match')).to.deep.equal([]);
     expect(exitCode).to.equal(0);
@@ -165,10 +165,10 @@ describe('parity: data parity', function () {
 
   it('accounts for a large quarantine exactly: every quarantined document is quarantined, never missing, and the probes see none of them', async () => {
     // 3,000 quarantined among 3,125 users of two tenants, interleaved in _id order and in every list order:
-    // half cannot be decoded (an unknown field), half decode but PostgreSQL refused them. 125 were converted.
+    // half cannot be decoded (U+0000 in an undeclared field), half decode but PostgreSQL refused them. 125 were converted.
     const all = Array.from({ length: 3125 }, (_, i) => userDoc(i + 1, i % 2 ? T2 : T1, { username: `user-${String(i + 1).padStart(5, '0')}` }));
     const converted = all.filter((_, i) => i % 25 === 0);
-    const quarantined = all.filter((_, i) => i % 25 !== 0).map((d, k) => (k % 2 ? { ...d, legacyFlag: true } : d));
+    const quarantined = all.filter((_, i) => i % 25 !== 0).map((d, k) => (k % 2 ? { ...d, legacyNote: 'nul\u0000' } : d));
     expect([converted.length, quarantined.length]).to.deep.equal([125, 3000]);
     await bed.legacy('user', [...converted, ...quarantined]);
     await bed.convert('user', converted);

@@ -27,10 +27,10 @@ describe('parity: data parity shared by id ranges (verify --workers)', function 
     // 240 users and 40 roles over two tenants, with something of every kind to report, spread over the id space:
     // 14 users never converted and 3 rows deleted (17 missing), 5 changed, 5 extra rows, 1 quarantined, 2 undecodable.
     const users = Array.from({ length: 240 }, (_, i) => userDoc(i + 1, i % 2 ? T2 : T1, { username: `user-${String(i + 1).padStart(4, '0')}` }));
-    const bad = [241, 242, 243].map((n) => ({ ...userDoc(n, T1), legacyFlag: true }));
+    const bad = [241, 242, 243].map((n) => ({ ...userDoc(n, T1), legacyNote: 'nul\u0000' }));
     await bed.legacy('user', [...users, ...bad]);
     await bed.convert('user', users.filter((_, i) => i % 17 !== 5));
-    await bed.recordJob('user', REF, [{ legacyId: oid(241), reason: 'legacyFlag: unknown field', doc: bad[0]! }]);
+    await bed.recordJob('user', REF, [{ legacyId: oid(241), reason: 'legacyNote: string contains U+0000, which jsonb cannot store', doc: bad[0]! }]);
     const s = spec('user');
     for (const n of [3, 50, 77, 130, 199]) await bed.admin.query(`update ${tableOf(s)} set email = $2 where id = $1`, [idFromLegacyId(s.collection, oid(n)), `changed-${n}@example.org`]);
     for (const n of [8, 90, 222]) await bed.admin.query(`delete from ${tableOf(s)} where id = $1`, [idFromLegacyId(s.collection, oid(n))]);
@@ -48,7 +48,7 @@ describe('parity: data parity shared by id ranges (verify --workers)', function 
     const postgres = new ReadOnlyDataSource(pgSettings(bed.t.config, bed.t.db.adminUrl));
     try {
       const input: DataParityInput = {
-        spec: spec('user'), mongo: bed.mongo.db, postgres, quarantine: new Map([[oid(241), 'legacyFlag: unknown field']]),
+        spec: spec('user'), mongo: bed.mongo.db, postgres, quarantine: new Map([[oid(241), 'legacyNote: string contains U+0000, which jsonb cannot store']]),
         referenceTime: REF, referenceTimeSource: 'option', sampleSize: 4, lookupSamples: 3,
       };
       const whole = await dataParity(input);
@@ -73,7 +73,7 @@ describe('parity: data parity shared by id ranges (verify --workers)', function 
     const coordinator = new PostgresDataSource(pgSettings(bed.t.config, bed.t.db.adminUrl));
     try {
       const input: DataParityInput = {
-        spec: spec('user'), mongo: bed.mongo.db, postgres, quarantine: new Map([[oid(241), 'legacyFlag: unknown field']]),
+        spec: spec('user'), mongo: bed.mongo.db, postgres, quarantine: new Map([[oid(241), 'legacyNote: string contains U+0000, which jsonb cannot store']]),
         referenceTime: REF, referenceTimeSource: 'conversion_job', sampleSize: 4, lookupSamples: 3,
       };
       const runId = await planRun(coordinator, { module: 'Authority', sampleSize: 4, lookupSamples: 3, collections: [{ collection: 'authority_users', referenceTime: REF.toISOString(), source: 'conversion_job' }] }, 3);

@@ -25,8 +25,11 @@ const PG_TYPE: Readonly<Record<FieldType, string>> = {
   'uuid[]': 'uuid[]',
 };
 
-/** Columns every converted table carries besides the declared fields: where the row came from. */
-const BOOKKEEPING = new Set(['legacy_id']);
+/**
+ * Columns every converted table carries besides the declared fields: where the row came from, and the
+ * overflow of undeclared legacy fields (`legacy_extra jsonb not null default '{}'`, src/codec/legacy-extra.ts).
+ */
+const BOOKKEEPING = new Set(['legacy_id', 'legacy_extra']);
 
 describe('Migrations create exactly the declared columns', function () {
   this.timeout(120_000);
@@ -64,6 +67,10 @@ describe('Migrations create exactly the declared columns', function () {
           expect(col!.type, `${f.column} type`).to.equal(expected);
           if (!f.generated) expect(col!.is_nullable, `${f.column} nullable`).to.equal(f.nullable ? 'YES' : 'NO');
         }
+        const overflow = actual.get('legacy_extra');
+        expect(overflow, 'overflow column legacy_extra').to.not.equal(undefined);
+        expect(overflow!.type, 'legacy_extra type').to.equal('jsonb');
+        expect(overflow!.is_nullable, 'legacy_extra nullable').to.equal('NO');
         const extra = [...actual.keys()].filter((c) => !declared.some((f) => f.column === c) && !BOOKKEEPING.has(c));
         expect(extra, 'undeclared columns').to.deep.equal([]);
       });

@@ -149,7 +149,7 @@ for (const backend of ['Mongo', 'Postgres', 'DualWrite'] as Backend[]) {
       for (const bad of [
         () => repo().record(ctx, { subjectHash: '', kind: 'k', context: {} }),
         () => repo().record(ctx, { subjectHash: 'nul\u0000', kind: 'k', context: {} }),
-        () => repo().record(ctx, { subjectHash: 's', kind: 'k', context: { x: Number.NaN } }),
+        () => repo().record(ctx, { subjectHash: 's', kind: 'k', context: { x: 'nul\u0000' } }),
         () => repo().correct(ctx, { subjectHash: 's', kind: 'k', context: {}, validFrom: day(3), validTo: day(3) }),
         () => repo().asOf(ctx, { systemTime: new Date(Number.NaN), validTime: day(1) }),
       ]) {

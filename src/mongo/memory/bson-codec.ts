@@ -67,9 +67,14 @@ export function encodeDocument(doc: Document, kind: WriteKind): Uint8Array {
   return serialize(ordered, WRITE_OPTIONS);
 }
 
-/** A stored document as the driver returns it by default. */
-export function decodeForDriver(bytes: Uint8Array): Document {
-  return deserialize(bytes, DRIVER_READ_OPTIONS);
+/** A stored document as the driver returns it: by default, or with the caller's BSON read options (as the driver's find takes them). */
+export function decodeForDriver(bytes: Uint8Array, read?: Pick<DeserializeOptions, 'promoteValues' | 'promoteLongs' | 'bsonRegExp'>): Document {
+  if (!read || (read.promoteValues === undefined && read.promoteLongs === undefined && read.bsonRegExp === undefined)) return deserialize(bytes, DRIVER_READ_OPTIONS);
+  const options: DeserializeOptions = { ...DRIVER_READ_OPTIONS };
+  if (read.promoteValues !== undefined) options.promoteValues = read.promoteValues;
+  if (read.promoteLongs !== undefined) options.promoteLongs = read.promoteLongs;
+  if (read.bsonRegExp !== undefined) options.bsonRegExp = read.bsonRegExp;
+  return deserialize(bytes, options);
 }
 
 /** A stored document in the type-exact internal shape (a fresh, mutable copy). */

@@ -194,7 +194,7 @@ export class MemoryCollection implements MongoCollectionLike {
         return this.select(this.begin(), filter, options).map((d) => d.bytes);
       },
       (bytes) => {
-        const doc = decodeForDriver(bytes);
+        const doc = decodeForDriver(bytes, options);
         return project ? project(doc) : doc;
       },
     );

@@ -5,7 +5,7 @@ import type { TimelineEvent, TriageQueueItem, TriageQueueQuery, TriageQueueRepos
 import { decodeCursor } from '../../../codec/cursor.js';
 import { pageSize } from '../../../codec/entity-lifecycle.js';
 import { fieldOf } from '../../../codec/fields.js';
-import { decodeDocument } from '../../../mongo/document-codec.js';
+import { decodeDocument, EXACT_DOCUMENT_READ } from '../../../mongo/document-codec.js';
 import type { MongoDbLike } from '../../../mongo/mongo-types.js';
 import { timelineEvent, vexDecision, vexPackage } from '../entities.js';
 import { CURSOR, OPEN_STATUSES, ORDER, checkQuery, compareTriage, cursorOf } from './rules.js';
@@ -21,19 +21,19 @@ export class MongoTriageQueue implements TriageQueueRepository {
   private async all(ctx: TenantContext, since: Date | undefined, only?: { packageId: string; vulnId: string }): Promise<TriageQueueItem[]> {
     const status = fieldOf(vexDecision, 'status').mongo;
     const decisionFilter: Document = { tenantId: checkTenantContext(ctx), [status]: { $in: [...OPEN_STATUSES] } };
-    const decisions = (await this.db.collection(vexDecision.collection).find(decisionFilter).toArray())
+    const decisions = (await this.db.collection(vexDecision.collection).find(decisionFilter, EXACT_DOCUMENT_READ).toArray())
       .map((d) => decodeDocument(vexDecision, d).entity as unknown as VexDecision)
       .filter((d) => !only || (d.packageId === only.packageId && d.vulnId === only.vulnId));
     if (decisions.length === 0) return [];
     const packages = new Map<string, VexPackage>();
-    for (const doc of await this.db.collection(vexPackage.collection).find({ tenantId: checkTenantContext(ctx) }).toArray()) {
+    for (const doc of await this.db.collection(vexPackage.collection).find({ tenantId: checkTenantContext(ctx) }, EXACT_DOCUMENT_READ).toArray()) {
       const p = decodeDocument(vexPackage, doc).entity as unknown as VexPackage;
       packages.set(p.id, p);
     }
     const activity = new Map<string, { count: number; last: Date | null }>();
     const occurredAt = fieldOf(timelineEvent, 'occurredAt').mongo;
     const eventFilter: Document = since ? { tenantId: checkTenantContext(ctx), [occurredAt]: { $gte: since } } : { tenantId: checkTenantContext(ctx) };
-    for (const doc of await this.db.collection(timelineEvent.collection).find(eventFilter).toArray()) {
+    for (const doc of await this.db.collection(timelineEvent.collection).find(eventFilter, EXACT_DOCUMENT_READ).toArray()) {
       const e = decodeDocument(timelineEvent, doc).entity as unknown as TimelineEvent;
       const key = `${e.packageId}|${e.vulnId}`;
       const a = activity.get(key) ?? { count: 0, last: null };

@@ -11,7 +11,8 @@ import { decodeCursor, encodeCursor } from '../../../codec/cursor.js';
 import { pageSize } from '../../../codec/entity-lifecycle.js';
 import { fieldOf, qualifiedName } from '../../../codec/fields.js';
 import { validateEntity } from '../../../codec/validate.js';
-import { decodeDocument, encodeDocument } from '../../../mongo/document-codec.js';
+import { decodeDocument, encodeDocument, EXACT_DOCUMENT_READ } from '../../../mongo/document-codec.js';
+import { legacyExtraOf, withLegacyExtra } from '../../../codec/legacy-extra.js';
 import { legacyIdOf } from '../../../mongo/legacy-id.js';
 import type { MongoCollectionLike, MongoDbLike } from '../../../mongo/mongo-types.js';
 
@@ -89,7 +90,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
     checkSubject(qualifiedName(this.spec), a.subjectHash, a.kind);
     return serialised(`${this.db.databaseName}|${this.spec.collection}|${checkTenantContext(ctx)}|${a.subjectHash}|${a.kind}`, async () => {
       const filter = { tenantId: checkTenantContext(ctx), [this.f('subjectHash')]: a.subjectHash, [this.f('kind')]: a.kind, [this.f('sysTo')]: null };
-      const believed = (await this.coll.find(filter, { sort: { [this.f('validFrom')]: 1, _id: 1 } }).toArray()).map((d) => this.decode(d));
+      const believed = (await this.coll.find(filter, { sort: { [this.f('validFrom')]: 1, _id: 1 }, ...EXACT_DOCUMENT_READ }).toArray()).map((d) => this.decode(d));
       const plan = planAssertion(qualifiedName(this.spec), believed.map((b) => b.entity), a);
       if (plan.close.length === 0 && plan.open.length === 0) return { closed: [], opened: [] };
 
@@ -107,7 +108,8 @@ export class MongoBitemporalRepository implements UnknownsRepository {
       const closedIds: string[] = [];
       for (const r of plan.close) {
         const legacyId = believed.find((b) => b.entity.id === r.id)!.legacyId;
-        const next: UnknownRecord = { ...r, sysTo: now, updatedAt: nextTimestamp(this.clock, r.updatedAt) };
+        // The closed version keeps its undeclared legacy fields (the spread drops the non-enumerable overflow).
+        const next: UnknownRecord = withLegacyExtra({ ...r, sysTo: now, updatedAt: nextTimestamp(this.clock, r.updatedAt) }, legacyExtraOf(r));
         const doc = encodeDocument(this.spec, next as unknown as Record<string, unknown>, legacyId);
         const res = await this.coll.replaceOne({ _id: doc._id, tenantId: checkTenantContext(ctx), [this.f('sysTo')]: null, updatedAt: r.updatedAt }, doc);
         if (res.matchedCount === 0) throw new PersistenceError(`${qualifiedName(this.spec)} ${r.id} was closed concurrently; retry (the new version ${opened.map((o) => o.id).join(', ')} is recorded)`);
@@ -135,7 +137,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
     checkSubject(qualifiedName(this.spec), subjectHash, kind);
     checkTimes(qualifiedName(this.spec), at);
     const docs = await this.coll
-      .find({ $and: [{ tenantId: checkTenantContext(ctx), [this.f('subjectHash')]: subjectHash, [this.f('kind')]: kind }, this.asOfFilter(at)] }, { sort: { _id: 1 } })
+      .find({ $and: [{ tenantId: checkTenantContext(ctx), [this.f('subjectHash')]: subjectHash, [this.f('kind')]: kind }, this.asOfFilter(at)] }, { sort: { _id: 1 }, ...EXACT_DOCUMENT_READ })
       .toArray();
     if (docs.length > 1) throw new PersistenceError(`${qualifiedName(this.spec)}: ${docs.length} rows of one subject overlap at valid ${at.validTime.toISOString()} (believed at ${at.systemTime.toISOString()})`);
     return docs[0] ? this.decode(docs[0]).entity : null;
@@ -143,7 +145,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
 
   async history(ctx: TenantContext, subjectHash: string, kind: string): Promise<UnknownRecord[]> {
     checkSubject(qualifiedName(this.spec), subjectHash, kind);
-    const docs = await this.coll.find({ tenantId: checkTenantContext(ctx), [this.f('subjectHash')]: subjectHash, [this.f('kind')]: kind }).toArray();
+    const docs = await this.coll.find({ tenantId: checkTenantContext(ctx), [this.f('subjectHash')]: subjectHash, [this.f('kind')]: kind }, EXACT_DOCUMENT_READ).toArray();
     // By sysFrom, validFrom, then the domain id (the legacy _id would not sort like PostgreSQL's uuid).
     return docs
       .map((d) => this.decode(d).entity)
@@ -173,7 +175,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
       clauses.push({ $or: [{ [s]: { $gt: c.keys[0] } }, { [s]: c.keys[0], [k]: { $gt: c.keys[1] } }] });
     }
     // MongoDB compares strings by their UTF-8 bytes, like COLLATE "C".
-    const docs = await this.coll.find(clauses.length > 1 ? { $and: clauses } : clauses[0]!, { sort: { [s]: 1, [k]: 1, _id: 1 }, limit: limit + 1 }).toArray();
+    const docs = await this.coll.find(clauses.length > 1 ? { $and: clauses } : clauses[0]!, { sort: { [s]: 1, [k]: 1, _id: 1 }, limit: limit + 1, ...EXACT_DOCUMENT_READ }).toArray();
     const items = docs.slice(0, limit).map((d) => this.decode(d).entity);
     const last = items[items.length - 1];
     const next = docs.length > limit && last ? encodeCursor({ backend: 'mongo', order, keys: [last.subjectHash, last.kind], tie: last.id }) : null;

@@ -13,7 +13,8 @@ import type {
 } from '../../../interfaces/notify.js';
 import type { ChangeRecord, Page } from '../../../interfaces/repository.js';
 import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
-import { decodeDocument, encodeDocument } from '../../../mongo/document-codec.js';
+import { decodeDocument, encodeDocument, EXACT_DOCUMENT_READ } from '../../../mongo/document-codec.js';
+import { legacyExtraOf, withLegacyExtra } from '../../../codec/legacy-extra.js';
 import { mongoIdForUuid } from '../../../mongo/legacy-id.js';
 import { MongoRepository } from '../../../mongo/mongo-repository.js';
 import type { MongoCollectionLike, MongoDbLike } from '../../../mongo/mongo-types.js';
@@ -63,13 +64,13 @@ export class MongoDeliveryService implements DeliveryService {
 
   async transition(ctx: TenantContext, id: string, to: DeliveryState, details: TransitionDetails = {}): Promise<Delivery> {
     const filter = { tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(id) };
-    const doc = await this.deliveries.findOne(filter);
+    const doc = await this.deliveries.findOne(filter, EXACT_DOCUMENT_READ);
     if (!doc) throw new NotFoundError('Notify.delivery', id);
     const current = this.decode<Delivery>(deliverySpec, doc);
     const next = applyTransition(current, to, details, this.clock.now());
     const res = await this.deliveries.replaceOne(
       { ...filter, state: current.state, updatedAt: current.updatedAt },
-      encodeDocument(deliverySpec, next as unknown as Record<string, unknown>, null),
+      encodeDocument(deliverySpec, withLegacyExtra({ ...next }, legacyExtraOf(current)) as unknown as Record<string, unknown>, null),
     );
     if (res.matchedCount === 0) throw new PersistenceError(`Notify.delivery ${id} changed concurrently while going from ${current.state} to ${to}; read it again`);
     await this.changed(ctx, deliverySpec, next);
@@ -78,7 +79,7 @@ export class MongoDeliveryService implements DeliveryService {
   }
 
   async get(ctx: TenantContext, id: string): Promise<Delivery | null> {
-    const doc = await this.deliveries.findOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(id) });
+    const doc = await this.deliveries.findOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(id) }, EXACT_DOCUMENT_READ);
     return doc ? this.decode<Delivery>(deliverySpec, doc) : null;
   }
 
@@ -91,7 +92,7 @@ export class MongoDeliveryService implements DeliveryService {
     if (current.dispatchedAt) return false;
     const next = dispatched(current, this.clock.now());
     // Only the sender that still sees it undispatched wins.
-    const res = await this.events.replaceOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(eventId), dispatchedAt: null, updatedAt: current.updatedAt }, this.encodeEvent(next));
+    const res = await this.events.replaceOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(eventId), dispatchedAt: null, updatedAt: current.updatedAt }, this.encodeEvent(withLegacyExtra({ ...next }, legacyExtraOf(current))));
     if (res.matchedCount === 0) return false;
     await this.changed(ctx, outboxSpec, next);
     return true;
@@ -101,14 +102,14 @@ export class MongoDeliveryService implements DeliveryService {
     const current = await this.event(ctx, eventId);
     if (current.dispatchedAt) throw new ValidationError('Notify.outbox_event', 'dispatchedAt', `event ${eventId} was already dispatched`);
     const next = dispatchFailed(current, error, this.clock.now());
-    const res = await this.events.replaceOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(eventId), dispatchedAt: null, updatedAt: current.updatedAt }, this.encodeEvent(next));
+    const res = await this.events.replaceOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(eventId), dispatchedAt: null, updatedAt: current.updatedAt }, this.encodeEvent(withLegacyExtra({ ...next }, legacyExtraOf(current))));
     if (res.matchedCount === 0) throw new PersistenceError(`Notify.outbox_event ${eventId} changed concurrently; read it again`);
     await this.changed(ctx, outboxSpec, next);
     return next;
   }
 
   private async event(ctx: TenantContext, eventId: string): Promise<OutboxEvent> {
-    const doc = await this.events.findOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(eventId) });
+    const doc = await this.events.findOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(eventId) }, EXACT_DOCUMENT_READ);
     if (!doc) throw new NotFoundError('Notify.outbox_event', eventId);
     return this.decode<OutboxEvent>(outboxSpec, doc);
   }

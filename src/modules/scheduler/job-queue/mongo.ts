@@ -32,7 +32,8 @@ import {
   reaped,
   DEAD_JOBS_CURSOR,
 } from './rules.js';
-import { decodeDocument, encodeDocument } from '../../../mongo/document-codec.js';
+import { decodeDocument, encodeDocument, EXACT_DOCUMENT_READ } from '../../../mongo/document-codec.js';
+import { legacyExtraOf, withLegacyExtra } from '../../../codec/legacy-extra.js';
 import { mongoIdForUuid } from '../../../mongo/legacy-id.js';
 import { isDuplicateKeyError, type MongoCollectionLike, type MongoDbLike } from '../../../mongo/mongo-types.js';
 
@@ -90,8 +91,9 @@ export class MongoJobQueue implements JobQueue {
     return decodeDocument(queuedJob, doc).entity as unknown as QueuedJob;
   }
 
-  private encode(job: QueuedJob): Document {
-    return encodeDocument(queuedJob, job as unknown as Record<string, unknown>, null);
+  /** `from`: the stored job this one replaces, whose undeclared legacy fields the replacement keeps. */
+  private encode(job: QueuedJob, from?: QueuedJob): Document {
+    return encodeDocument(queuedJob, withLegacyExtra({ ...job }, legacyExtraOf(from ?? job)) as unknown as Record<string, unknown>, null);
   }
 
   async enqueue(ctx: TenantContext, request: EnqueueRequest): Promise<EnqueueResult> {
@@ -101,7 +103,7 @@ export class MongoJobQueue implements JobQueue {
       await this.coll.insertOne(this.encode(job));
     } catch (err) {
       if (!isDuplicateKeyError(err) || job.idempotencyKey === null) throw err;
-      const existing = await this.coll.findOne({ tenantId: checkTenantContext(ctx), kind: job.kind, idempotencyKey: job.idempotencyKey });
+      const existing = await this.coll.findOne({ tenantId: checkTenantContext(ctx), kind: job.kind, idempotencyKey: job.idempotencyKey }, EXACT_DOCUMENT_READ);
       if (!existing) throw new PersistenceError(`Scheduler.job: idempotency key ${JSON.stringify(job.idempotencyKey)} clashed but no job holds it`, { cause: err });
       return { job: this.decode(existing), created: false };
     }
@@ -141,12 +143,12 @@ export class MongoJobQueue implements JobQueue {
   /** Crashed workers' jobs of this tenant and kind: ready again at once, or dead when their claims are used up. */
   private async reap(ctx: TenantContext, kind: string, now: Date): Promise<void> {
     const expired = await this.coll
-      .find({ tenantId: checkTenantContext(ctx), kind, state: 'running', leaseUntil: { $lte: now } }, { sort: { leaseUntil: 1, _id: 1 }, limit: 1000 })
+      .find({ tenantId: checkTenantContext(ctx), kind, state: 'running', leaseUntil: { $lte: now } }, { sort: { leaseUntil: 1, _id: 1 }, limit: 1000, ...EXACT_DOCUMENT_READ })
       .toArray();
     for (const doc of expired) {
       const job = this.decode(doc);
       const next = reaped(job, now);
-      const res = await this.coll.replaceOne({ _id: doc._id, tenantId: checkTenantContext(ctx), state: 'running', leaseId: job.leaseId }, this.encode(next));
+      const res = await this.coll.replaceOne({ _id: doc._id, tenantId: checkTenantContext(ctx), state: 'running', leaseId: job.leaseId }, this.encode(next, job));
       if (res.matchedCount === 1) await this.changed(ctx, next);
     }
   }
@@ -166,7 +168,7 @@ export class MongoJobQueue implements JobQueue {
   }
 
   async get(ctx: TenantContext, id: string): Promise<QueuedJob | null> {
-    const doc = await this.coll.findOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(id) });
+    const doc = await this.coll.findOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(id) }, EXACT_DOCUMENT_READ);
     return doc ? this.decode(doc) : null;
   }
 
@@ -182,7 +184,7 @@ export class MongoJobQueue implements JobQueue {
       clauses.push({ $or: [{ finishedAt: { $lt: at } }, { finishedAt: at, _id: { $gt: mongoIdForUuid(cursor.tie) } }] });
     }
     const docs = await this.coll
-      .find(clauses.length > 1 ? { $and: clauses } : filter, { sort: { finishedAt: -1, _id: 1 }, limit: limit + 1 })
+      .find(clauses.length > 1 ? { $and: clauses } : filter, { sort: { finishedAt: -1, _id: 1 }, limit: limit + 1, ...EXACT_DOCUMENT_READ })
       .toArray();
     const items = docs.slice(0, limit).map((d) => this.decode(d));
     const last = items[items.length - 1];
@@ -201,11 +203,11 @@ export class MongoJobQueue implements JobQueue {
   /** Reads the job, checks the lease, and writes what `next` decides only if the lease is still the same. */
   private async transition(ctx: TenantContext, lease: JobLease, next: (job: QueuedJob, now: Date) => QueuedJob, replicated = true): Promise<QueuedJob> {
     const filter = { tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(lease.id) };
-    const doc = await this.coll.findOne(filter);
+    const doc = await this.coll.findOne(filter, EXACT_DOCUMENT_READ);
     const current = assertLease(doc ? this.decode(doc) : null, lease);
     const now = this.clock.now();
     const updated = next(current, now);
-    const res = await this.coll.replaceOne({ ...filter, state: 'running', leaseId: lease.leaseId }, this.encode(updated));
+    const res = await this.coll.replaceOne({ ...filter, state: 'running', leaseId: lease.leaseId }, this.encode(updated, current));
     if (res.matchedCount === 0) assertLease(null, lease);
     if (replicated) await this.changed(ctx, updated);
     return updated;

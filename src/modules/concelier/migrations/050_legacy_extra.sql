@@ -1,0 +1,12 @@
+-- The overflow (issue 9): the legacy fields an entity declaration does not name, kept exactly in the
+-- typed JSON encoding (src/codec/typed-json.ts), keyed by legacy field name. One column of the same name
+-- on every declared table (src/codec/legacy-extra.ts); empty for rows born in PostgreSQL. Adding a column
+-- with a constant default rewrites nothing; on a partitioned table it reaches every partition.
+alter table vuln."source" add column if not exists legacy_extra jsonb not null default '{}'::jsonb;
+alter table vuln."source_state" add column if not exists legacy_extra jsonb not null default '{}'::jsonb;
+alter table vuln."advisory" add column if not exists legacy_extra jsonb not null default '{}'::jsonb;
+alter table vuln."alias" add column if not exists legacy_extra jsonb not null default '{}'::jsonb;
+alter table vuln."affected" add column if not exists legacy_extra jsonb not null default '{}'::jsonb;
+alter table vuln."advisory_raw" add column if not exists legacy_extra jsonb not null default '{}'::jsonb;
+alter table vuln."job" add column if not exists legacy_extra jsonb not null default '{}'::jsonb;
+alter table vuln."lock" add column if not exists legacy_extra jsonb not null default '{}'::jsonb;

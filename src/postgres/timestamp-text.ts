@@ -1,0 +1,75 @@
+/** Timestamps as PostgreSQL input text (COPY and parameters share it: src/conversion/pg-text.ts, row-codec.ts). */
+
+const DIGITS2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const DIGITS3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const DAY_MS = 86_400_000;
+/** 10000-01-01T00:00:00Z: from there on `toISOString` writes six-digit years. */
+const YEAR_10000_MS = 253_402_300_800_000;
+
+/**
+ * PostgreSQL input text of a timestamptz, exact to the millisecond, for any date PostgreSQL can hold
+ * (4713 BC to 294276 AD) and every path (COPY text, query parameters). For 1970..9999 it is
+ * `date.toISOString()`, computed from the epoch milliseconds (conversion writes a few timestamps per
+ * document, and the built-in is slow; the calendar arithmetic is the proleptic Gregorian
+ * days-to-civil conversion). Other years are spelled as PostgreSQL prints them,
+ * `4369-04-02 04:26:40.000+00 BC` or `10000-01-01 00:00:00.000+00`: `toISOString`'s `-004368-...`
+ * and `+010000-...` are forms PostgreSQL does not parse.
+ *
+ * @example
+ * isoTimestamp(new Date(Date.UTC(-4368, 3, 2))); // '4369-04-02 00:00:00.000+00 BC'
+ */
+export function isoTimestamp(date: Date): string {
+  const ms = date.getTime();
+  if (!(ms >= 0 && ms < YEAR_10000_MS)) return eraTimestamp(date);
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(rest / 3_600_000);
+  rest -= hour * 3_600_000;
+  const minute = Math.floor(rest / 60_000);
+  rest -= minute * 60_000;
+  const second = Math.floor(rest / 1000);
+  return `${year}-${DIGITS2[month]}-${DIGITS2[day]}T${DIGITS2[hour]}:${DIGITS2[minute]}:${DIGITS2[second]}.${DIGITS3[rest - second * 1000]}Z`;
+}
+
+/** Dates outside 1970..9999: years 1..9999 by the built-in, others with the era spelled out (ISO year 0 is 1 BC). */
+function eraTimestamp(date: Date): string {
+  const y = date.getUTCFullYear();
+  if (Number.isNaN(y)) throw new RangeError('Invalid Date');
+  if (y >= 1 && y <= 9999) return date.toISOString();
+  const bc = y <= 0;
+  const year = String(bc ? 1 - y : y).padStart(4, '0');
+  const p2 = (n: number) => DIGITS2[n]!;
+  const time = `${p2(date.getUTCHours())}:${p2(date.getUTCMinutes())}:${p2(date.getUTCSeconds())}.${DIGITS3[date.getUTCMilliseconds()]}`;
+  return `${year}-${p2(date.getUTCMonth() + 1)}-${p2(date.getUTCDate())} ${time}+00${bc ? ' BC' : ''}`;
+}
+
+const PG_TIMESTAMPTZ = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?( BC)?$/;
+
+/**
+ * A timestamptz as PostgreSQL prints it (DateStyle ISO) -> Date, exactly to the millisecond, for every
+ * era: `4369-04-02 04:26:40+00 BC`, `0001-02-29 12:00:00+00 BC` (1 BC is a leap year), `10000-01-01 ...`.
+ * The driver's own parser gets BC leap days wrong; this one is used for years outside 1..9999 and
+ * hands everything else (and `infinity`) to `fallback`.
+ *
+ * @example
+ * parseTimestamptz('0001-02-29 12:34:56.789+00 BC', fallback).toISOString(); // '0000-02-29T12:34:56.789Z'
+ */
+export function parseTimestamptz(text: string, fallback: (text: string) => unknown): unknown {
+  const m = PG_TIMESTAMPTZ.exec(text);
+  if (!m || (!m[12] && m[1]!.length === 4)) return fallback(text);
+  const year = m[12] ? 1 - Number(m[1]) : Number(m[1]);
+  const d = new Date(0);
+  d.setUTCFullYear(year, Number(m[2]) - 1, Number(m[3]));
+  d.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), Number((m[7] ?? '').padEnd(3, '0').slice(0, 3)));
+  const offsetSeconds = (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0));
+  return new Date(d.getTime() - offsetSeconds * 1000);
+}
