@@ -1,4 +1,5 @@
 import { canonicalJson, sha256Hex } from '../../codec/canonical.js';
+import { typedToJson } from '../../codec/typed-json.js';
 import { ValidationError } from '../../interfaces/errors.js';
 import { parseOsvTimestamp } from './osv-timestamp.js';
 
@@ -58,9 +59,13 @@ export function osvSeverityScore(payload: Json): string | null {
   return Array.isArray(s) && isObject(s[0]) && typeof s[0].score === 'string' ? s[0].score : null;
 }
 
-/** sha256 (hex) of the RFC 8785 canonical payload. */
+/**
+ * sha256 (hex) of the RFC 8785 canonical payload, in its typed encoding (src/codec/typed-json.ts): a
+ * legacy payload holding BSON values (a Date, an Int64, a NaN) hashes as it is stored in jsonb; a plain
+ * JSON payload without `$` keys encodes as itself, so its hash is what it always was.
+ */
 export function advisoryContentHash(payload: unknown): string {
-  return sha256Hex(canonicalJson(payload));
+  return sha256Hex(canonicalJson(typedToJson(payload)));
 }
 
 function timestamp(payload: Json, key: string, required: boolean): Date | null {
