@@ -1,34 +1,63 @@
 /**
- * The in-memory state of one collection: its documents as immutable BSON bytes (in natural, i.e.
- * insertion, order) with a cached type-exact view each, and its index catalog. All mutations check the
- * `_id` and unique indexes first and change nothing when a check fails.
+ * The in-memory state of one collection: its documents as immutable BSON bytes, in natural (insertion)
+ * order and in `_id` order (see id-order.ts), and its index catalog. All mutations check the `_id` and
+ * unique indexes first and change nothing when a check fails.
+ *
+ * A document keeps its bytes and its type-exact `_id`; its full type-exact view is decoded when a query
+ * needs it and not kept, so the store holds about the BSON size per document (a million documents
+ * load without decoding each one, and without a decoded copy of each staying resident).
  */
 import type { Document } from 'bson';
 import { canonicalKey } from './bson-order.js';
-import { decodeView, valueForDriver } from './bson-codec.js';
+import { decodeView, idOfBytes, valueForDriver } from './bson-codec.js';
 import { duplicateKey } from './errors.js';
 import { ID_INDEX, IndexCatalog, type IndexSpec } from './index-catalog.js';
+import { IdOrder } from './id-order.js';
 
-/** One stored document. `view` is shared and must never be mutated. */
-export interface StoredDocument {
-  readonly bytes: Uint8Array;
-  readonly view: Document;
-  /** Canonical key of `_id` (equal for BSON-equal ids, e.g. `1` and `Long(1)`). */
-  readonly idKey: string;
+/** One stored document. Its bytes are shared and must never be mutated. */
+export class StoredDocument {
+  /** Natural-order position (kept by a new version of the same `_id`); set when stored. */
+  seq = 0;
+  private shell?: Document;
+
+  /**
+   * @param bytes - the stored BSON.
+   * @param id - the type-exact `_id`.
+   * @param idKey - canonical key of `_id` (equal for BSON-equal ids, e.g. `1` and `Long(1)`).
+   */
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly id: unknown,
+    readonly idKey: string,
+  ) {}
+
+  /** The type-exact view, freshly decoded (callers may keep it; the store does not). */
+  get view(): Document {
+    return decodeView(this.bytes);
+  }
+
+  /** `{ _id }` alone: what a filter that reads nothing but `_id` needs. */
+  get idView(): Document {
+    this.shell ??= { _id: this.id };
+    return this.shell;
+  }
 }
 
 export function storedFrom(bytes: Uint8Array): StoredDocument {
-  const view = decodeView(bytes);
-  return { bytes, view, idKey: canonicalKey(view._id) };
+  const id = idOfBytes(bytes);
+  return new StoredDocument(bytes, id, canonicalKey(id));
 }
 
 export class CollectionData {
   readonly docs = new Map<string, StoredDocument>();
+  /** The same documents in `_id` order. */
+  readonly byId = new IdOrder<StoredDocument>();
   readonly indexes: IndexCatalog;
   /** Whether the collection exists (created by an insert, an upsert or createIndex). */
   exists = false;
   /** Sum of the stored BSON sizes, to decide when a journal deserves compaction. */
   liveBytes = 0;
+  private nextSeq = 0;
 
   constructor(readonly namespace: string) {
     this.indexes = new IndexCatalog(namespace);
@@ -42,38 +71,46 @@ export class CollectionData {
   }
 
   /** Throws E11000 (nothing changes) if `doc` duplicates an `_id` or a unique key. */
-  insert(doc: StoredDocument): void {
+  insert(doc: StoredDocument, view?: Document): void {
     if (this.docs.has(doc.idKey)) {
-      throw duplicateKey(this.namespace, ID_INDEX.name, ID_INDEX.key, { _id: valueForDriver(doc.view._id) });
+      throw duplicateKey(this.namespace, ID_INDEX.name, ID_INDEX.key, { _id: valueForDriver(doc.id) });
     }
-    this.indexes.check(doc.view, doc.idKey);
-    this.put(doc);
+    const v = this.indexes.hasUnique ? (view ?? doc.view) : undefined;
+    if (v) this.indexes.check(v, doc.idKey);
+    this.put(doc, v);
     this.exists = true;
   }
 
   /** Replaces a document by a new version with the same `_id`; E11000 leaves the old one in place. */
-  replace(next: StoredDocument): void {
-    this.indexes.check(next.view, next.idKey);
-    this.put(next);
+  replace(next: StoredDocument, view?: Document): void {
+    const v = this.indexes.hasUnique ? (view ?? next.view) : undefined;
+    if (v) this.indexes.check(v, next.idKey);
+    this.put(next, v);
   }
 
-  /** Stores without checks (journal replay, or after checks passed). */
-  put(doc: StoredDocument): void {
+  /** Stores without checks (journal replay, or after checks passed); `view` spares a decode when known. */
+  put(doc: StoredDocument, view?: Document): void {
     const old = this.docs.get(doc.idKey);
     if (old) {
-      this.indexes.removeDocument(old.view, old.idKey);
+      if (this.indexes.hasUnique) this.indexes.removeDocument(old.view, old.idKey);
       this.liveBytes -= old.bytes.length;
+      doc.seq = old.seq;
+      this.byId.replace(doc);
+    } else {
+      doc.seq = ++this.nextSeq;
+      this.byId.insert(doc);
     }
     this.docs.set(doc.idKey, doc);
-    this.indexes.addDocument(doc.view, doc.idKey);
+    if (this.indexes.hasUnique) this.indexes.addDocument(view ?? doc.view, doc.idKey);
     this.liveBytes += doc.bytes.length;
   }
 
   remove(idKey: string): boolean {
     const old = this.docs.get(idKey);
     if (!old) return false;
-    this.indexes.removeDocument(old.view, idKey);
+    if (this.indexes.hasUnique) this.indexes.removeDocument(old.view, idKey);
     this.docs.delete(idKey);
+    this.byId.remove(old);
     this.liveBytes -= old.bytes.length;
     return true;
   }
@@ -94,10 +131,15 @@ export class CollectionData {
   reset(docs: Iterable<StoredDocument>, specs: readonly IndexSpec[], exists: boolean): void {
     this.docs.clear();
     this.liveBytes = 0;
+    this.nextSeq = 0;
+    const all: StoredDocument[] = [];
     for (const d of docs) {
+      d.seq = ++this.nextSeq;
       this.docs.set(d.idKey, d);
+      all.push(d);
       this.liveBytes += d.bytes.length;
     }
+    this.byId.reset(all);
     this.indexes.reset(specs, this.views());
     this.exists = exists;
   }
