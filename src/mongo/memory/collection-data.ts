@@ -3,9 +3,9 @@
  * order and in `_id` order (see id-order.ts), and its index catalog. All mutations check the `_id` and
  * unique indexes first and change nothing when a check fails.
  *
- * A document keeps its bytes and its type-exact `_id`; its full type-exact view is decoded when a query
- * needs it and not kept, so the store holds about the BSON size per document (a million documents
- * load without decoding each one, and without a decoded copy of each staying resident).
+ * A document keeps its bytes and its type-exact `_id`; its full type-exact view is decoded the first
+ * time a query needs it, so a collection loads (from a folder, in each worker process) without
+ * decoding its documents, and one read only by `_id` ranges never holds decoded copies.
  */
 import type { Document } from 'bson';
 import { canonicalKey } from './bson-order.js';
@@ -19,6 +19,7 @@ export class StoredDocument {
   /** Natural-order position (kept by a new version of the same `_id`); set when stored. */
   seq = 0;
   private shell?: Document;
+  private cached?: Document;
 
   /**
    * @param bytes - the stored BSON.
@@ -31,9 +32,14 @@ export class StoredDocument {
     readonly idKey: string,
   ) {}
 
-  /** The type-exact view, freshly decoded (callers may keep it; the store does not). */
+  /**
+   * The type-exact view, decoded when a query first needs it (a filter on other fields than `_id`,
+   * a sort, a unique index) and kept; shared, so it must never be mutated. Documents only ever
+   * read by `_id` (conversion, parity drains) are never decoded here.
+   */
   get view(): Document {
-    return decodeView(this.bytes);
+    this.cached ??= decodeView(this.bytes);
+    return this.cached;
   }
 
   /** `{ _id }` alone: what a filter that reads nothing but `_id` needs. */

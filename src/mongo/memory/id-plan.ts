@@ -152,3 +152,28 @@ export function readsIdOnly(filter: Document): boolean {
   }
   return true;
 }
+
+/**
+ * A quick, exact "cannot match" test from the filter's top-level string equalities (`{ tenant: 't1' }`,
+ * also inside a top-level `$and`): a document whose field holds another string cannot match. Any
+ * other case (an array, a missing field, another type) is left to the compiled filter. Undefined
+ * when the filter has no such equality.
+ */
+export function stringMismatch(filter: Document): ((view: Document) => boolean) | undefined {
+  const pairs: [string, string][] = [];
+  const collect = (f: Document) => {
+    for (const [key, value] of Object.entries(f)) {
+      if (key === '$and' && Array.isArray(value)) value.forEach((sub) => isPlainDocument(sub) && collect(sub));
+      else if (typeof value === 'string' && !key.startsWith('$') && !key.includes('.')) pairs.push([key, value]);
+    }
+  };
+  collect(filter);
+  if (pairs.length === 0) return undefined;
+  return (view) => {
+    for (const [key, want] of pairs) {
+      const v = view[key];
+      if (typeof v === 'string' && v !== want) return true;
+    }
+    return false;
+  };
+}

@@ -23,7 +23,7 @@ import { MemoryCursor } from './memory-cursor.js';
 import { compileFilter, equalityFields } from './query-engine.js';
 import { compileProjection, idSortDirection, sortDocuments, topSorted } from './sort-projection.js';
 import { compareIds } from './id-order.js';
-import { idInterval, readsIdOnly } from './id-plan.js';
+import { idInterval, readsIdOnly, stringMismatch } from './id-plan.js';
 import { applyUpdate, ensureUpsertId, upsertSeed, validateUpdate } from './update-engine.js';
 import { MemoryChangeStream } from './change-stream.js';
 import type {
@@ -117,7 +117,12 @@ export class MemoryCollection implements MongoCollectionLike {
     }
     const normalised = normaliseInput(filter ?? {}, 'filter');
     const idOnly = readsIdOnly(normalised);
-    const test = idOnly ? (d: StoredDocument) => matches(d.idView) : (d: StoredDocument) => matches(d.view);
+    const mismatch = idOnly ? undefined : stringMismatch(normalised);
+    const test = idOnly
+      ? (d: StoredDocument) => matches(d.idView)
+      : mismatch
+        ? (d: StoredDocument) => !mismatch(d.view) && matches(d.view)
+        : (d: StoredDocument) => matches(d.view);
     const { lo, hi } = idInterval(normalised, compareIds);
     const out: StoredDocument[] = [];
     if (idDir !== undefined) {
@@ -146,21 +151,12 @@ export class MemoryCollection implements MongoCollectionLike {
     }
     if (limit > 0) {
       const top = topSorted<StoredDocument>(options.sort, skip + limit);
-      for (const d of source) {
-        if (idOnly) {
-          if (test(d)) top.offer(d, d.view);
-        } else {
-          const view = d.view;
-          if (matches(view)) top.offer(d, view);
-        }
-      }
+      for (const d of source) if (test(d)) top.offer(d, d.view);
       return top.items().slice(skip);
     }
     const found: { d: StoredDocument; view: Document }[] = [];
     for (const d of source) {
-      if (idOnly && !test(d)) continue;
-      const view = d.view;
-      if (idOnly || matches(view)) found.push({ d, view });
+      if (test(d)) found.push({ d, view: d.view });
     }
     return page(sortDocuments(found, options.sort, (f) => f.view).map((f) => f.d));
   }
