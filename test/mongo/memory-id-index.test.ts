@@ -69,7 +69,7 @@ function shuffled<T>(xs: readonly T[], seed: number): T[] {
 
 const positionsOf = (docs: Document[]) => docs.map((d) => d.n as number);
 
-describe('memory: store _id index', function () {
+describe('memory: store _id index and string lookups', function () {
   this.timeout(60_000);
   let client: MemoryMongoClient;
   let folder: string;
@@ -160,6 +160,25 @@ describe('memory: store _id index', function () {
     // A delete in one client, seen by the other.
     await again.deleteOne({ _id: Long.fromNumber(1) });
     expect(positionsOf(await c.find({ _id: { $lt: 6 } }, { sort: { _id: 1 } }).toArray())).to.deep.equal([2, 4, 5]);
+  });
+
+  it('answers string equalities on a large collection exactly: arrays, missing and other types included, after writes', async () => {
+    const c = client.db('idx').collection('tenants');
+    const tenantOf = (i: number): unknown => (i % 100 === 0 ? ['t1', 'x'] : i % 101 === 0 ? undefined : i % 102 === 0 ? 5 : `t${i % 3}`);
+    const order = shuffled(Array.from({ length: 3000 }, (_, i) => i), 5);
+    await c.insertMany(order.map((i) => (tenantOf(i) === undefined ? { _id: i, n: i } : { _id: i, n: i, tenant: tenantOf(i) })));
+    const holdsT1 = (i: number) => tenantOf(i) === 't1' || (Array.isArray(tenantOf(i)) && (tenantOf(i) as string[]).includes('t1'));
+    expect(positionsOf(await c.find({ tenant: 't1' }).toArray())).to.deep.equal(order.filter(holdsT1));
+    expect(positionsOf(await c.find({ $and: [{ tenant: 't1' }, { n: { $lt: 500 } }] }, { sort: { n: -1 }, limit: 3 }).toArray())).to.deep.equal(
+      order.filter((i) => holdsT1(i) && i < 500).sort((a, b) => b - a).slice(0, 3),
+    );
+    expect(await c.countDocuments({ tenant: 't1' })).to.equal(order.filter(holdsT1).length);
+    // Writes in between: the lookup follows them.
+    await c.updateOne({ _id: 2 }, { $set: { tenant: 't1' } });
+    await c.deleteOne({ _id: 1 });
+    const now = (i: number) => i !== 1 && (i === 2 || holdsT1(i));
+    expect(positionsOf(await c.find({ tenant: 't1' }).toArray())).to.deep.equal(order.filter(now));
+    expect(positionsOf(await c.find({ tenant: 'nobody' }).toArray())).to.deep.equal([]);
   });
 
   it('hands over the stored BSON with raw: true', async () => {

@@ -64,6 +64,9 @@ export class CollectionData {
   /** Sum of the stored BSON sizes, to decide when a journal deserves compaction. */
   liveBytes = 0;
   private nextSeq = 0;
+  /** Bumped by every change, so derived lookups (see `stringCandidates`) know when to rebuild. */
+  private version = 0;
+  private readonly byString = new Map<string, { version: number; values: Map<string, StoredDocument[]>; others: StoredDocument[] }>();
 
   constructor(readonly namespace: string) {
     this.indexes = new IndexCatalog(namespace);
@@ -96,6 +99,7 @@ export class CollectionData {
 
   /** Stores without checks (journal replay, or after checks passed); `view` spares a decode when known. */
   put(doc: StoredDocument, view?: Document): void {
+    this.version++;
     const old = this.docs.get(doc.idKey);
     if (old) {
       if (this.indexes.hasUnique) this.indexes.removeDocument(old.view, old.idKey);
@@ -114,11 +118,41 @@ export class CollectionData {
   remove(idKey: string): boolean {
     const old = this.docs.get(idKey);
     if (!old) return false;
+    this.version++;
     if (this.indexes.hasUnique) this.indexes.removeDocument(old.view, idKey);
     this.docs.delete(idKey);
     this.byId.remove(old);
     this.liveBytes -= old.bytes.length;
     return true;
+  }
+
+  /**
+   * The documents that may hold the string `value` in the top-level field `field`: those whose field
+   * holds exactly that string, and every document whose field holds no string (an array, a document,
+   * nothing...), which only the full filter can decide; in natural order. A lookup built on first use
+   * and rebuilt after any change: what a server's index on the field would give a repeated query
+   * (output parity pages through one tenant at a time).
+   */
+  stringCandidates(field: string, value: string): StoredDocument[] {
+    let built = this.byString.get(field);
+    if (!built || built.version !== this.version) {
+      const values = new Map<string, StoredDocument[]>();
+      const others: StoredDocument[] = [];
+      for (const d of this.docs.values()) {
+        const v = d.view[field];
+        if (typeof v !== 'string') others.push(d);
+        else {
+          const list = values.get(v);
+          if (list) list.push(d);
+          else values.set(v, [d]);
+        }
+      }
+      built = { version: this.version, values, others };
+      this.byString.set(field, built);
+    }
+    const exact = built.values.get(value) ?? [];
+    if (built.others.length === 0) return exact;
+    return [...exact, ...built.others].sort((a, b) => a.seq - b.seq);
   }
 
   /** Adds an index (idempotent for an identical spec); returns its name. */
@@ -135,6 +169,7 @@ export class CollectionData {
 
   /** Replaces everything (a reload from disk). */
   reset(docs: Iterable<StoredDocument>, specs: readonly IndexSpec[], exists: boolean): void {
+    this.version++;
     this.docs.clear();
     this.liveBytes = 0;
     this.nextSeq = 0;

@@ -160,14 +160,7 @@ export function readsIdOnly(filter: Document): boolean {
  * when the filter has no such equality.
  */
 export function stringMismatch(filter: Document): ((view: Document) => boolean) | undefined {
-  const pairs: [string, string][] = [];
-  const collect = (f: Document) => {
-    for (const [key, value] of Object.entries(f)) {
-      if (key === '$and' && Array.isArray(value)) value.forEach((sub) => isPlainDocument(sub) && collect(sub));
-      else if (typeof value === 'string' && !key.startsWith('$') && !key.includes('.')) pairs.push([key, value]);
-    }
-  };
-  collect(filter);
+  const pairs = stringEqualities(filter);
   if (pairs.length === 0) return undefined;
   return (view) => {
     for (const [key, want] of pairs) {
@@ -176,4 +169,17 @@ export function stringMismatch(filter: Document): ((view: Document) => boolean) 
     }
     return false;
   };
+}
+
+/** The filter's top-level string equalities `[field, value]` (also inside a top-level `$and`). */
+export function stringEqualities(filter: Document): [string, string][] {
+  const pairs: [string, string][] = [];
+  const collect = (f: Document) => {
+    for (const [key, value] of Object.entries(f)) {
+      if (key === '$and' && Array.isArray(value)) value.forEach((sub) => isPlainDocument(sub) && collect(sub));
+      else if (typeof value === 'string' && !key.startsWith('$') && !key.includes('.')) pairs.push([key, value]);
+    }
+  };
+  collect(filter);
+  return pairs;
 }

@@ -23,7 +23,7 @@ import { MemoryCursor } from './memory-cursor.js';
 import { compileFilter, equalityFields } from './query-engine.js';
 import { compileProjection, idSortDirection, sortDocuments, topSorted } from './sort-projection.js';
 import { compareIds } from './id-order.js';
-import { idInterval, readsIdOnly, stringMismatch } from './id-plan.js';
+import { idInterval, readsIdOnly, stringEqualities, stringMismatch } from './id-plan.js';
 import { applyUpdate, ensureUpsertId, upsertSeed, validateUpdate } from './update-engine.js';
 import { MemoryChangeStream } from './change-stream.js';
 import type {
@@ -78,6 +78,8 @@ function pinnedId(filter: Filter): string | undefined {
 }
 
 const ORDERED_DEFAULT = true;
+/** Collections from this size on answer string-equality scans from `stringCandidates`. */
+const STRING_LOOKUP_MIN = 2048;
 /** How a projected raw document is re-encoded (types kept: it comes from the type-exact view). */
 const RAW_WRITE = { checkKeys: false, ignoreUndefined: false, serializeFunctions: false } as const;
 
@@ -136,10 +138,14 @@ export class MemoryCollection implements MongoCollectionLike {
       return out;
     }
     let source: Iterable<StoredDocument> = data.docs.values();
+    const equalities = idOnly ? [] : stringEqualities(normalised);
     if ((lo || hi) && (options.unordered || data.byId.countBetween(lo, hi) * 8 < data.docs.size)) {
       const candidates = [...data.byId.walk(lo, hi, false)];
       if (!options.unordered) candidates.sort((a, b) => a.seq - b.seq);
       source = candidates;
+    } else if (equalities.length > 0 && data.docs.size >= STRING_LOOKUP_MIN) {
+      // A large collection queried by a string field (a tenant): only the documents that may match.
+      source = data.stringCandidates(equalities[0]![0], equalities[0]![1]);
     }
     if (!sorted) {
       // Without a sort, stop scanning as soon as skip + limit documents matched.
