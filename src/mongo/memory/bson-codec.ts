@@ -18,7 +18,7 @@
  * const bytes = encodeDocument({ _id: 1, n: Long.fromString('9007199254740993') }, 'insert');
  * decodeForDriver(bytes).n; // Long('9007199254740993'), as the driver returns it
  */
-import { calculateObjectSize, deserialize, serialize, type DeserializeOptions, type Document } from 'bson';
+import { calculateObjectSize, deserialize, ObjectId, serialize, type DeserializeOptions, type Document } from 'bson';
 import { documentTooLarge } from './errors.js';
 
 /** MongoDB's maximum BSON document size: 16 MiB. */
@@ -103,6 +103,8 @@ export function idOfBytes(bytes: Uint8Array): unknown {
   // Element: type byte, name "_id\0", value.
   if (bytes.length > 9 && bytes[5] === 0x5f && bytes[6] === 0x69 && bytes[7] === 0x64 && bytes[8] === 0) {
     const type = bytes[4]!;
+    // The usual legacy id, an ObjectId: its 12 bytes, shared with the (immutable) stored document.
+    if (type === 0x07 && bytes.length >= 21) return new ObjectId(Buffer.from(bytes.buffer, bytes.byteOffset + 9, 12));
     let len = valueLength(bytes, type, 9);
     if (type === 0x0b) {
       // A regex: two C strings.
