@@ -18,7 +18,6 @@ import { IdOrder } from './id-order.js';
 export class StoredDocument {
   /** Natural-order position (kept by a new version of the same `_id`); set when stored. */
   seq = 0;
-  private shell?: Document;
   private cached?: Document;
 
   /**
@@ -42,10 +41,9 @@ export class StoredDocument {
     return this.cached;
   }
 
-  /** `{ _id }` alone: what a filter that reads nothing but `_id` needs. */
+  /** `{ _id }` alone: what a filter that reads nothing but `_id` needs (not kept: it is cheap). */
   get idView(): Document {
-    this.shell ??= { _id: this.id };
-    return this.shell;
+    return { _id: this.id };
   }
 }
 

@@ -120,7 +120,10 @@ export class MemoryCollection implements MongoCollectionLike {
     const normalised = normaliseInput(filter ?? {}, 'filter');
     const idOnly = readsIdOnly(normalised);
     const mismatch = idOnly ? undefined : stringMismatch(normalised);
-    const test = idOnly
+    const everything = Object.keys(normalised).length === 0;
+    const test = everything
+      ? () => true
+      : idOnly
       ? (d: StoredDocument) => matches(d.idView)
       : mismatch
         ? (d: StoredDocument) => !mismatch(d.view) && matches(d.view)
