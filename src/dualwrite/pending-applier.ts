@@ -91,6 +91,7 @@ export class PendingApplier {
   private reserved = 0;
   private idle: { promise: Promise<void>; resolve: () => void } | null = null;
   private closed = false;
+  private pumpScheduled = false;
   private counts = { queued: 0, inFlight: 0, highWater: 0, applied: 0, failed: 0, deferred: 0, leftToReconciler: 0 };
 
   constructor(options: PendingApplierOptions = {}) {
@@ -221,7 +222,21 @@ export class PendingApplier {
     }
   }
 
+  /**
+   * Starts what may start, on a later turn of the event loop: a secondary write begins with
+   * synchronous work (decoding the change, encoding the document; all of it with the `memory:`
+   * store), which must not run before the writer that handed the record over gets its answer.
+   */
   private pump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.startReady();
+    });
+  }
+
+  private startReady(): void {
     while (this.counts.inFlight < this.concurrency && this.ready.length > 0) {
       const key = this.ready.shift()!;
       const chain = this.chains.get(key)!;
@@ -235,7 +250,7 @@ export class PendingApplier {
         chain.active = false;
         if (chain.tasks.length > 0) this.ready.push(key);
         else this.chains.delete(key);
-        this.pump();
+        this.startReady();
         this.settleIfIdle();
       });
     }

@@ -254,11 +254,7 @@ describe('conversion: SPEC 6 type table', function () {
     }
   });
 
-  it('keeps the exact original bytes even where the driver would promote a type (real MongoDB raw cursors)', async function () {
-    if (env.mongo.kind === 'memory') {
-      // The memory: store does not implement `raw: true`; the engine re-serialises and says so.
-      this.skip();
-    }
+  it('keeps the exact original bytes even where the driver would promote a type (raw cursors: MongoDB and the memory: store)', async function () {
     const doc = { _id: 'exact-bytes', tenantId: TENANTS[0], createdAt: T0, updatedAt: T0, label: 'exact', big: Long.fromNumber(5), ratio: new Double(3), stray: true };
     await env.mongo.db.collection('conv_types').insertOne(doc);
     const report = await runConversion({ config: env.config, module: typesModule, rerun: true, progress: 'none', log: testLog });

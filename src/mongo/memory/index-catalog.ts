@@ -134,10 +134,16 @@ export class IndexCatalog {
     return this.specs;
   }
 
+  /** Whether any unique index needs the documents' keys (otherwise no document is decoded for it). */
+  get hasUnique(): boolean {
+    return this.unique.length > 0;
+  }
+
   /** Replaces all specs (loading from disk) and rebuilds the unique maps from `views`. */
   reset(specs: readonly IndexSpec[], views: Iterable<[string, Document]>): void {
     this.specs = [ID_INDEX, ...specs.filter((s) => s.name !== ID_INDEX.name)];
     this.unique = this.specs.filter((s) => s.unique).map((s) => new UniqueIndex(s));
+    if (this.unique.length === 0) return;
     for (const [idKey, view] of views) for (const u of this.unique) u.add(view, idKey);
   }
 

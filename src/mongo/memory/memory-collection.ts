@@ -10,7 +10,7 @@
  * await users.updateOne({ tenant: 't1', username: 'alice' }, { $set: { disabled: true } });
  */
 import { MongoBulkWriteError, type BulkWriteResult } from 'mongodb';
-import { ObjectId, type Document } from 'bson';
+import { ObjectId, serialize, type Document } from 'bson';
 import type { CollectionBacking } from './collection-backing.js';
 import { storedFrom, type CollectionData, type StoredDocument } from './collection-data.js';
 import { canonicalKey, bsonEquals, bsonTypeAlias } from './bson-order.js';
@@ -21,7 +21,9 @@ import type { JournalRecord } from './folder-persistence.js';
 import { buildIndexSpec } from './index-catalog.js';
 import { MemoryCursor } from './memory-cursor.js';
 import { compileFilter, equalityFields } from './query-engine.js';
-import { compileProjection, sortDocuments } from './sort-projection.js';
+import { compileProjection, idSortDirection, sortDocuments, topSorted } from './sort-projection.js';
+import { compareIds } from './id-order.js';
+import { idInterval, readsIdOnly, stringEqualities, stringMismatch } from './id-plan.js';
 import { applyUpdate, ensureUpsertId, upsertSeed, validateUpdate } from './update-engine.js';
 import { MemoryChangeStream } from './change-stream.js';
 import type {
@@ -76,6 +78,10 @@ function pinnedId(filter: Filter): string | undefined {
 }
 
 const ORDERED_DEFAULT = true;
+/** Collections from this size on answer string-equality scans from `stringCandidates`. */
+const STRING_LOOKUP_MIN = 2048;
+/** How a projected raw document is re-encoded (types kept: it comes from the type-exact view). */
+const RAW_WRITE = { checkKeys: false, ignoreUndefined: false, serializeFunctions: false } as const;
 
 export class MemoryCollection implements MongoCollectionLike {
   constructor(
@@ -90,29 +96,78 @@ export class MemoryCollection implements MongoCollectionLike {
     return this.backing.data;
   }
 
-  /** Matching documents in result order (natural order unless sorted), after skip and limit. */
-  private select(data: CollectionData, filter: Filter | undefined, options: SelectOptions = {}): StoredDocument[] {
+  /**
+   * Matching documents in result order (natural order unless sorted), after skip and limit.
+   * A sort led by `_id` walks the `_id` index over the interval the filter confines `_id` to; other
+   * queries scan (the interval's candidates only, in natural order, when it is narrow), and a sorted
+   * query with a limit keeps only the first skip + limit matches while scanning. A filter that reads
+   * `_id` alone never decodes a document. `unordered` (counting) waives the natural order.
+   */
+  private select(data: CollectionData, filter: Filter | undefined, options: SelectOptions & { unordered?: boolean } = {}): StoredDocument[] {
     const matches = compileFilter(filter);
     const skip = integerOption('skip', options.skip);
     if (skip < 0) throw badValue('skip value must be non-negative');
     // As with the driver, a negative limit means "at most |limit| documents"; 0 means no limit.
     const limit = Math.abs(integerOption('limit', options.limit));
     const sorted = options.sort !== undefined && Object.keys(options.sort).length > 0;
+    const idDir = sorted ? idSortDirection(options.sort) : undefined;
+    const page = (docs: StoredDocument[]) => (skip === 0 && (limit === 0 || docs.length <= limit) ? docs : docs.slice(skip, limit > 0 ? skip + limit : undefined));
     const pinned = pinnedId(filter ?? {});
-    let source: Iterable<StoredDocument> = data.docs.values();
     if (pinned !== undefined) {
       const one = data.docs.get(pinned);
-      source = one ? [one] : [];
+      return page(one && matches(one.view) ? [one] : []);
     }
+    const normalised = normaliseInput(filter ?? {}, 'filter');
+    const idOnly = readsIdOnly(normalised);
+    const mismatch = idOnly ? undefined : stringMismatch(normalised);
+    const everything = Object.keys(normalised).length === 0;
+    const test = everything
+      ? () => true
+      : idOnly
+      ? (d: StoredDocument) => matches(d.idView)
+      : mismatch
+        ? (d: StoredDocument) => !mismatch(d.view) && matches(d.view)
+        : (d: StoredDocument) => matches(d.view);
+    const { lo, hi } = idInterval(normalised, compareIds);
     const out: StoredDocument[] = [];
-    // Without a sort, stop scanning as soon as skip + limit documents matched.
-    const enough = !sorted && limit > 0 ? skip + limit : Infinity;
-    for (const doc of source) {
-      if (matches(doc.view)) out.push(doc);
-      if (out.length >= enough) break;
+    if (idDir !== undefined) {
+      let skipped = 0;
+      const want = limit > 0 ? limit : Infinity;
+      for (const d of data.byId.walk(lo, hi, idDir === -1)) {
+        if (!test(d)) continue;
+        if (skipped < skip) skipped++;
+        else if (out.push(d) >= want) break;
+      }
+      return out;
     }
-    const ordered = sorted ? sortDocuments(out, options.sort, (d) => d.view) : out;
-    return ordered.slice(skip, limit > 0 ? skip + limit : undefined);
+    let source: Iterable<StoredDocument> = data.docs.values();
+    const equalities = idOnly ? [] : stringEqualities(normalised);
+    if ((lo || hi) && (options.unordered || data.byId.countBetween(lo, hi) * 8 < data.docs.size)) {
+      const candidates = [...data.byId.walk(lo, hi, false)];
+      if (!options.unordered) candidates.sort((a, b) => a.seq - b.seq);
+      source = candidates;
+    } else if (equalities.length > 0 && data.docs.size >= STRING_LOOKUP_MIN) {
+      // A large collection queried by a string field (a tenant): only the documents that may match.
+      source = data.stringCandidates(equalities[0]![0], equalities[0]![1]);
+    }
+    if (!sorted) {
+      // Without a sort, stop scanning as soon as skip + limit documents matched.
+      const enough = limit > 0 ? skip + limit : Infinity;
+      for (const d of source) {
+        if (test(d) && out.push(d) >= enough) break;
+      }
+      return page(out);
+    }
+    if (limit > 0) {
+      const top = topSorted<StoredDocument>(options.sort, skip + limit);
+      for (const d of source) if (test(d)) top.offer(d, d.view);
+      return top.items().slice(skip);
+    }
+    const found: { d: StoredDocument; view: Document }[] = [];
+    for (const d of source) {
+      if (test(d)) found.push({ d, view: d.view });
+    }
+    return page(sortDocuments(found, options.sort, (f) => f.view).map((f) => f.d));
   }
 
   async insertOne(doc: Document): Promise<{ acknowledged: boolean; insertedId: unknown }> {
@@ -186,6 +241,9 @@ export class MemoryCollection implements MongoCollectionLike {
     if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 0)) {
       throw invalidArgument('batchSize must be a non-negative integer');
     }
+    // The driver's `raw: true`: each document as a Buffer of its BSON, undecoded (a copy: the caller
+    // may write into it, the stored bytes stay as they are).
+    const raw = (options as { raw?: unknown }).raw === true;
     // Compiled lazily, like the driver's cursor, so errors surface on the first read.
     let project: ((doc: Document) => Document) | undefined;
     return new MemoryCursor(
@@ -193,15 +251,17 @@ export class MemoryCollection implements MongoCollectionLike {
         project = compileProjection(options.projection);
         return this.select(this.begin(), filter, options).map((d) => d.bytes);
       },
-      (bytes) => {
-        const doc = decodeForDriver(bytes, options);
-        return project ? project(doc) : doc;
-      },
+      raw
+        ? (bytes) => (project ? Buffer.from(serialize(project(decodeView(bytes)), RAW_WRITE)) : Buffer.from(bytes)) as unknown as Document
+        : (bytes) => {
+            const doc = decodeForDriver(bytes, options);
+            return project ? project(doc) : doc;
+          },
     );
   }
 
   async countDocuments(filter: Filter = {}): Promise<number> {
-    return this.select(this.begin(), filter).length;
+    return this.select(this.begin(), filter, { unordered: true }).length;
   }
 
   /**
@@ -251,7 +311,7 @@ export class MemoryCollection implements MongoCollectionLike {
         const stored = storedFrom(encodeDocument(seed, 'update'));
         data.insert(stored);
         records.push({ put: stored.bytes, event: 'insert' });
-        outcome.upsertedId = valueForDriver(stored.view._id);
+        outcome.upsertedId = valueForDriver(stored.id);
         outcome.after = stored;
       }
     } finally {
@@ -293,7 +353,7 @@ export class MemoryCollection implements MongoCollectionLike {
     const [target] = this.select(data, filter, { limit: 1 });
     const outcome: UpdateOutcome = { matched: 0, modified: 0, upsertedId: null };
     if (target) {
-      const oldId = target.view._id;
+      const oldId = target.id;
       if (hasOwn(replacement, '_id') && (!bsonEquals(replacement._id, oldId) || bsonTypeAlias(normaliseInput({ v: replacement._id }, 'update').v) !== bsonTypeAlias(oldId))) {
         throw immutableId(replacement._id);
       }
@@ -315,7 +375,7 @@ export class MemoryCollection implements MongoCollectionLike {
       const stored = storedFrom(encodeDocument(doc, 'replace'));
       data.insert(stored);
       this.backing.commit([{ put: stored.bytes, event: 'insert' }]);
-      outcome.upsertedId = valueForDriver(stored.view._id);
+      outcome.upsertedId = valueForDriver(stored.id);
     }
     return updateResult(outcome);
   }
@@ -326,7 +386,7 @@ export class MemoryCollection implements MongoCollectionLike {
     const targets = this.select(data, filter, { limit: multi ? 0 : 1 });
     const records: JournalRecord[] = [];
     for (const t of targets) {
-      if (data.remove(t.idKey)) records.push({ delete: t.view._id });
+      if (data.remove(t.idKey)) records.push({ delete: t.id });
     }
     this.backing.commit(records);
     return { acknowledged: true, deletedCount: records.length };

@@ -39,26 +39,73 @@ function sortValue(view: Document, key: SortKey): unknown {
   return best;
 }
 
+function sortKeys(spec: Sort | undefined): SortKey[] {
+  return Object.entries(spec ?? {}).map(([field, dir]) => {
+    if (field === '$natural') throw unsupported('$natural sort');
+    return { parts: splitPath(field), dir: directionOf(field, dir) };
+  });
+}
+
+/**
+ * The direction of a sort the `_id` index serves: the spec's first key is `_id` (a unique key, so
+ * any further key never decides), else undefined. Validates the whole spec like {@link sortDocuments}.
+ */
+export function idSortDirection(spec: Sort | undefined): 1 | -1 | undefined {
+  const keys = sortKeys(spec);
+  return keys.length > 0 && keys[0]!.parts.length === 1 && keys[0]!.parts[0] === '_id' ? keys[0]!.dir : undefined;
+}
+
 /**
  * Sorts items by a MongoDB sort spec; `viewOf` gives each item's type-exact document.
  * Sort keys are computed once per item; the sort is stable.
  */
 export function sortDocuments<T>(items: readonly T[], spec: Sort | undefined, viewOf: (item: T) => Document): T[] {
-  const entries = Object.entries(spec ?? {});
-  if (entries.length === 0) return items.slice();
-  const keys: SortKey[] = entries.map(([field, dir]) => {
-    if (field === '$natural') throw unsupported('$natural sort');
-    return { parts: splitPath(field), dir: directionOf(field, dir) };
-  });
+  const keys = sortKeys(spec);
+  if (keys.length === 0) return items.slice();
   const decorated = items.map((item) => ({ item, values: keys.map((k) => sortValue(viewOf(item), k)) }));
-  decorated.sort((a, b) => {
-    for (let i = 0; i < keys.length; i++) {
-      const c = compareBson(a.values[i], b.values[i]);
-      if (c) return keys[i]!.dir * c;
-    }
-    return 0;
-  });
+  decorated.sort((a, b) => compareDecorated(keys, a.values, b.values));
   return decorated.map((d) => d.item);
+}
+
+function compareDecorated(keys: readonly SortKey[], a: readonly unknown[], b: readonly unknown[]): number {
+  for (let i = 0; i < keys.length; i++) {
+    const c = compareBson(a[i], b[i]);
+    if (c) return keys[i]!.dir * c;
+  }
+  return 0;
+}
+
+/**
+ * The first `keep` items of a sort, offered one by one in natural order (`offer(item, view)`), in
+ * O(keep) memory: what a sorted query with a limit needs, without sorting every match. Stable like
+ * {@link sortDocuments}: of equal items the earlier offered comes first.
+ *
+ * @example
+ * const top = topSorted<Doc>({ createdAt: -1 }, 10);
+ * for (const d of docs) top.offer(d, d.view);
+ * top.items();
+ */
+export function topSorted<T>(spec: Sort | undefined, keep: number): { offer(item: T, view: Document): void; items(): T[] } {
+  const keys = sortKeys(spec);
+  const best: { item: T; values: unknown[] }[] = [];
+  return {
+    offer(item, view) {
+      if (keep <= 0) return;
+      const values = keys.map((k) => sortValue(view, k));
+      if (best.length === keep && compareDecorated(keys, values, best[best.length - 1]!.values) >= 0) return;
+      // After every equal item: stability.
+      let lo = 0;
+      let hi = best.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareDecorated(keys, values, best[mid]!.values) < 0) hi = mid;
+        else lo = mid + 1;
+      }
+      best.splice(lo, 0, { item, values });
+      if (best.length > keep) best.pop();
+    },
+    items: () => best.map((b) => b.item),
+  };
 }
 
 /** A projection tree: `true` marks a projected leaf. */
