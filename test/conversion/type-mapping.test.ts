@@ -255,7 +255,8 @@ describe('conversion: SPEC 6 type table', function () {
   });
 
   it('keeps the exact original bytes even where the driver would promote a type (raw cursors: MongoDB and the memory: store)', async function () {
-    const doc = { _id: 'exact-bytes', tenantId: TENANTS[0], createdAt: T0, updatedAt: T0, label: 'exact', big: Long.fromNumber(5), ratio: new Double(3), stray: true };
+    // Quarantined for a U+0000 in its text (what PostgreSQL cannot hold); Int64 5 and double 3 would be promoted by a non-raw read.
+    const doc = { _id: 'exact-bytes', tenantId: TENANTS[0], createdAt: T0, updatedAt: T0, label: 'ex\u0000act', big: Long.fromNumber(5), ratio: new Double(3) };
     await env.mongo.db.collection('conv_types').insertOne(doc);
     const report = await runConversion({ config: env.config, module: typesModule, rerun: true, progress: 'none', log: testLog });
     expect(report.ok).to.equal(true);
