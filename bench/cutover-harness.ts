@@ -306,6 +306,7 @@ export async function runLiveCutover(o: HarnessOptions): Promise<HarnessReport> 
   // The follower: in this process, or a `follow` CLI process killed and started again.
   let followerProcess: CliProcess | null = null;
   let followerLoop: Promise<void> | null = null;
+  let followerFailed: Error | null = null;
   let stopFollow = new AbortController();
   const followerInProcess = new ChangeFollower({ ds, mongo, module });
   const followProgress = async () => {
@@ -316,7 +317,13 @@ export async function runLiveCutover(o: HarnessOptions): Promise<HarnessReport> 
     if (!o.kill) {
       stopFollow = new AbortController();
       const signal = stopFollow.signal;
-      followerLoop = followerInProcess.run({ intervalMs: 50, signal }).then(() => undefined);
+      followerLoop = followerInProcess.run({ intervalMs: 50, signal }).then(
+        () => undefined,
+        (err: Error) => {
+          followerFailed = err;
+          note(`follow failed: ${err.message}`);
+        },
+      );
       return;
     }
     const spawnOne = () => new CliProcess(['follow', '--module', module.name, '--interval-ms', '50'], env, log);
@@ -360,7 +367,11 @@ export async function runLiveCutover(o: HarnessOptions): Promise<HarnessReport> 
         followLagMs = Math.max(followLagMs, s.lagMs);
       }
       if (ok) return;
-      if (tries > 1200) throw new Error('follow did not catch up within 60 s');
+      if (followerFailed) throw new Error(`follow failed: ${followerFailed.message}`, { cause: followerFailed });
+      if (tries > 1200) {
+        const detail = states.map((s) => `${s.collection} ${s.state} caughtUp=${s.caughtUpAt?.toISOString()} swept=${s.sweptAt?.toISOString()} lag=${s.lagMs}`).join('; ');
+        throw new Error(`follow did not catch up within 60 s after ${since.toISOString()}: ${detail}`);
+      }
       await sleep(50);
     }
   };
