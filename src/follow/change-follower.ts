@@ -83,6 +83,9 @@ interface JobTier {
   readonly jobId: string;
 }
 
+/** Under steady writes, a stream that reached its end is swept at most this often. */
+const SWEEP_EVERY_MS = 1000;
+
 /** The context of a global (not tenant-scoped) entity: RLS does not apply to its table. */
 const NO_TENANT = tenantContext('00000000-0000-0000-0000-000000000000');
 
@@ -143,6 +146,8 @@ export class ChangeFollower {
     const streams = new Map<EntitySpec, ChangeStreamLike>();
     const tiers = new Map<EntitySpec, JobTier>();
     const waiting = new Set<string>();
+    const caughtUp = new Set<EntitySpec>();
+    let lastSweep = 0;
     try {
       for (const spec of this.targets) {
         if (lost.has(spec.collection)) continue;
@@ -166,19 +171,28 @@ export class ChangeFollower {
               continue;
             }
             waiting.delete(spec.collection);
-            applied += await this.drain(spec, stream, t);
+            const drained = await this.drain(spec, stream, t);
+            applied += drained.applied;
+            if (drained.caughtUp) caughtUp.add(spec);
           } catch (err) {
             if (!isHistoryLostError(err)) throw err;
             await this.lose(spec, err, lost);
             streams.delete(spec);
           }
         }
-        if (applied === 0) {
-          // Idle: re-apply deletes that a backfill may have undone, then wait for more changes.
+        // Re-apply deletes that a backfill may have undone: when idle, and, under steady writes that
+        // never leave every stream idle at once, for each stream that reached its end, now and then.
+        const sweepDue = applied === 0 || Date.now() - lastSweep >= SWEEP_EVERY_MS;
+        if (sweepDue) {
           for (const spec of streams.keys()) {
+            if (applied !== 0 && !caughtUp.has(spec)) continue;
             const swept = await sweepTombstones(this.options.ds, this.options.module.name, spec.collection, tableOf(spec));
             if (swept) this.log(`${this.options.module.name}/${spec.collection}: ${swept} row(s) deleted again (loaded by the backfill after their delete)`);
           }
+          lastSweep = Date.now();
+        }
+        caughtUp.clear();
+        if (applied === 0) {
           if (options.once || options.signal?.aborted || streams.size === 0) break;
           // Nothing applied; waiting streams are retried after the pause too.
           await sleep(options.intervalMs ?? 500, options.signal);
@@ -192,7 +206,7 @@ export class ChangeFollower {
   }
 
   /** Applies the changes ready on one stream (at most one batch); marks it caught up when there are none. */
-  private async drain(spec: EntitySpec, stream: ChangeStreamLike, t: JobTier): Promise<number> {
+  private async drain(spec: EntitySpec, stream: ChangeStreamLike, t: JobTier): Promise<{ applied: number; caughtUp: boolean }> {
     let n = 0;
     const max = this.options.batchSize ?? 500;
     while (n < max) {
@@ -204,7 +218,7 @@ export class ChangeFollower {
       await this.apply(spec, event, t);
       n += 1;
     }
-    return n;
+    return { applied: n, caughtUp: n < max };
   }
 
   /** The backfill job's tier and tier-B "now", or null while the job does not exist. */

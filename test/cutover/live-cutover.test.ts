@@ -14,7 +14,7 @@ import { authorityWorkload, schedulerWorkload } from '../../bench/cutover-worklo
 describe('cutover under live traffic', function () {
   this.timeout(900_000);
 
-  const run = (o: Pick<HarnessOptions, 'workload' | 'scenario' | 'kill'>) => runLiveCutoverFresh({ writers: 3, rate: 30, phaseMs: 1500, initialDocs: 300, ...o });
+  const run = (o: Pick<HarnessOptions, 'workload' | 'scenario' | 'kill'>) => runLiveCutoverFresh({ writers: 3, rate: 20, phaseMs: 1500, initialDocs: 300, directIntervalMs: 200, ...o });
 
   function expectClean(report: HarnessReport, scenario: 'forward' | 'rollback'): void {
     expect(report.phases.map((p) => p.phase)).to.deep.equal(
