@@ -365,7 +365,10 @@ export async function runLiveCutover(o: HarnessOptions): Promise<HarnessReport> 
       let ok = states.length > 0;
       for (const s of states) {
         const job = await readJob(ds, `${module.name}/${s.collection}`);
-        if (s.state !== 'following' || !s.caughtUpAt || s.caughtUpAt < since || !s.sweptAt || (job?.finishedAt && s.sweptAt < job.finishedAt)) ok = false;
+        // Everything written before `since` is applied: the stream said "nothing more" after it, or
+        // the follower applied a change written after it (under steady writes it may never be idle).
+        const past = (s.caughtUpAt && s.caughtUpAt >= since) || (s.lastEventAt && s.lastEventAt >= since);
+        if (s.state !== 'following' || !past || !s.sweptAt || (job?.finishedAt && s.sweptAt < job.finishedAt)) ok = false;
         followLagMs = Math.max(followLagMs, s.lagMs);
       }
       if (ok) return;

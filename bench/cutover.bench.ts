@@ -10,9 +10,10 @@ import { WORKLOADS } from './cutover-workloads.js';
  * converter and the follower killed (kill -9) and restarted, and for the rollback from DualWrite
  * (Primary Postgres) to Mongo.
  */
-const RATE = Number(process.env.BENCH_CUTOVER_RATE ?? 200);
-const PHASE_MS = Number(process.env.BENCH_CUTOVER_PHASE_MS ?? 5000);
-const INITIAL = Number(process.env.BENCH_CUTOVER_DOCS ?? 20_000);
+const RATE = Number(process.env.BENCH_CUTOVER_RATE ?? 50);
+const PHASE_MS = Number(process.env.BENCH_CUTOVER_PHASE_MS ?? 4000);
+const INITIAL = Number(process.env.BENCH_CUTOVER_DOCS ?? 10_000);
+const DIRECT_MS = Number(process.env.BENCH_CUTOVER_DIRECT_MS ?? 100);
 const MODULES = (process.env.BENCH_CUTOVER_MODULES ?? 'Authority,Scheduler').split(',').map((m) => m.trim()).filter(Boolean);
 
 function emitReport(emit: (line: BenchLine) => void, r: HarnessReport): void {
@@ -43,7 +44,7 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
   for (const name of MODULES) {
     const workload = WORKLOADS[name];
     if (!workload) throw new Error(`BENCH_CUTOVER_MODULES: no workload for ${name}; known: ${Object.keys(WORKLOADS).join(', ')}`);
-    emitReport(emit, await runLiveCutoverFresh({ workload, writers: 4, rate: RATE, phaseMs: PHASE_MS, initialDocs: INITIAL, scenario: 'forward', kill: { seed: 10, converter: 2, follower: 2 } }));
-    emitReport(emit, await runLiveCutoverFresh({ workload, writers: 4, rate: RATE, phaseMs: PHASE_MS, initialDocs: INITIAL, scenario: 'rollback' }));
+    emitReport(emit, await runLiveCutoverFresh({ workload, writers: 4, rate: RATE, phaseMs: PHASE_MS, initialDocs: INITIAL, directIntervalMs: DIRECT_MS, scenario: 'forward', kill: { seed: 10, converter: 2, follower: 2 } }));
+    emitReport(emit, await runLiveCutoverFresh({ workload, writers: 4, rate: RATE, phaseMs: PHASE_MS, initialDocs: INITIAL, directIntervalMs: DIRECT_MS, scenario: 'rollback' }));
   }
 }
