@@ -85,6 +85,9 @@ interface JobTier {
   readonly jobId: string;
 }
 
+/** Under steady writes, a stream that reached its end is swept at most this often. */
+const SWEEP_EVERY_MS = 1000;
+
 /** The context of a global (not tenant-scoped) entity: RLS does not apply to its table. */
 const NO_TENANT = tenantContext('00000000-0000-0000-0000-000000000000');
 
@@ -145,6 +148,8 @@ export class ChangeFollower {
     const streams = new Map<EntitySpec, ChangeStreamLike>();
     const tiers = new Map<EntitySpec, JobTier>();
     const waiting = new Set<string>();
+    const caughtUp = new Set<EntitySpec>();
+    let lastSweep = 0;
     try {
       for (const spec of this.targets) {
         if (lost.has(spec.collection)) continue;
@@ -168,19 +173,28 @@ export class ChangeFollower {
               continue;
             }
             waiting.delete(spec.collection);
-            applied += await this.drain(spec, stream, t);
+            const drained = await this.drain(spec, stream, t);
+            applied += drained.applied;
+            if (drained.caughtUp) caughtUp.add(spec);
           } catch (err) {
             if (!isHistoryLostError(err)) throw err;
             await this.lose(spec, err, lost);
             streams.delete(spec);
           }
         }
-        if (applied === 0) {
-          // Idle: re-apply deletes that a backfill may have undone, then wait for more changes.
+        // Re-apply deletes that a backfill may have undone: when idle, and, under steady writes that
+        // never leave every stream idle at once, for each stream that reached its end, now and then.
+        const sweepDue = applied === 0 || Date.now() - lastSweep >= SWEEP_EVERY_MS;
+        if (sweepDue) {
           for (const spec of streams.keys()) {
+            if (applied !== 0 && !caughtUp.has(spec)) continue;
             const swept = await sweepTombstones(this.options.ds, this.options.module.name, spec.collection, tableOf(spec));
             if (swept) this.log(`${this.options.module.name}/${spec.collection}: ${swept} row(s) deleted again (loaded by the backfill after their delete)`);
           }
+          lastSweep = Date.now();
+        }
+        caughtUp.clear();
+        if (applied === 0) {
           if (options.once || options.signal?.aborted || streams.size === 0) break;
           // Nothing applied; waiting streams are retried after the pause too.
           await sleep(options.intervalMs ?? 500, options.signal);
@@ -194,7 +208,7 @@ export class ChangeFollower {
   }
 
   /** Applies the changes ready on one stream (at most one batch); marks it caught up when there are none. */
-  private async drain(spec: EntitySpec, stream: ChangeStreamLike, t: JobTier): Promise<number> {
+  private async drain(spec: EntitySpec, stream: ChangeStreamLike, t: JobTier): Promise<{ applied: number; caughtUp: boolean }> {
     let n = 0;
     const max = this.options.batchSize ?? 500;
     while (n < max) {
@@ -206,7 +220,7 @@ export class ChangeFollower {
       await this.apply(spec, event, t);
       n += 1;
     }
-    return n;
+    return { applied: n, caughtUp: n < max };
   }
 
   /** The backfill job's tier and tier-B "now", or null while the job does not exist. */
@@ -230,7 +244,7 @@ export class ChangeFollower {
     if (event.operationType === 'delete') {
       const legacyId = legacyIdOf(event.documentKey?._id);
       const id = idFromLegacyId(spec.collection, legacyId);
-      return this.options.ds.transaction(async (tx) => {
+      return this.transaction(async (tx) => {
         const found = await tx.query(`select ${isTenantScoped(spec) ? 'tenant_id' : 'null as tenant_id'}, updated_at from ${tableOf(spec)} where id = $1`, [id]);
         const deletedAt = at ?? new Date();
         if (found.rows[0]) {
@@ -251,12 +265,12 @@ export class ChangeFollower {
     if (!['insert', 'update', 'replace'].includes(event.operationType)) {
       // drop / rename / invalidate: nothing a row can say; the operator sees it in the log.
       this.log(`${module}/${spec.collection}: ${event.operationType} event; nothing to apply`);
-      await this.options.ds.transaction((tx) => advance(tx, module, spec.collection, token, 'skipped', at));
+      await this.transaction((tx) => advance(tx, module, spec.collection, token, 'skipped', at));
       return 'skipped';
     }
     if (!event.fullDocument) {
       // updateLookup found the document deleted since: its delete event follows in the stream.
-      await this.options.ds.transaction((tx) => advance(tx, module, spec.collection, token, 'skipped', at));
+      await this.transaction((tx) => advance(tx, module, spec.collection, token, 'skipped', at));
       return 'skipped';
     }
     const source = SourceDocument.fromCursorItem(event.fullDocument);
@@ -266,7 +280,7 @@ export class ChangeFollower {
       const entity = outcome.entity as unknown as Entity & { tenantId?: string };
       const tenantKeys = tenants.unrecorded();
       try {
-        const applied = await this.options.ds.transaction(async (tx) => {
+        const applied = await this.transaction(async (tx) => {
           await recordTenantKeys(tx, tenantKeys, `follow ${spec.module}.${spec.name}`);
           const ctx = await this.setTenant(tx, spec, isTenantScoped(spec) ? (entity.tenantId as string) : null);
           await repo.applyReplicaTx(tx, ctx, { op: 'upsert', id: entity.id, entity, at: entity.updatedAt, legacyId: outcome.legacyId, audit: null });
@@ -284,18 +298,31 @@ export class ChangeFollower {
       }
     }
     if (outcome.kind === 'quarantine') return this.quarantine(spec, t.jobId, outcome.legacyId, outcome.reason, source, token, at);
-    await this.options.ds.transaction((tx) => advance(tx, module, spec.collection, token, 'skipped', at));
+    await this.transaction((tx) => advance(tx, module, spec.collection, token, 'skipped', at));
     return 'skipped';
   }
 
   private async quarantine(spec: EntitySpec, jobId: string, legacyId: string, reason: string, source: SourceDocument, token: unknown, at: Date | null): Promise<EventOutcome> {
     const module = this.options.module.name;
     this.log(`${module}/${spec.collection}: ${legacyId} quarantined: ${reason}`);
-    await this.options.ds.transaction(async (tx) => {
+    await this.transaction(async (tx) => {
       await writeQuarantine(tx, { spec, jobId, tenants: tenantRegistryOf(this.options.mongo.db) }, [{ legacyId, reason, source }]);
       await advance(tx, module, spec.collection, token, 'quarantined', at);
     });
     return 'quarantined';
+  }
+
+  /**
+   * One change's transaction. Its commit does not wait for the WAL flush (`synchronous_commit =
+   * off`): the change and its resume token commit together or not at all, so a PostgreSQL crash
+   * can only take back the last few changes *with* their position, and they are read again from
+   * the stream (no gap, no duplicate); the follower no longer waits for one disk flush per change.
+   */
+  private transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.options.ds.transaction(async (tx) => {
+      await tx.query('set local synchronous_commit = off');
+      return fn(tx);
+    });
   }
 
   /** Sets the row's tenant for the rest of the transaction (RLS is forced, even for the owner). */
@@ -328,10 +355,15 @@ export class ChangeFollower {
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    // The listener goes with the pause: a long-running follower must not pile them up on its signal.
+    const onAbort = () => {
       clearTimeout(timer);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -1,4 +1,5 @@
 import { TenantRegistry, type TenantPins } from '../codec/tenant-registry.js';
+import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
 import type { MongoDbLike } from './mongo-types.js';
 
 /**
@@ -30,4 +31,21 @@ export function tenantRegistryOf(db: MongoDbLike): TenantRegistry {
 export function shareTenantRegistry<T extends MongoDbLike>(db: MongoDbLike, view: T): T {
   registries.set(view, tenantRegistryOf(db));
   return view;
+}
+
+/**
+ * What a custom store's filter puts in `tenantId` to match one tenant's documents of `collection`: the
+ * context's UUID, or `{ $in: keys }` of every legacy key the registry maps to it (a named tenant's name,
+ * the UUID itself), as the generic repository's scope does. A tenant the registry has not met yet is
+ * looked for in the collection first (a legacy service may have written it since).
+ *
+ * @example
+ * await coll.find({ tenantId: await tenantMatch(db, 'job_queue', ctx), state: 'ready' });
+ */
+export async function tenantMatch(db: MongoDbLike, collection: string, ctx: TenantContext): Promise<unknown> {
+  const tenantId = checkTenantContext(ctx);
+  const registry = tenantRegistryOf(db);
+  if (!registry.knows(tenantId)) registry.learn(await db.collection(collection).distinct('tenantId'));
+  const keys = registry.legacyKeysOf(tenantId);
+  return keys.length === 1 ? keys[0] : { $in: keys };
 }

@@ -22,6 +22,7 @@ import {
   type SampleKind,
 } from './report-types.js';
 import { SampleKeeper } from './sample-keeper.js';
+import { formsOf, settle, SETTLE_DEFAULTS, type SettleOptions, type Suspect, type SuspectKind, type Verdict } from './settle.js';
 import { redactSample } from './report-redaction.js';
 import { Redactor } from '../codec/sensitive.js';
 
@@ -53,6 +54,8 @@ export interface DataParityInput {
   readonly lookupSamples: number;
   /** Hides sensitive values in the samples (default: this entity's sensitive fields). */
   readonly redactor?: Redactor;
+  /** How rows that differ are re-checked while writes continue (default {@link SETTLE_DEFAULTS}; rounds 0: never). */
+  readonly settle?: SettleOptions;
 }
 
 export interface LookupSample {
@@ -75,6 +78,8 @@ export interface Seed {
   readonly mongo: Record<string, unknown> | null;
   /** Fetch the PostgreSQL row for the sample. */
   readonly withPostgres: boolean;
+  /** The PostgreSQL side as read when the sample was taken (in-flight rows: both sides of the last re-check). */
+  readonly postgres?: Record<string, unknown> | null;
 }
 
 /**
@@ -126,6 +131,8 @@ export interface RangePartial {
   readonly extraIds: string[];
   readonly tenants: string[];
   readonly lookups: LookupCandidate[];
+  /** Rows still changing after the re-checks (absent when none), and rows that settled on a re-check. */
+  readonly inFlight?: { readonly count: number; readonly settled: number; readonly seeds: { key: string; seed: Seed }[] };
 }
 
 /** The 16 bytes of a lowercase or uppercase UUID text, parsed without a regular expression or a temporary string. */
@@ -158,6 +165,7 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
   const expected = shouldConvert(spec, input.referenceTime);
   const counts = emptyCounts();
   const keepers = Object.fromEntries(SAMPLE_KINDS.map((k) => [k, new SampleKeeper<Seed>(sampleSize)])) as Record<SampleKind, SampleKeeper<Seed>>;
+
   const tenants = new Set<string>();
   const lookups: LookupCandidate[] = [];
   const perTenant = new Map<string, number>();
@@ -165,6 +173,19 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
   const registry = tenantRegistryOf(input.mongo);
   const whole = range.lower === null && range.upper === null;
   const scratch = Buffer.alloc(16);
+  const settleOptions = input.settle ?? SETTLE_DEFAULTS;
+  // Differences seen while streaming, re-checked at the end (parity under traffic, see settle.ts).
+  const suspects: Suspect[] = [];
+  let overflow = settleOptions.rounds <= 0;
+  const suspect = (s: Suspect) => {
+    if (overflow) return;
+    if (suspects.length >= settleOptions.limit) {
+      overflow = true;
+      suspects.length = 0;
+    } else suspects.push(s);
+  };
+  // Differing rows that are not suspects (two documents, one id; quarantined yet in PostgreSQL), kept apart to rebuild the samples.
+  const otherDiffering = new SampleKeeper<Seed>(sampleSize);
 
   // 1. PostgreSQL: (id, digest) of every row of the range, in id order.
   const index = new DigestIndex();
@@ -226,6 +247,7 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
         keepers.quarantined.offer(id, () => ({ id, legacyId, reason: quarantined, mongo: comparedForm(spec, entity, legacyId), withPostgres: false }));
       } else if (convert) {
         counts.missingInPostgres++;
+        suspect({ id, legacyId, kind: 'missingInPostgres', mongoSig: rowDigest(spec, entity, legacyId).toString('hex'), pgSig: 'absent' });
         keepers.missingInPostgres.offer(id, () => ({ id, legacyId, reason: null, mongo: comparedForm(spec, entity, legacyId), withPostgres: false }));
       } else {
         counts.outsideWindow++;
@@ -233,12 +255,16 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
       }
     } else if (index.seen(at)) {
       counts.differing++;
-      keepers.differing.offer(id, () => ({ id, legacyId, reason: 'another legacy document converts to the same id', mongo: comparedForm(spec, entity, legacyId), withPostgres: true }));
+      const seed = () => ({ id, legacyId, reason: 'another legacy document converts to the same id', mongo: comparedForm(spec, entity, legacyId), withPostgres: true });
+      keepers.differing.offer(id, seed);
+      otherDiffering.offer(id, seed);
     } else {
       index.markSeen(at);
-      if (rowDigest(spec, entity, legacyId).equals(index.digestAt(at))) counts.matched++;
+      const digest = rowDigest(spec, entity, legacyId);
+      if (digest.equals(index.digestAt(at))) counts.matched++;
       else {
         counts.differing++;
+        suspect({ id, legacyId, kind: 'differing', mongoSig: digest.toString('hex'), pgSig: index.digestAt(at).toString('hex') });
         keepers.differing.offer(id, () => ({ id, legacyId, reason: null, mongo: comparedForm(spec, entity, legacyId), withPostgres: true }));
       }
     }
@@ -278,7 +304,9 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
       keepers.quarantined.offer(key, { id, legacyId, reason, mongo: null, withPostgres: false });
     } else if (reason !== undefined) {
       counts.differing++;
-      keepers.differing.offer(key, { id, legacyId, reason: `quarantined by conversion (${reason}) yet PostgreSQL has a row with this id`, mongo: null, withPostgres: true });
+      const seed = { id, legacyId, reason: `quarantined by conversion (${reason}) yet PostgreSQL has a row with this id`, mongo: null, withPostgres: true };
+      keepers.differing.offer(key, seed);
+      otherDiffering.offer(key, seed);
     } else {
       counts.undecodable++;
       const where = inPostgres ? ' (PostgreSQL has a row with this id)' : '';
@@ -287,13 +315,62 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
   }
 
   // 3. Rows PostgreSQL has and no legacy document accounts for.
-  const extraIds: string[] = [];
+  let extraIds: string[] = [];
   for (const at of index.unseen()) {
     counts.missingInMongo++;
-    if (extraIds.length < sampleSize) extraIds.push(formatUuid(index.idAt(at)));
+    const id = formatUuid(index.idAt(at));
+    suspect({ id, legacyId: null, kind: 'missingInMongo', mongoSig: 'absent', pgSig: index.digestAt(at).toString('hex') });
+    if (extraIds.length < sampleSize) extraIds.push(id);
+  }
+
+  // 4. Under traffic: the differences are read again until they settle (settle.ts).
+  let inFlight: RangePartial['inFlight'];
+  if (!overflow && suspects.length > 0) {
+    const stream = suspects.map((s) => ({ ...s }));
+    const verdicts = await settle({ spec, mongo: input.mongo, postgres: input.postgres, expected, options: settleOptions }, suspects);
+    const finals: { kind: SuspectKind; id: string; verdict: Verdict & { verdict: 'mismatch' } }[] = [];
+    const flying = new SampleKeeper<Seed>(sampleSize);
+    let inFlightCount = 0;
+    let settled = 0;
+    let changed = false;
+    for (const s of stream) {
+      const v = verdicts.get(s.id)!;
+      if (v.verdict === 'mismatch' && v.kind === s.kind && (v.sides === null || (v.sides.mongoSig === s.mongoSig && v.sides.pgSig === s.pgSig))) {
+        finals.push({ kind: s.kind, id: s.id, verdict: v });
+        continue;
+      }
+      // What the stream saw is not what holds now: the counts and samples follow the re-check.
+      changed = true;
+      counts[s.kind]--;
+      if (v.verdict === 'settled') {
+        settled++;
+        if (v.matched) counts.matched++;
+      } else if (v.verdict === 'mismatch') {
+        counts[v.kind]++;
+        finals.push({ kind: v.kind, id: s.id, verdict: v });
+      } else {
+        inFlightCount++;
+        const f = formsOf(spec, v.sides);
+        flying.offer(s.id, { id: s.id, legacyId: f.legacyId ?? s.legacyId, reason: v.reason, mongo: f.mongo, postgres: f.postgres, withPostgres: false });
+      }
+    }
+    if (changed) {
+      keepers.differing = new SampleKeeper<Seed>(sampleSize);
+      keepers.missingInPostgres = new SampleKeeper<Seed>(sampleSize);
+      otherDiffering.keys().forEach((key, i) => keepers.differing.offer(key, otherDiffering.items()[i]!));
+      const extras: string[] = [];
+      for (const f of finals) {
+        const forms = formsOf(spec, f.verdict.sides);
+        const legacyId = forms.legacyId ?? stream.find((s) => s.id === f.id)?.legacyId ?? null;
+        if (f.kind === 'missingInMongo') extras.push(f.id);
+        else keepers[f.kind].offer(f.id, { id: f.id, legacyId, reason: null, mongo: forms.mongo, withPostgres: f.kind === 'differing' });
+      }
+      extraIds = extras.sort().slice(0, sampleSize);
+      inFlight = { count: inFlightCount, settled, seeds: flying.keys().map((key, i) => ({ key, seed: flying.items()[i]! })) };
+    }
   }
   const seeds = Object.fromEntries(SAMPLE_KINDS.map((k) => [k, keepers[k].keys().map((key, i) => ({ key, seed: keepers[k].items()[i]! }))])) as RangePartial['seeds'];
-  return { counts, seeds, extraIds, tenants: [...tenants].sort(), lookups };
+  return { counts, seeds, extraIds, tenants: [...tenants].sort(), lookups, ...(inFlight ? { inFlight } : {}) };
 }
 
 /** The id a legacy document converts to, from its `_id` alone; null when the `_id` has no canonical form. */
@@ -374,6 +451,18 @@ export async function mergeRanges(input: DataParityInput, partials: readonly Ran
     return redactSample(spec, redactor, { id, legacyId: (postgres?.legacyId as string | undefined) ?? null, reason: null, differences: [], mongo: null, postgres });
   });
 
+  // Rows still changing when the re-checks ended: counted and shown apart, never mismatches.
+  const flying = partials.filter((p) => p.inFlight);
+  const inFlight: EntityDataReport['inFlight'] = flying.length
+    ? {
+        count: flying.reduce((n, p) => n + p.inFlight!.count, 0),
+        settled: flying.reduce((n, p) => n + p.inFlight!.settled, 0),
+        samples: firstByKey(flying.flatMap((p) => p.inFlight!.seeds)).map(({ seed: s }) =>
+          redactSample(spec, redactor, { id: s.id, legacyId: s.legacyId, reason: s.reason, differences: s.mongo && s.postgres ? diffFields(spec, s.mongo, s.postgres) : [], mongo: s.mongo, postgres: s.postgres ?? null }),
+        ),
+      }
+    : undefined;
+
   const mismatches = MISMATCH_KINDS.reduce((n, k) => n + counts[k], 0);
   const report: EntityDataReport = {
     entity: spec.name,
@@ -388,6 +477,8 @@ export async function mergeRanges(input: DataParityInput, partials: readonly Ran
     counts,
     mismatches,
     samples: built,
+    // Only under traffic: a report of data at rest is today's, field for field (and digest).
+    ...(inFlight ? { inFlight } : {}),
   };
   return { report, tenants, samples };
 }

@@ -15,6 +15,7 @@ import { canonicalOutput, ListOutput } from './output-canonical.js';
 import type { ProbeDifference, ProbeReport } from './report-types.js';
 import { redactProbeDifference } from './report-redaction.js';
 import { Redactor } from '../codec/sensitive.js';
+import { entityUnsettled, serverTime, SETTLE_DEFAULTS, type SettleOptions } from './settle.js';
 
 /**
  * Output parity (SPEC 9): the same repository calls against the MongoDB and the PostgreSQL
@@ -42,6 +43,8 @@ export interface OutputParityInput {
   readonly log?: (line: string) => void;
   /** Hides sensitive values in the probe differences (default: the probed entities' sensitive fields). */
   readonly redactor?: Redactor;
+  /** Re-runs of a probe whose outputs differ, while writes continue (default {@link SETTLE_DEFAULTS}). */
+  readonly settle?: SettleOptions;
 }
 
 export interface OutputParityResult {
@@ -67,6 +70,7 @@ export async function outputParity(input: OutputParityInput): Promise<OutputPari
   for (const spec of input.entities) repos.set(spec.name, { mongo: new MongoRepository<Entity>(spec, input.mongo), postgres: new PostgresRepository<Entity>(spec, input.postgres) });
   const position = (entity: string) => input.entities.findIndex((s) => s.name === entity);
   const redactor = input.redactor ?? Redactor.of(input.entities);
+  const settle = input.settle ?? SETTLE_DEFAULTS;
 
   /** Runs one probe as each tenant (once, as no tenant, for entities that are not tenant-scoped). */
   async function runProbe(probe: ParityProbe, kind: 'generic' | 'module', tenants: readonly string[]): Promise<void> {
@@ -76,19 +80,47 @@ export async function outputParity(input: OutputParityInput): Promise<OutputPari
     const options = { spec, keep, order: probe.order ?? null };
     for (const tenant of isTenantScoped(spec) ? tenants : [NO_TENANT]) {
       const ctx = tenantContext(tenant);
-      let mongoCanon: unknown = null;
-      let pgCanon: unknown = null;
-      const result = await compareBoth<unknown>({
-        name: `${spec.module}.${spec.name} ${probe.name}`,
-        control: () => probe.call(mongo, ctx),
-        candidate: () => probe.call(postgres, ctx),
-        compare: (a, b) => {
-          mongoCanon = canonicalOutput(a, options);
-          pgCanon = canonicalOutput(b, options);
-          return canonicalJson(mongoCanon) === canonicalJson(pgCanon);
-        },
-      });
-      const report = probeReport(spec, probe, kind, isTenantScoped(spec) ? tenant : null, result, mongoCanon, pgCanon, input.maxListItems);
+      const once = async () => {
+        let mongoCanon: unknown = null;
+        let pgCanon: unknown = null;
+        const result = await compareBoth<unknown>({
+          name: `${spec.module}.${spec.name} ${probe.name}`,
+          control: () => probe.call(mongo, ctx),
+          candidate: () => probe.call(postgres, ctx),
+          compare: (a, b) => {
+            mongoCanon = canonicalOutput(a, options);
+            pgCanon = canonicalOutput(b, options);
+            return canonicalJson(mongoCanon) === canonicalJson(pgCanon);
+          },
+        });
+        return { result, mongoCanon, pgCanon, text: result.matched || result.control.error || result.candidate.error || result.compareError ? null : canonicalJson([mongoCanon, pgCanon]) };
+      };
+      let run = await once();
+      // Under traffic: outputs that differ are re-run until they agree, stay the same with nothing on
+      // its way (a real mismatch), or are still changing after the last round (in flight).
+      let inFlight = false;
+      if (run.text !== null && settle.rounds > 0) {
+        let since = await serverTime(input.postgres);
+        inFlight = true;
+        for (let round = 1; round <= settle.rounds; round++) {
+          await sleep(settle.waitMs * round);
+          const at = await serverTime(input.postgres);
+          const before: string | null = run.text;
+          run = await once();
+          if (run.text === null) {
+            inFlight = false;
+            break;
+          }
+          if (run.text === before && (await entityUnsettled(input.postgres, input.mongo, spec, since)) === null) {
+            inFlight = false;
+            break;
+          }
+          since = at;
+        }
+      }
+      const { result, mongoCanon, pgCanon } = run;
+      const built = probeReport(spec, probe, kind, isTenantScoped(spec) ? tenant : null, result, mongoCanon, pgCanon, input.maxListItems);
+      const report: ProbeReport = inFlight ? { ...built, status: 'inFlight' } : built;
       // Compared on real values; the report shows sensitive values as fingerprints only.
       const difference = report.difference && redactProbeDifference(spec, redactor, report.difference);
       reports.push({ ...report, difference, order: position(spec.name) });
@@ -129,6 +161,10 @@ export async function outputParity(input: OutputParityInput): Promise<OutputPari
 
   reports.sort((a, b) => a.order - b.order || cmp(a.kind, b.kind) || cmp(a.name, b.name) || cmp(a.tenant ?? '', b.tenant ?? ''));
   return { probes: reports.map(({ order: _order, ...r }) => r), notes: [...notes].sort() };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function cmp(a: string, b: string): number {

@@ -16,7 +16,8 @@ import { escapeHtml as e } from './text-escape.js';
 export function renderHtml(report: VerifyReport): string {
   const s = report.summary;
   const o = report.output;
-  const failing = o.probes.filter((p) => p.status !== 'match');
+  const failing = o.probes.filter((p) => p.status === 'mismatch' || p.status === 'error');
+  const flying = o.probes.filter((p) => p.status === 'inFlight');
   const parts: string[] = [];
   parts.push(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -50,10 +51,14 @@ ${report.data.map(dataRow).join('\n')}
     parts.push('<h3>Mismatching probes</h3>');
     for (const p of failing) parts.push(probeDetail(p));
   }
+  if (flying.length) {
+    parts.push('<h3>Probes in flight (outputs still changing under writes; not mismatches)</h3>');
+    for (const p of flying) parts.push(probeDetail(p));
+  }
   const probeRows = o.probes.map(
     (p) =>
       `<tr><td>${e(p.entity)}</td><td><code>${e(p.name)}</code></td><td>${e(p.kind)}</td><td class="id"><code>${e(p.tenant ?? '-')}</code></td>` +
-      `<td class="${p.status === 'match' ? '' : 'bad'}">${e(p.status)}</td><td class="n">${e(String(p.mongo.count ?? 'error'))}</td>` +
+      `<td class="${p.status === 'match' ? '' : p.status === 'inFlight' ? 'muted' : 'bad'}">${e(p.status)}</td><td class="n">${e(String(p.mongo.count ?? 'error'))}</td>` +
       `<td class="n">${e(String(p.postgres.count ?? 'error'))}</td><td>${p.truncated ? 'capped' : ''}</td></tr>`,
   );
   parts.push(
@@ -92,7 +97,8 @@ export function summaryLine(report: VerifyReport): string {
   return (
     `${report.module} parity: ${s.ok ? 'OK' : 'FAILED'}: ${s.comparedEntities} of ${s.entities} entities compared` +
     `${tierC ? ` (${tierC} tier C not compared)` : ''}, ${s.matchedRows} rows matched, ${s.accountedRows} accounted (quarantine / tier window), ` +
-    `${s.dataMismatches} data mismatch(es); ${s.matchedProbes} of ${s.probes} output probes matched, ${s.outputMismatches} mismatch(es); digest ${report.digest}`
+    `${s.dataMismatches} data mismatch(es); ${s.matchedProbes} of ${s.probes} output probes matched, ${s.outputMismatches} mismatch(es)` +
+    `${s.inFlight ? `; in flight under writes: ${s.inFlight.rows} row(s), ${s.inFlight.probes} probe(s)` : ''}; digest ${report.digest}`
   );
 }
 
@@ -135,8 +141,16 @@ const KIND_TITLE: Readonly<Record<SampleKind, string>> = {
 function dataSamples(d: EntityDataReport): string {
   const kinds = SAMPLE_KINDS.filter((k) => d.samples[k].length > 0);
   if (!d.compared) return `<h3 id="data-${e(d.entity)}">${e(d.entity)}</h3><p class="muted">${e(d.note ?? 'not compared')}</p>`;
-  if (kinds.length === 0) return '';
+  if (kinds.length === 0 && !d.inFlight) return '';
   const out = [`<h3 id="data-${e(d.entity)}">${e(d.entity)}</h3>`];
+  if (d.inFlight) {
+    const f = d.inFlight;
+    out.push(`<p class="lead">Under writes: ${f.settled} row(s) differed while streaming and agreed on a re-check; ${f.count} still in flight (changing on every re-check; not mismatches).</p>`);
+    if (f.samples.length) {
+      const table = scrollBox(`<table><thead><tr><th>Id</th><th>Legacy id</th><th>Reason</th><th>Field differences</th><th>Rows</th></tr></thead><tbody>${f.samples.map(sampleRow).join('\n')}</tbody></table>`);
+      out.push(folded('In flight', `${f.count}${f.samples.length < f.count ? ` (first ${f.samples.length} by id)` : ''}`, table));
+    }
+  }
   for (const kind of kinds) {
     const count = d.counts[kind];
     const shown = d.samples[kind].length;

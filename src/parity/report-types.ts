@@ -72,6 +72,14 @@ export interface EntityDataReport {
   readonly mismatches: number;
   /** The first N of each kind, sorted by id. */
   readonly samples: Readonly<Record<SampleKind, readonly DataSample[]>>;
+  /**
+   * Verification under traffic only (absent on data at rest, so such a report and its digest are
+   * unchanged): rows that differed while streaming and were read again (see `settle.ts`). `count`
+   * rows were still changing after the last re-check (in flight: neither matched nor mismatches;
+   * samples with both sides of the last read); `settled` rows differed and then agreed (or were gone
+   * from both sides) on a re-check.
+   */
+  readonly inFlight?: { readonly count: number; readonly settled: number; readonly samples: readonly DataSample[] };
 }
 
 /** How one side of an output probe ended. */
@@ -99,7 +107,8 @@ export interface ProbeReport {
   /** Tenant the probe ran as (null for entities that are not tenant-scoped). */
   readonly tenant: string | null;
   readonly kind: 'generic' | 'module';
-  readonly status: 'match' | 'mismatch' | 'error';
+  /** `inFlight`: the outputs differed and kept changing on every re-run (writes under way); not a mismatch. */
+  readonly status: 'match' | 'mismatch' | 'error' | 'inFlight';
   readonly mongo: ProbeSide;
   readonly postgres: ProbeSide;
   /** The list was cut after `maxListItems` (at the end of a tie group). */
@@ -127,6 +136,8 @@ export interface ReportSummary {
   readonly accountedRows: number;
   readonly probes: number;
   readonly matchedProbes: number;
+  /** Rows and probes still in flight (verification under traffic); absent when none. */
+  readonly inFlight?: { readonly rows: number; readonly probes: number };
 }
 
 /** What the run used, without secrets (passwords masked). */

@@ -21,6 +21,7 @@ import { assertTable, countRows } from './postgres-rows.js';
 import { ReadOnlyDataSource } from './read-only-data-source.js';
 import { dropRun, planEntities, planRun, readPlan, runResults, workRun, type RunPlan } from './shared-verify.js';
 import { reportDigest } from './report-digest.js';
+import { SETTLE_DEFAULTS, type SettleOptions } from './settle.js';
 import { type EntityDataReport, type ReferenceTimeSource, type VerifyReport } from './report-types.js';
 import { writeReports, type ReportFormat, REPORT_FORMATS } from './report-writer.js';
 
@@ -70,6 +71,11 @@ export interface VerifyOptions {
   readonly fingerprinter?: Fingerprinter;
   /** Progress lines (the CLI sends them to stderr). */
   readonly log?: (line: string) => void;
+  /**
+   * How differences found while writes continue are re-checked (default `SETTLE_DEFAULTS`: 4 rounds,
+   * pauses of 50, 100, 150, 200 ms); `rounds: 0` reports every difference seen as a mismatch.
+   */
+  readonly settle?: Partial<SettleOptions>;
 }
 
 export interface VerifyResult {
@@ -140,6 +146,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
   }
   const clock = options.clock ?? systemClock;
   const log = options.log ?? (() => {});
+  const settle: SettleOptions = { ...SETTLE_DEFAULTS, ...(options.settle ?? {}) };
   const started = clock.now();
   const startMs = performance.now();
 
@@ -187,7 +194,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
       } else {
         const quarantine = await records.quarantine(module.name, spec.collection);
         excluded.set(spec.collection, new Set(quarantine.keys()));
-        inputs.set(spec.name, { spec, mongo: mongo.db, postgres, quarantine, referenceTime, referenceTimeSource: source, sampleSize: o.sampleSize, lookupSamples: o.lookupSamples, redactor });
+        inputs.set(spec.name, { spec, mongo: mongo.db, postgres, quarantine, referenceTime, referenceTimeSource: source, sampleSize: o.sampleSize, lookupSamples: o.lookupSamples, redactor, settle });
       }
       dataMs[spec.name] = Math.round(performance.now() - t0);
     }
@@ -228,13 +235,16 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
       maxListItems: o.maxListItems,
       log,
       redactor,
+      settle,
     });
     const notes = [...output.notes];
     if (probed.length < sortedTenants.length) notes.push(`output parity probed the first ${probed.length} of ${sortedTenants.length} tenants (sorted); raise maxTenants (--max-tenants) to probe more`);
     const outputMs = Math.round(performance.now() - t1);
 
     const dataMismatches = data.reduce((n, d) => n + d.mismatches, 0);
-    const outputMismatches = output.probes.filter((p) => p.status !== 'match').length;
+    const outputMismatches = output.probes.filter((p) => p.status === 'mismatch' || p.status === 'error').length;
+    const inFlightRows = data.reduce((n, d) => n + (d.inFlight?.count ?? 0), 0);
+    const inFlightProbes = output.probes.filter((p) => p.status === 'inFlight').length;
     const mismatches = dataMismatches + outputMismatches;
     const targets = {
       mongo: { kind: mongo.kind, url: maskUrl(mongoUrl), database: config.Mongo.Database },
@@ -262,7 +272,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
         matchedRows: data.reduce((n, d) => n + d.counts.matched, 0),
         accountedRows: data.reduce((n, d) => n + d.counts.quarantined + d.counts.outsideWindow, 0),
         probes: output.probes.length,
-        matchedProbes: output.probes.length - outputMismatches,
+        matchedProbes: output.probes.filter((p) => p.status === 'match').length,
+        ...(inFlightRows + inFlightProbes > 0 ? { inFlight: { rows: inFlightRows, probes: inFlightProbes } } : {}),
       },
       data,
       output: { tenantsFound: sortedTenants.length, tenants: probed, probes: output.probes, notes },

@@ -1,34 +1,56 @@
 import { expect } from 'chai';
-import { runLiveCutoverFresh } from '../../bench/cutover-harness.js';
-import { authorityModule } from '../../src/modules/authority/index.js';
+import { runLiveCutoverFresh, type HarnessOptions, type HarnessReport } from '../../bench/cutover-harness.js';
+import { authorityWorkload, schedulerWorkload } from '../../bench/cutover-workloads.js';
 
 /**
  * The whole cutover under live traffic (the harness of `npm run bench`, at a test's rate): writers
  * keep writing through the container while the module walks every phase, services restart on each
- * phase's configuration, and the backfill and follower run under the writes; also the rollback from
- * DualWrite (Primary Postgres) to Mongo. Nothing acknowledged is lost, no caller sees an error, and
- * verify finds both stores equal.
+ * phase's configuration, and the backfill, the follower and verify run under the writes (nothing
+ * pauses); also the rollback from DualWrite (Primary Postgres) to Mongo, and runs where the
+ * converter and the follower are killed with SIGKILL while they work and started again. Authority
+ * is a plain module; Scheduler has a custom store (its job queue) that takes traffic as well.
+ * Nothing acknowledged is lost, no caller sees an error, and every verify finds both stores equal.
  */
 describe('cutover under live traffic', function () {
-  this.timeout(600_000);
+  this.timeout(900_000);
 
-  for (const scenario of ['forward', 'rollback'] as const) {
-    it(`${scenario === 'forward' ? 'walks Mongo -> Postgres' : 'walks to DualWrite (Primary Postgres) and rolls back to Mongo'}: 0 lost, 0 caller errors, 0 mismatches`, async () => {
-      const report = await runLiveCutoverFresh({ module: authorityModule, writers: 3, rate: 30, phaseMs: 1500, initialDocs: 300, scenario });
-      const phases = report.phases.map((p) => p.phase);
-      expect(phases).to.deep.equal(
-        scenario === 'forward'
-          ? ['mongo', 'dualwrite-mongo', 'backfill', 'verified', 'dualwrite-postgres', 'postgres']
-          : ['mongo', 'dualwrite-mongo', 'backfill', 'verified', 'dualwrite-postgres', 'mongo'],
-      );
-      expect(report.errors, report.errors.join('\n')).to.deep.equal([]);
-      for (const p of report.phases) {
-        expect(p.acknowledged, `${p.phase}: writes acknowledged`).to.be.greaterThan(0);
-        expect(p.callerErrors, `${p.phase}: caller errors`).to.equal(0);
-      }
-      expect(report.lost).to.equal(0);
-      expect(report.parityMismatches).to.equal(0);
-      expect(report.directWrites).to.be.greaterThan(0);
+  const run = (o: Pick<HarnessOptions, 'workload' | 'scenario' | 'kill'>) => runLiveCutoverFresh({ writers: 3, rate: 20, phaseMs: 1500, initialDocs: 300, directIntervalMs: 200, ...o });
+
+  function expectClean(report: HarnessReport, scenario: 'forward' | 'rollback'): void {
+    expect(report.phases.map((p) => p.phase)).to.deep.equal(
+      scenario === 'forward'
+        ? ['mongo', 'dualwrite-mongo', 'backfill', 'verified', 'dualwrite-postgres', 'postgres']
+        : ['mongo', 'dualwrite-mongo', 'backfill', 'verified', 'dualwrite-postgres', 'mongo'],
+    );
+    expect(report.errors, report.errors.join('\n')).to.deep.equal([]);
+    for (const p of report.phases) {
+      expect(p.acknowledged, `${p.phase}: writes acknowledged`).to.be.greaterThan(0);
+      expect(p.callerErrors, `${p.phase}: caller errors`).to.equal(0);
+    }
+    expect(report.lost).to.equal(0);
+    // Two verifies ran while the writes continued (backfill, DualWrite Primary Postgres): both clean.
+    expect(report.parity.map((p) => p.phase)).to.deep.equal(['backfill', 'dualwrite-postgres']);
+    for (const p of report.parity) expect(p.mismatches, `verify in ${p.phase}`).to.equal(0);
+    expect(report.parityMismatches).to.equal(0);
+    expect(report.directWrites).to.be.greaterThan(0);
+  }
+
+  for (const workload of [authorityWorkload, schedulerWorkload]) {
+    const m = workload.module.name;
+    it(`${m} walks Mongo -> Postgres under writes: 0 lost, 0 caller errors, 0 mismatches`, async () => {
+      const report = await run({ workload, scenario: 'forward' });
+      expectClean(report, 'forward');
+      if (workload.jobQueue) expect(report.jobOps, 'job-queue calls acknowledged').to.be.greaterThan(0);
+    });
+
+    it(`${m} walks to DualWrite (Primary Postgres) and rolls back to Mongo under writes: 0 lost, 0 caller errors, 0 mismatches`, async () => {
+      expectClean(await run({ workload, scenario: 'rollback' }), 'rollback');
+    });
+
+    it(`${m}: the converter and the follower killed (kill -9) at random moments and started again: 0 lost, 0 mismatches`, async () => {
+      const report = await run({ workload, scenario: m === 'Authority' ? 'forward' : 'rollback', kill: { seed: m.length, converter: 2, follower: 2 } });
+      expect(report.kills).to.deep.equal({ converter: 2, follower: 2 });
+      expectClean(report, m === 'Authority' ? 'forward' : 'rollback');
     });
   }
 });

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
+import type { TenantContext } from '../../../interfaces/tenant-context.js';
 import type { Page } from '../../../interfaces/repository.js';
 import type { TimelineEvent, TriageQueueItem, TriageQueueQuery, TriageQueueRepository, VexDecision, VexPackage } from '../../../interfaces/excititor.js';
 import { decodeCursor } from '../../../codec/cursor.js';
@@ -9,6 +9,7 @@ import { decodeDocument, EXACT_DOCUMENT_READ } from '../../../mongo/document-cod
 import type { MongoDbLike } from '../../../mongo/mongo-types.js';
 import { timelineEvent, vexDecision, vexPackage } from '../entities.js';
 import { CURSOR, OPEN_STATUSES, ORDER, checkQuery, compareTriage, cursorOf } from './rules.js';
+import { tenantMatch, tenantRegistryOf } from '../../../mongo/tenant-keys.js';
 
 /**
  * The triage queue on the legacy MongoDB collections: the live aggregate (MongoDB has no
@@ -20,21 +21,22 @@ export class MongoTriageQueue implements TriageQueueRepository {
 
   private async all(ctx: TenantContext, since: Date | undefined, only?: { packageId: string; vulnId: string }): Promise<TriageQueueItem[]> {
     const status = fieldOf(vexDecision, 'status').mongo;
-    const decisionFilter: Document = { tenantId: checkTenantContext(ctx), [status]: { $in: [...OPEN_STATUSES] } };
+    const decisionFilter: Document = { tenantId: await tenantMatch(this.db, vexDecision.collection, ctx), [status]: { $in: [...OPEN_STATUSES] } };
     const decisions = (await this.db.collection(vexDecision.collection).find(decisionFilter, EXACT_DOCUMENT_READ).toArray())
-      .map((d) => decodeDocument(vexDecision, d).entity as unknown as VexDecision)
+      .map((d) => decodeDocument(vexDecision, d, undefined, tenantRegistryOf(this.db)).entity as unknown as VexDecision)
       .filter((d) => !only || (d.packageId === only.packageId && d.vulnId === only.vulnId));
     if (decisions.length === 0) return [];
     const packages = new Map<string, VexPackage>();
-    for (const doc of await this.db.collection(vexPackage.collection).find({ tenantId: checkTenantContext(ctx) }, EXACT_DOCUMENT_READ).toArray()) {
-      const p = decodeDocument(vexPackage, doc).entity as unknown as VexPackage;
+    for (const doc of await this.db.collection(vexPackage.collection).find({ tenantId: await tenantMatch(this.db, vexPackage.collection, ctx) }, EXACT_DOCUMENT_READ).toArray()) {
+      const p = decodeDocument(vexPackage, doc, undefined, tenantRegistryOf(this.db)).entity as unknown as VexPackage;
       packages.set(p.id, p);
     }
     const activity = new Map<string, { count: number; last: Date | null }>();
     const occurredAt = fieldOf(timelineEvent, 'occurredAt').mongo;
-    const eventFilter: Document = since ? { tenantId: checkTenantContext(ctx), [occurredAt]: { $gte: since } } : { tenantId: checkTenantContext(ctx) };
+    const eventTenant = await tenantMatch(this.db, timelineEvent.collection, ctx);
+    const eventFilter: Document = since ? { tenantId: eventTenant, [occurredAt]: { $gte: since } } : { tenantId: eventTenant };
     for (const doc of await this.db.collection(timelineEvent.collection).find(eventFilter, EXACT_DOCUMENT_READ).toArray()) {
-      const e = decodeDocument(timelineEvent, doc).entity as unknown as TimelineEvent;
+      const e = decodeDocument(timelineEvent, doc, undefined, tenantRegistryOf(this.db)).entity as unknown as TimelineEvent;
       const key = `${e.packageId}|${e.vulnId}`;
       const a = activity.get(key) ?? { count: 0, last: null };
       a.count++;

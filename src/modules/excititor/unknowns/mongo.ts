@@ -15,6 +15,7 @@ import { decodeDocument, encodeDocument, EXACT_DOCUMENT_READ } from '../../../mo
 import { legacyExtraOf, withLegacyExtra } from '../../../codec/legacy-extra.js';
 import { legacyIdOf } from '../../../mongo/legacy-id.js';
 import type { MongoCollectionLike, MongoDbLike } from '../../../mongo/mongo-types.js';
+import { tenantMatch, tenantRegistryOf } from '../../../mongo/tenant-keys.js';
 
 /** Writers of one subject inside this process run one after the other (MongoDB has no transaction here). */
 const subjectLocks = new Map<string, Promise<unknown>>();
@@ -65,7 +66,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
 
   private decode(doc: Document): { entity: UnknownRecord; legacyId: string } {
     try {
-      const { entity, legacyId } = decodeDocument(this.spec, doc);
+      const { entity, legacyId } = decodeDocument(this.spec, doc, undefined, tenantRegistryOf(this.db));
       return { entity: entity as unknown as UnknownRecord, legacyId };
     } catch (err) {
       let id = '(unreadable _id)';
@@ -89,7 +90,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
   correct(ctx: TenantContext, a: UnknownAssertion): Promise<BitemporalChange> {
     checkSubject(qualifiedName(this.spec), a.subjectHash, a.kind);
     return serialised(`${this.db.databaseName}|${this.spec.collection}|${checkTenantContext(ctx)}|${a.subjectHash}|${a.kind}`, async () => {
-      const filter = { tenantId: checkTenantContext(ctx), [this.f('subjectHash')]: a.subjectHash, [this.f('kind')]: a.kind, [this.f('sysTo')]: null };
+      const filter = { tenantId: await tenantMatch(this.db, this.spec.collection, ctx), [this.f('subjectHash')]: a.subjectHash, [this.f('kind')]: a.kind, [this.f('sysTo')]: null };
       const believed = (await this.coll.find(filter, { sort: { [this.f('validFrom')]: 1, _id: 1 }, ...EXACT_DOCUMENT_READ }).toArray()).map((d) => this.decode(d));
       const plan = planAssertion(qualifiedName(this.spec), believed.map((b) => b.entity), a);
       if (plan.close.length === 0 && plan.open.length === 0) return { closed: [], opened: [] };
@@ -111,7 +112,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
         // The closed version keeps its undeclared legacy fields (the spread drops the non-enumerable overflow).
         const next: UnknownRecord = withLegacyExtra({ ...r, sysTo: now, updatedAt: nextTimestamp(this.clock, r.updatedAt) }, legacyExtraOf(r));
         const doc = encodeDocument(this.spec, next as unknown as Record<string, unknown>, legacyId);
-        const res = await this.coll.replaceOne({ _id: doc._id, tenantId: checkTenantContext(ctx), [this.f('sysTo')]: null, updatedAt: r.updatedAt }, doc);
+        const res = await this.coll.replaceOne({ _id: doc._id, tenantId: await tenantMatch(this.db, this.spec.collection, ctx), [this.f('sysTo')]: null, updatedAt: r.updatedAt }, doc);
         if (res.matchedCount === 0) throw new PersistenceError(`${qualifiedName(this.spec)} ${r.id} was closed concurrently; retry (the new version ${opened.map((o) => o.id).join(', ')} is recorded)`);
         closed.push(next);
         closedIds.push(legacyId);
@@ -137,7 +138,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
     checkSubject(qualifiedName(this.spec), subjectHash, kind);
     checkTimes(qualifiedName(this.spec), at);
     const docs = await this.coll
-      .find({ $and: [{ tenantId: checkTenantContext(ctx), [this.f('subjectHash')]: subjectHash, [this.f('kind')]: kind }, this.asOfFilter(at)] }, { sort: { _id: 1 }, ...EXACT_DOCUMENT_READ })
+      .find({ $and: [{ tenantId: await tenantMatch(this.db, this.spec.collection, ctx), [this.f('subjectHash')]: subjectHash, [this.f('kind')]: kind }, this.asOfFilter(at)] }, { sort: { _id: 1 }, ...EXACT_DOCUMENT_READ })
       .toArray();
     if (docs.length > 1) throw new PersistenceError(`${qualifiedName(this.spec)}: ${docs.length} rows of one subject overlap at valid ${at.validTime.toISOString()} (believed at ${at.systemTime.toISOString()})`);
     return docs[0] ? this.decode(docs[0]).entity : null;
@@ -145,7 +146,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
 
   async history(ctx: TenantContext, subjectHash: string, kind: string): Promise<UnknownRecord[]> {
     checkSubject(qualifiedName(this.spec), subjectHash, kind);
-    const docs = await this.coll.find({ tenantId: checkTenantContext(ctx), [this.f('subjectHash')]: subjectHash, [this.f('kind')]: kind }, EXACT_DOCUMENT_READ).toArray();
+    const docs = await this.coll.find({ tenantId: await tenantMatch(this.db, this.spec.collection, ctx), [this.f('subjectHash')]: subjectHash, [this.f('kind')]: kind }, EXACT_DOCUMENT_READ).toArray();
     // By sysFrom, validFrom, then the domain id (the legacy _id would not sort like PostgreSQL's uuid).
     return docs
       .map((d) => this.decode(d).entity)
@@ -168,7 +169,7 @@ export class MongoBitemporalRepository implements UnknownsRepository {
     const limit = pageSize({ limit: query.limit });
     const s = this.f('subjectHash');
     const k = this.f('kind');
-    const clauses: Document[] = [{ tenantId: checkTenantContext(ctx), ...condition }];
+    const clauses: Document[] = [{ tenantId: await tenantMatch(this.db, this.spec.collection, ctx), ...condition }];
     if (query.kind !== undefined) clauses.push({ [k]: query.kind });
     if (query.after) {
       const c = decodeCursor(query.after, 'mongo', order, { entity: qualifiedName(this.spec), keys: [fieldOf(this.spec, 'subjectHash'), fieldOf(this.spec, 'kind')], tie: 'uuid' });

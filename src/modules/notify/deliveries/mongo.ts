@@ -12,7 +12,7 @@ import type {
   TransitionDetails,
 } from '../../../interfaces/notify.js';
 import type { ChangeRecord, Page } from '../../../interfaces/repository.js';
-import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
+import type { TenantContext } from '../../../interfaces/tenant-context.js';
 import { decodeDocument, encodeDocument, EXACT_DOCUMENT_READ } from '../../../mongo/document-codec.js';
 import { legacyExtraOf, withLegacyExtra } from '../../../codec/legacy-extra.js';
 import { mongoIdForUuid } from '../../../mongo/legacy-id.js';
@@ -21,6 +21,7 @@ import type { MongoCollectionLike, MongoDbLike } from '../../../mongo/mongo-type
 import type { SpecChangeHook } from '../../../dualwrite/change-replicator.js';
 import { applyTransition, deliveryEvent, dispatched, dispatchFailed, newDelivery } from './rules.js';
 import { delivery as deliverySpec, outboxEvent as outboxSpec } from '../entities.js';
+import { tenantMatch, tenantRegistryOf } from '../../../mongo/tenant-keys.js';
 
 /**
  * The delivery state machine on MongoDB (collections `deliveries` and `outbox`). A transition is a
@@ -41,7 +42,7 @@ export class MongoDeliveryService implements DeliveryService {
   private readonly outbox: MongoRepository<OutboxEvent>;
 
   constructor(
-    db: MongoDbLike,
+    private readonly db: MongoDbLike,
     private readonly clock: Clock = systemClock,
   ) {
     this.deliveries = db.collection(deliverySpec.collection);
@@ -63,7 +64,7 @@ export class MongoDeliveryService implements DeliveryService {
   }
 
   async transition(ctx: TenantContext, id: string, to: DeliveryState, details: TransitionDetails = {}): Promise<Delivery> {
-    const filter = { tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(id) };
+    const filter = { tenantId: await tenantMatch(this.db, deliverySpec.collection, ctx), _id: mongoIdForUuid(id) };
     const doc = await this.deliveries.findOne(filter, EXACT_DOCUMENT_READ);
     if (!doc) throw new NotFoundError('Notify.delivery', id);
     const current = this.decode<Delivery>(deliverySpec, doc);
@@ -79,7 +80,7 @@ export class MongoDeliveryService implements DeliveryService {
   }
 
   async get(ctx: TenantContext, id: string): Promise<Delivery | null> {
-    const doc = await this.deliveries.findOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(id) }, EXACT_DOCUMENT_READ);
+    const doc = await this.deliveries.findOne({ tenantId: await tenantMatch(this.db, deliverySpec.collection, ctx), _id: mongoIdForUuid(id) }, EXACT_DOCUMENT_READ);
     return doc ? this.decode<Delivery>(deliverySpec, doc) : null;
   }
 
@@ -92,7 +93,7 @@ export class MongoDeliveryService implements DeliveryService {
     if (current.dispatchedAt) return false;
     const next = dispatched(current, this.clock.now());
     // Only the sender that still sees it undispatched wins.
-    const res = await this.events.replaceOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(eventId), dispatchedAt: null, updatedAt: current.updatedAt }, this.encodeEvent(withLegacyExtra({ ...next }, legacyExtraOf(current))));
+    const res = await this.events.replaceOne({ tenantId: await tenantMatch(this.db, outboxSpec.collection, ctx), _id: mongoIdForUuid(eventId), dispatchedAt: null, updatedAt: current.updatedAt }, this.encodeEvent(withLegacyExtra({ ...next }, legacyExtraOf(current))));
     if (res.matchedCount === 0) return false;
     await this.changed(ctx, outboxSpec, next);
     return true;
@@ -102,14 +103,14 @@ export class MongoDeliveryService implements DeliveryService {
     const current = await this.event(ctx, eventId);
     if (current.dispatchedAt) throw new ValidationError('Notify.outbox_event', 'dispatchedAt', `event ${eventId} was already dispatched`);
     const next = dispatchFailed(current, error, this.clock.now());
-    const res = await this.events.replaceOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(eventId), dispatchedAt: null, updatedAt: current.updatedAt }, this.encodeEvent(withLegacyExtra({ ...next }, legacyExtraOf(current))));
+    const res = await this.events.replaceOne({ tenantId: await tenantMatch(this.db, outboxSpec.collection, ctx), _id: mongoIdForUuid(eventId), dispatchedAt: null, updatedAt: current.updatedAt }, this.encodeEvent(withLegacyExtra({ ...next }, legacyExtraOf(current))));
     if (res.matchedCount === 0) throw new PersistenceError(`Notify.outbox_event ${eventId} changed concurrently; read it again`);
     await this.changed(ctx, outboxSpec, next);
     return next;
   }
 
   private async event(ctx: TenantContext, eventId: string): Promise<OutboxEvent> {
-    const doc = await this.events.findOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(eventId) }, EXACT_DOCUMENT_READ);
+    const doc = await this.events.findOne({ tenantId: await tenantMatch(this.db, outboxSpec.collection, ctx), _id: mongoIdForUuid(eventId) }, EXACT_DOCUMENT_READ);
     if (!doc) throw new NotFoundError('Notify.outbox_event', eventId);
     return this.decode<OutboxEvent>(outboxSpec, doc);
   }
@@ -124,7 +125,7 @@ export class MongoDeliveryService implements DeliveryService {
   }
 
   private decode<E>(spec: EntitySpec, doc: Document): E {
-    return decodeDocument(spec, doc).entity as unknown as E;
+    return decodeDocument(spec, doc, undefined, tenantRegistryOf(this.db)).entity as unknown as E;
   }
 
   private async changed(ctx: TenantContext, spec: EntitySpec, entity: Entity): Promise<void> {

@@ -16,7 +16,7 @@ import {
   type QueuedJob,
   type QueuedJobState,
 } from '../../../interfaces/scheduler.js';
-import { checkTenantContext, type TenantContext } from '../../../interfaces/tenant-context.js';
+import type { TenantContext } from '../../../interfaces/tenant-context.js';
 import { decodeCursor, encodeCursor } from '../../../codec/cursor.js';
 import { queuedJob } from '../entities.js';
 import {
@@ -36,6 +36,7 @@ import { decodeDocument, encodeDocument, EXACT_DOCUMENT_READ } from '../../../mo
 import { legacyExtraOf, withLegacyExtra } from '../../../codec/legacy-extra.js';
 import { mongoIdForUuid } from '../../../mongo/legacy-id.js';
 import { isDuplicateKeyError, type MongoCollectionLike, type MongoDbLike } from '../../../mongo/mongo-types.js';
+import { tenantMatch, tenantRegistryOf } from '../../../mongo/tenant-keys.js';
 
 /**
  * The job queue on MongoDB (collection `job_queue`, the same document shape as every entity of the
@@ -55,7 +56,7 @@ export class MongoJobQueue implements JobQueue {
   private indexes: Promise<void> | null = null;
 
   constructor(
-    db: MongoDbLike,
+    private readonly db: MongoDbLike,
     private readonly clock: Clock = systemClock,
     options: Partial<JobQueueOptions> = {},
   ) {
@@ -88,7 +89,7 @@ export class MongoJobQueue implements JobQueue {
   }
 
   private decode(doc: Document): QueuedJob {
-    return decodeDocument(queuedJob, doc).entity as unknown as QueuedJob;
+    return decodeDocument(queuedJob, doc, undefined, tenantRegistryOf(this.db)).entity as unknown as QueuedJob;
   }
 
   /** `from`: the stored job this one replaces, whose undeclared legacy fields the replacement keeps. */
@@ -103,7 +104,7 @@ export class MongoJobQueue implements JobQueue {
       await this.coll.insertOne(this.encode(job));
     } catch (err) {
       if (!isDuplicateKeyError(err) || job.idempotencyKey === null) throw err;
-      const existing = await this.coll.findOne({ tenantId: checkTenantContext(ctx), kind: job.kind, idempotencyKey: job.idempotencyKey }, EXACT_DOCUMENT_READ);
+      const existing = await this.coll.findOne({ tenantId: await tenantMatch(this.db, queuedJob.collection, ctx), kind: job.kind, idempotencyKey: job.idempotencyKey }, EXACT_DOCUMENT_READ);
       if (!existing) throw new PersistenceError(`Scheduler.job: idempotency key ${JSON.stringify(job.idempotencyKey)} clashed but no job holds it`, { cause: err });
       return { job: this.decode(existing), created: false };
     }
@@ -125,7 +126,7 @@ export class MongoJobQueue implements JobQueue {
     for (let i = 0; i < limit; i++) {
       const leaseId = randomUUID();
       const doc = await this.coll.findOneAndUpdate(
-        { tenantId: checkTenantContext(ctx), kind, state: 'ready', runAfter: { $lte: now } },
+        { tenantId: await tenantMatch(this.db, queuedJob.collection, ctx), kind, state: 'ready', runAfter: { $lte: now } },
         {
           // `claimed` (job-queue-rules.ts) as one atomic update; updatedAt only moves forward.
           $set: { state: 'running', lockedAt: now, lockedBy: workerId, leaseId, leaseUntil: new Date(now.getTime() + leaseMs) },
@@ -143,12 +144,12 @@ export class MongoJobQueue implements JobQueue {
   /** Crashed workers' jobs of this tenant and kind: ready again at once, or dead when their claims are used up. */
   private async reap(ctx: TenantContext, kind: string, now: Date): Promise<void> {
     const expired = await this.coll
-      .find({ tenantId: checkTenantContext(ctx), kind, state: 'running', leaseUntil: { $lte: now } }, { sort: { leaseUntil: 1, _id: 1 }, limit: 1000, ...EXACT_DOCUMENT_READ })
+      .find({ tenantId: await tenantMatch(this.db, queuedJob.collection, ctx), kind, state: 'running', leaseUntil: { $lte: now } }, { sort: { leaseUntil: 1, _id: 1 }, limit: 1000, ...EXACT_DOCUMENT_READ })
       .toArray();
     for (const doc of expired) {
       const job = this.decode(doc);
       const next = reaped(job, now);
-      const res = await this.coll.replaceOne({ _id: doc._id, tenantId: checkTenantContext(ctx), state: 'running', leaseId: job.leaseId }, this.encode(next, job));
+      const res = await this.coll.replaceOne({ _id: doc._id, tenantId: await tenantMatch(this.db, queuedJob.collection, ctx), state: 'running', leaseId: job.leaseId }, this.encode(next, job));
       if (res.matchedCount === 1) await this.changed(ctx, next);
     }
   }
@@ -168,14 +169,14 @@ export class MongoJobQueue implements JobQueue {
   }
 
   async get(ctx: TenantContext, id: string): Promise<QueuedJob | null> {
-    const doc = await this.coll.findOne({ tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(id) }, EXACT_DOCUMENT_READ);
+    const doc = await this.coll.findOne({ tenantId: await tenantMatch(this.db, queuedJob.collection, ctx), _id: mongoIdForUuid(id) }, EXACT_DOCUMENT_READ);
     return doc ? this.decode(doc) : null;
   }
 
   async listDead(ctx: TenantContext, options: { kind?: string; after?: string | null; limit?: number } = {}): Promise<Page<QueuedJob>> {
     const limit = options.limit ?? 100;
     checkLimit(limit);
-    const filter: Document = { tenantId: checkTenantContext(ctx), state: 'dead' };
+    const filter: Document = { tenantId: await tenantMatch(this.db, queuedJob.collection, ctx), state: 'dead' };
     if (options.kind !== undefined) filter.kind = options.kind;
     const clauses: Document[] = [filter];
     if (options.after) {
@@ -195,14 +196,14 @@ export class MongoJobQueue implements JobQueue {
   async counts(ctx: TenantContext, kind?: string): Promise<Record<QueuedJobState, number>> {
     const out = {} as Record<QueuedJobState, number>;
     for (const state of QUEUED_JOB_STATES) {
-      out[state] = await this.coll.countDocuments({ tenantId: checkTenantContext(ctx), state, ...(kind === undefined ? {} : { kind }) });
+      out[state] = await this.coll.countDocuments({ tenantId: await tenantMatch(this.db, queuedJob.collection, ctx), state, ...(kind === undefined ? {} : { kind }) });
     }
     return out;
   }
 
   /** Reads the job, checks the lease, and writes what `next` decides only if the lease is still the same. */
   private async transition(ctx: TenantContext, lease: JobLease, next: (job: QueuedJob, now: Date) => QueuedJob, replicated = true): Promise<QueuedJob> {
-    const filter = { tenantId: checkTenantContext(ctx), _id: mongoIdForUuid(lease.id) };
+    const filter = { tenantId: await tenantMatch(this.db, queuedJob.collection, ctx), _id: mongoIdForUuid(lease.id) };
     const doc = await this.coll.findOne(filter, EXACT_DOCUMENT_READ);
     const current = assertLease(doc ? this.decode(doc) : null, lease);
     const now = this.clock.now();
