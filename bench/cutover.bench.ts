@@ -10,10 +10,10 @@ import { WORKLOADS } from './cutover-workloads.js';
  * converter and the follower killed (kill -9) and restarted, and for the rollback from DualWrite
  * (Primary Postgres) to Mongo.
  */
-const RATE = Number(process.env.BENCH_CUTOVER_RATE ?? 50);
-const PHASE_MS = Number(process.env.BENCH_CUTOVER_PHASE_MS ?? 4000);
-const INITIAL = Number(process.env.BENCH_CUTOVER_DOCS ?? 10_000);
-const DIRECT_MS = Number(process.env.BENCH_CUTOVER_DIRECT_MS ?? 100);
+const RATE = Number(process.env.BENCH_CUTOVER_RATE ?? 20);
+const PHASE_MS = Number(process.env.BENCH_CUTOVER_PHASE_MS ?? 2000);
+const INITIAL = Number(process.env.BENCH_CUTOVER_DOCS ?? 1_000);
+const DIRECT_MS = Number(process.env.BENCH_CUTOVER_DIRECT_MS ?? 200);
 const MODULES = (process.env.BENCH_CUTOVER_MODULES ?? 'Authority,Scheduler').split(',').map((m) => m.trim()).filter(Boolean);
 
 function emitReport(emit: (line: BenchLine) => void, r: HarnessReport): void {
