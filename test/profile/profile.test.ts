@@ -76,7 +76,7 @@ describe('profile: figures of a known legacy data set', function () {
     ]);
     expect(p.quarantine[0]!.reason).to.equal("duplicates the unique key (tenantId, username) of an earlier document (a legacy duplicate: PostgreSQL's unique index refuses it)");
     expect(p.quarantine[1]!.reason).to.equal('mfaEnabled: expected a boolean, found string');
-    expect(p.quarantine[2]!.reason).to.equal('status: expected a string, found number');
+    expect(p.quarantine[2]!.reason).to.equal('status: expected a string, found Int32');
     expect(p.uniqueKeys).to.deep.equal([
       {
         key: ['username'],
