@@ -9,7 +9,7 @@ import { ConfigError } from '../interfaces/errors.js';
 import type { ModuleDefinition } from '../interfaces/module-definition.js';
 import type { ModuleName } from '../interfaces/modules.js';
 import { connectMongo } from '../mongo/mongo-data-source.js';
-import { MODULES } from '../modules/registry.js';
+import { moduleByName, unknownModuleMessage } from '../modules/registry.js';
 import { maskUrl, PostgresDataSource } from '../postgres/data-source.js';
 import { ordinalForm, processFingerprinter, Redactor, sensitiveFields, valuesDigest, type Fingerprinter } from '../codec/sensitive.js';
 import { cliEntryPoint, runCliProcesses } from '../conversion/worker-processes.js';
@@ -96,8 +96,8 @@ export class VerifySelectionError extends Error {}
  * resolveSelection('authority', ['authority_users', 'role']).entities.map((s) => s.name); // ['user', 'role']
  */
 export function resolveSelection(module: ModuleName | ModuleDefinition | string, collections?: readonly string[] | null): { module: ModuleDefinition; entities: EntitySpec[] } {
-  const def = typeof module === 'string' ? MODULES.find((m) => m.name.toLowerCase() === module.toLowerCase()) : module;
-  if (!def) throw new VerifySelectionError(`unknown module ${JSON.stringify(module)}; allowed: ${MODULES.map((m) => m.name).join(', ')}`);
+  const def = typeof module === 'string' ? moduleByName(module) : module;
+  if (!def) throw new VerifySelectionError(unknownModuleMessage(module as string));
   const wanted = (collections ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
   if (wanted.length === 0) return { module: def, entities: [...def.entities] };
   const entities = wanted.map((name) => {
