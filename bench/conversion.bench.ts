@@ -178,7 +178,7 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
     const ds = new PostgresDataSource({ url: one.adminUrl, pool: { min: 0, max: 2, connectionTimeoutMs: 10_000, idleTimeoutMs: 10_000, maxLifetimeMs: 600_000 }, statementTimeoutMs: 0 });
     let copyMs = Infinity;
     let copyIndexedMs = Infinity;
-    const columns = `id, tenant_id, created_at, updated_at, username, email, display_name, password_hash, status, mfa_enabled, last_login_at, legacy_id`;
+    const columns = `id, tenant_id, created_at, updated_at, username, email, display_name, password_hash, status, mfa_enabled, last_login_at, legacy_id, legacy_extra`;
     const chunks: Buffer[] = [];
     const copyInto = async (table: string) => {
       await ds.query(`truncate ${table}`);
