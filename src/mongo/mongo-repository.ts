@@ -14,7 +14,7 @@ import { idRangeFilter } from './id-ranges.js';
 import { legacyIdOf, mongoIdForUuid, mongoIdOf } from './legacy-id.js';
 import { isDuplicateKeyError, type MongoCollectionLike, type MongoDbLike } from './mongo-types.js';
 import { describeBrokenIndex, type BrokenIndex } from './broken-index.js';
-import { tenantRegistryOf } from './tenant-keys.js';
+import { tenantMatch, tenantRegistryOf } from './tenant-keys.js';
 import type { TenantRegistry } from '../codec/tenant-registry.js';
 
 /**
@@ -98,11 +98,12 @@ export class MongoRepository<E extends Entity> implements EntityRepository<E> {
    * yet is looked for first (a legacy service may have written it since).
    */
   private async scope(ctx: TenantContext): Promise<Document> {
-    const tenantId = checkTenantContext(ctx);
-    if (!isTenantScoped(this.spec)) return {};
-    if (!this.tenants.knows(tenantId)) await this.discoverTenants();
-    const keys = this.tenants.legacyKeysOf(tenantId);
-    return { [fieldOf(this.spec, 'tenantId').mongo]: keys.length === 1 ? keys[0] : { $in: keys } };
+    if (!isTenantScoped(this.spec)) {
+      checkTenantContext(ctx);
+      return {};
+    }
+    const field = fieldOf(this.spec, 'tenantId').mongo;
+    return { [field]: await tenantMatch(this.db, this.spec.collection, ctx, field) };
   }
 
   /** Decodes a stored document; with `ctx`, also proves it is that tenant's (a second line behind the filter). */

@@ -42,10 +42,10 @@ export function shareTenantRegistry<T extends MongoDbLike>(db: MongoDbLike, view
  * @example
  * await coll.find({ tenantId: await tenantMatch(db, 'job_queue', ctx), state: 'ready' });
  */
-export async function tenantMatch(db: MongoDbLike, collection: string, ctx: TenantContext): Promise<unknown> {
+export async function tenantMatch(db: MongoDbLike, collection: string, ctx: TenantContext, field = 'tenantId'): Promise<unknown> {
   const tenantId = checkTenantContext(ctx);
   const registry = tenantRegistryOf(db);
-  if (!registry.knows(tenantId)) registry.learn(await db.collection(collection).distinct('tenantId'));
+  if (!registry.knows(tenantId)) registry.learn(await db.collection(collection).distinct(field));
   const keys = registry.legacyKeysOf(tenantId);
   return keys.length === 1 ? keys[0] : { $in: keys };
 }
