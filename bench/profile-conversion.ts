@@ -51,7 +51,7 @@ try {
   let rssPeak = rssBefore;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 50);
   const started = performance.now();
-  const report = await runConversion({ config, module: 'Authority', collection: user.collection, batchSize: Number(process.env.BATCH ?? 1000), rangeSize: N, workers: 1, progress: 'none', log: () => undefined });
+  const report = await runConversion({ config, module: 'Authority', collection: user.collection, batchSize: Number(process.env.BATCH ?? 1000), rangeSize: Number(process.env.RANGE ?? N), workers: 1, progress: 'none', log: () => undefined });
   const ms = performance.now() - started;
   clearInterval(sampler);
   gc?.();

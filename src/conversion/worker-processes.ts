@@ -49,6 +49,17 @@ export async function runWorkerProcesses(count: number, spec: WorkerProcessSpec,
 }
 
 /**
+ * V8 flags for the processes started here: a young generation of 64 MiB per semi-space (V8's
+ * default is 16) lets the documents and rows of a batch die young instead of being copied and promoted;
+ * measured on conversion, about 14% faster. `--max-semi-space-size` already given (command line or
+ * NODE_OPTIONS) wins.
+ */
+export function workerNodeFlags(): string[] {
+  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--max-semi-space-size'));
+  return given ? [] : ['--max-semi-space-size=64'];
+}
+
+/**
  * Runs `count` processes of `node <args>` to completion (any command of the CLI, e.g. a worker of a
  * shared job), with `env` over this process's environment and their stderr forwarded to `log`;
  * resolves with one message per failed process, empty when all succeeded.
@@ -59,7 +70,7 @@ export async function runWorkerProcesses(count: number, spec: WorkerProcessSpec,
 export async function runCliProcesses(count: number, args: readonly string[], env: Readonly<Record<string, string>>, log: (line: string) => void): Promise<string[]> {
   const runs = Array.from({ length: count }, (_, i) =>
     new Promise<string | null>((resolve) => {
-      const child = spawn(process.execPath, [...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [...workerNodeFlags(), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
       const tail: string[] = [];
       createInterface({ input: child.stderr! }).on('line', (line) => {
         tail.push(line);

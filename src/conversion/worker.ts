@@ -44,6 +44,10 @@ export interface WorkerContext {
   readonly tenants?: TenantRegistry;
 }
 
+/** Documents read between two turns of the event loop while a batch loads (see processRange). */
+const YIELD_EVERY = 100;
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** `<host>:<pid>`: who holds a claim. */
 export const WORKER_ID = CLAIMER_ID;
 
@@ -159,6 +163,10 @@ async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<vo
           if (!source.exactBytes) ctx.onInexactBytes?.();
           batch.push(source);
           if (batch.length >= ctx.batchSize) await flush(false);
+          // A source that answers from memory settles every read as a microtask: without a turn of
+          // the event loop now and then, the batch loading meanwhile would not see its replies until
+          // this whole batch is read, and the two would take turns instead of overlapping.
+          else if (loading && batch.length % YIELD_EVERY === 0) await yieldToIo();
         }
         await flush(true);
         await loading;

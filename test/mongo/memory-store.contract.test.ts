@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Binary, Decimal128, Double, Int32, Long, ObjectId, UUID, type Document } from 'bson';
+import { Binary, Decimal128, deserialize, Double, Int32, Long, ObjectId, UUID, type Document } from 'bson';
 import { MongoClient } from 'mongodb';
 import { isMemoryUrl, MemoryMongoClient, memoryUrlFolder } from '../../src/mongo/memory/memory-store.js';
 import {
@@ -292,6 +292,19 @@ for (const backend of backends) {
         expect(await c.findOne({ _id: 1 }, { projection: { b: 1, a: 1 } })).to.deep.equal({ _id: 1, a: 1, b: { c: 2, d: 3 } });
         expect(await c.findOne({ _id: 1 }, { projection: { 'b.d': 1, _id: 0 } })).to.deep.equal({ b: { d: 3 } });
         expect(await c.findOne({ _id: 1 }, { projection: { b: 0, 'e.g': 0 } })).to.deep.equal({ _id: 1, a: 1, e: [{ f: 1 }] });
+      });
+
+      it('projects _id alone as the driver decodes it, with the read options and raw: true', async () => {
+        const c = coll();
+        const oid = new ObjectId('65c000000000000000000001');
+        await c.insertMany([{ _id: oid, a: 3 }, { _id: 'k', a: 2 }, { _id: new Int32(5), a: 1 }, { _id: { y: 'z', x: new Long(7) }, a: 4 }]);
+        // MongoDB's order: numbers < strings < objects < ObjectId; Int32 and Long promoted by default.
+        expect(await c.find({}, { sort: { _id: 1 }, projection: { _id: 1 } }).toArray()).to.deep.equal([{ _id: 5 }, { _id: 'k' }, { _id: { y: 'z', x: 7 } }, { _id: oid }]);
+        const exact = await c.find({ a: { $lte: 1 } }, { projection: { _id: 1 }, promoteValues: false } as never).toArray();
+        expect(exact[0]!._id).to.be.instanceOf(Int32);
+        const [bytes] = await c.find({ _id: 'k' }, { projection: { _id: true }, raw: true } as never).toArray();
+        expect(Buffer.isBuffer(bytes)).to.equal(true);
+        expect(deserialize(bytes as unknown as Buffer)).to.deep.equal({ _id: 'k' });
       });
     });
 

@@ -21,7 +21,7 @@ import type { JournalRecord } from './folder-persistence.js';
 import { buildIndexSpec } from './index-catalog.js';
 import { MemoryCursor } from './memory-cursor.js';
 import { compileFilter, equalityFields } from './query-engine.js';
-import { compileProjection, idSortDirection, sortDocuments, topSorted } from './sort-projection.js';
+import { compileProjection, idSortDirection, isIdOnlyProjection, sortDocuments, topSorted } from './sort-projection.js';
 import { compareIds } from './id-order.js';
 import { idInterval, readsIdOnly, stringEqualities, stringMismatch } from './id-plan.js';
 import { applyUpdate, ensureUpsertId, upsertSeed, validateUpdate } from './update-engine.js';
@@ -244,6 +244,17 @@ export class MemoryCollection implements MongoCollectionLike {
     // The driver's `raw: true`: each document as a Buffer of its BSON, undecoded (a copy: the caller
     // may write into it, the stored bytes stay as they are).
     const raw = (options as { raw?: unknown }).raw === true;
+    if (isIdOnlyProjection(options.projection as Record<string, unknown> | undefined)) {
+      // `{ _id: 1 }` (planning ranges, listing ids): the stored `_id` alone, as `{ _id }` would
+      // decode, without decoding the documents (a covered index scan on a server).
+      return new MemoryCursor<StoredDocument>(
+        () => this.select(this.begin(), filter, options),
+        (d) => {
+          const bytes = serialize({ _id: d.id }, RAW_WRITE);
+          return (raw ? Buffer.from(bytes) : decodeForDriver(bytes, options)) as Document;
+        },
+      );
+    }
     // Compiled lazily, like the driver's cursor, so errors surface on the first read.
     let project: ((doc: Document) => Document) | undefined;
     return new MemoryCursor(

@@ -11,21 +11,22 @@
 import type { Document } from 'bson';
 import type { MongoCursorLike } from '../mongo-types.js';
 
-export class MemoryCursor implements MongoCursorLike {
-  private snapshot?: readonly Uint8Array[];
+export class MemoryCursor<T = Uint8Array> implements MongoCursorLike {
+  private snapshot?: readonly T[];
   private position = 0;
   private closed = false;
 
   /**
-   * @param open - runs the query and returns the ordered matching documents' bytes (called once).
-   * @param render - turns stored bytes into the document handed to the caller.
+   * @param open - runs the query and returns the ordered matching documents (their bytes, or what
+   *   `render` needs of them; called once).
+   * @param render - turns one of them into the document handed to the caller.
    */
   constructor(
-    private readonly open: () => readonly Uint8Array[],
-    private readonly render: (bytes: Uint8Array) => Document,
+    private readonly open: () => readonly T[],
+    private readonly render: (item: T) => Document,
   ) {}
 
-  private ensureOpen(): readonly Uint8Array[] {
+  private ensureOpen(): readonly T[] {
     this.snapshot ??= this.closed ? [] : this.open();
     return this.snapshot;
   }

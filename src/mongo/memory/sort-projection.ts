@@ -161,6 +161,14 @@ function flag(field: string, v: unknown): boolean {
   throw unsupported(`projection operators or expressions (field '${field}')`);
 }
 
+/** Whether a find projection keeps `_id` alone (`{ _id: 1 }`): answered from the stored `_id`, no document decoded. */
+export function isIdOnlyProjection(spec: Record<string, unknown> | undefined): boolean {
+  const keys = Object.keys(spec ?? {});
+  const v = keys.length === 1 && keys[0] === '_id' ? spec!._id : undefined;
+  // Anything else (an operator, 0...) takes the general path, which raises the error at the first read.
+  return v === true || (typeof v === 'number' && v !== 0);
+}
+
 /** Compiles a find projection; undefined when there is nothing to project. */
 export function compileProjection(spec: Record<string, unknown> | undefined): ((doc: Document) => Document) | undefined {
   const entries = Object.entries(spec ?? {});
