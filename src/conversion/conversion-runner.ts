@@ -153,21 +153,28 @@ async function convertCollection(env: RunEnv, spec: EntitySpec, tier: EffectiveT
         tenants: env.tenants,
       };
       if (env.workers > 1) {
-        const failures = await runWorkerProcesses(
-          env.workers,
-          {
-            module: spec.module,
-            collection: spec.collection,
-            tier: tier.tier,
-            batchSize: env.batchSize,
-            leaseSeconds: env.leaseSeconds,
-            throttleMs: env.throttleMs,
-            configFile: env.options.configFile ?? null,
-            env: childEnv(env.options.config),
-          },
-          ctx.log,
-        );
-        if (failures.length) throw new ConversionFailedError(failures.join('; '));
+        // This process is one of the workers: it is warm (modules loaded, source open, ranges just
+        // planned) and starts at once, while the N-1 worker processes start up beside it.
+        const [children, own] = await Promise.allSettled([
+          runWorkerProcesses(
+            env.workers - 1,
+            {
+              module: spec.module,
+              collection: spec.collection,
+              tier: tier.tier,
+              batchSize: env.batchSize,
+              leaseSeconds: env.leaseSeconds,
+              throttleMs: env.throttleMs,
+              configFile: env.options.configFile ?? null,
+              env: childEnv(env.options.config),
+            },
+            ctx.log,
+          ),
+          workPass(ctx),
+        ]);
+        if (own.status === 'rejected') throw own.reason;
+        if (children.status === 'rejected') throw children.reason;
+        if (children.value.length) throw new ConversionFailedError(children.value.join('; '));
         // All workers ended well; should a pass still be open (a worker killed between its last range
         // and the finish), this process completes it.
         if ((await readPass(env.ds, jobId, pass.pass)).status !== 'finished') await workPass(ctx);

@@ -47,7 +47,7 @@ export function registerConvert(program: Command): void {
     .addOption(new Option('--tier <tier>', 'auto = each collection\'s declared tier; A all; B the declared window; C schema only').choices([...TIER_OPTIONS]).default('auto'))
     .option('--batch-size <n>', 'documents per batch, one transaction each (default: Conversion.BatchSize)', positiveInt('--batch-size'))
     .option('--range-size <n>', 'documents per claimable key range (default: Conversion.RangeSize)', positiveInt('--range-size'))
-    .option('--workers <n>', 'worker processes sharing the job (1 = this process)', positiveInt('--workers'), 1)
+    .option('--workers <n>', 'processes sharing the job: this one and N-1 worker processes (default 1: this process alone)', positiveInt('--workers'), 1)
     .option('--rerun', 'start a new pass over a finished job, adding only what is missing (legacy writers kept writing)')
     .option('--lease-seconds <n>', 'a claim not renewed for this long is taken over by another worker (default: 60)', positiveInt('--lease-seconds'))
     .option('--throttle-ms <n>', 'pause between batches, to spare the legacy database (default: 0)', nonNegativeInt('--throttle-ms'))
