@@ -1,5 +1,6 @@
-import type { MongoCollectionLike } from '../mongo/mongo-types.js';
-import { isBoundaryCandidate } from '../mongo/id-ranges.js';
+import type { FindOptions, MongoCollectionLike } from '../mongo/mongo-types.js';
+import { deserialize } from 'bson';
+import { EXACT_READ, isBoundaryCandidate } from '../mongo/id-ranges.js';
 
 /** One planned range: `lower <= _id < upper`, null = open; `planned` documents were in it when planned. */
 export interface PlannedRange {
@@ -27,14 +28,17 @@ export async function planRanges(collection: MongoCollectionLike, rangeSize: num
   let lower: unknown | null = null;
   let inRange = 0;
   let total = 0;
-  const cursor = collection.find({}, { sort: { _id: 1 }, projection: { _id: 1 }, batchSize: Math.min(rangeSize, 10_000) });
+  // raw: each `{ _id }` stays BSON bytes; only the ids where a range may end are decoded (type-exact).
+  const cursor = collection.find({}, { sort: { _id: 1 }, projection: { _id: 1 }, batchSize: Math.min(rangeSize, 10_000), raw: true } as FindOptions);
   try {
-    for await (const doc of cursor) {
-      const id = doc._id;
-      if (inRange >= rangeSize && isBoundaryCandidate(id)) {
-        ranges.push({ seq: ranges.length + 1, lower, upper: id, planned: inRange });
-        lower = id;
-        inRange = 0;
+    for await (const item of cursor) {
+      if (inRange >= rangeSize) {
+        const id = idOf(item);
+        if (isBoundaryCandidate(id)) {
+          ranges.push({ seq: ranges.length + 1, lower, upper: id, planned: inRange });
+          lower = id;
+          inRange = 0;
+        }
       }
       inRange++;
       total++;
@@ -44,4 +48,9 @@ export async function planRanges(collection: MongoCollectionLike, rangeSize: num
   }
   ranges.push({ seq: ranges.length + 1, lower, upper: null, planned: inRange });
   return { ranges, total };
+}
+
+/** The `_id` of one item of the raw cursor (a source without `raw` support hands over the document). */
+function idOf(item: unknown): unknown {
+  return item instanceof Uint8Array ? deserialize(item, EXACT_READ)._id : (item as { _id?: unknown })._id;
 }

@@ -26,7 +26,8 @@ describe('conversion: several workers and transient errors', function () {
       workers: 2,
       batchSize: 20,
       rangeSize: 60,
-      throttleMs: 10,
+      // Slow enough that the worker process, which takes about a second to start, finds ranges left.
+      throttleMs: 40,
       progress: 'log',
       log: (l) => lines.push(l),
     });

@@ -105,32 +105,38 @@ function valueLength(bytes: Uint8Array, type: number, at: number): number {
  * element when it comes first, as the store writes it.
  */
 export function idOfBytes(bytes: Uint8Array): unknown {
-  // Element: type byte, name "_id\0", value.
-  if (bytes.length > 9 && bytes[5] === 0x5f && bytes[6] === 0x69 && bytes[7] === 0x64 && bytes[8] === 0) {
-    const type = bytes[4]!;
-    // The usual legacy id, an ObjectId: its 12 bytes, shared with the (immutable) stored document.
-    if (type === 0x07 && bytes.length >= 21) return new ObjectId(Buffer.from(bytes.buffer, bytes.byteOffset + 9, 12));
-    let len = valueLength(bytes, type, 9);
-    if (type === 0x0b) {
-      // A regex: two C strings.
-      let at = 9;
-      while (at < bytes.length && bytes[at] !== 0) at++;
-      at++;
-      while (at < bytes.length && bytes[at] !== 0) at++;
-      len = at + 1 - 9;
-    }
-    if (len >= 0 && 9 + len < bytes.length) {
-      const size = 4 + 5 + len + 1;
-      const one = new Uint8Array(size);
-      one[0] = size & 0xff;
-      one[1] = (size >>> 8) & 0xff;
-      one[2] = (size >>> 16) & 0xff;
-      one[3] = (size >>> 24) & 0xff;
-      one.set(bytes.subarray(4, 9 + len), 4);
-      return deserialize(one, VIEW_OPTIONS)._id;
-    }
+  // The usual legacy id, an ObjectId first: its 12 bytes, shared with the (immutable) stored document.
+  if (bytes.length >= 21 && bytes[4] === 0x07 && bytes[5] === 0x5f && bytes[6] === 0x69 && bytes[7] === 0x64 && bytes[8] === 0) {
+    return new ObjectId(Buffer.from(bytes.buffer, bytes.byteOffset + 9, 12));
   }
-  return decodeView(bytes)._id;
+  const one = idDocumentBytes(bytes);
+  return one ? deserialize(one, VIEW_OPTIONS)._id : decodeView(bytes)._id;
+}
+
+/**
+ * `{ _id }` alone as BSON (a new buffer), cut from a stored document whose first element is its
+ * `_id` (as the server stores them); null when it is not first, for the caller to serialise.
+ */
+export function idDocumentBytes(bytes: Uint8Array): Uint8Array | null {
+  // Element: type byte, name "_id\0", value.
+  if (!(bytes.length > 9 && bytes[5] === 0x5f && bytes[6] === 0x69 && bytes[7] === 0x64 && bytes[8] === 0)) return null;
+  const type = bytes[4]!;
+  let len = valueLength(bytes, type, 9);
+  if (type === 0x0b) {
+    // A regex: two C strings.
+    let at = 9;
+    while (at < bytes.length && bytes[at] !== 0) at++;
+    at++;
+    while (at < bytes.length && bytes[at] !== 0) at++;
+    len = at + 1 - 9;
+  }
+  if (len < 0 || 9 + len >= bytes.length) return null;
+  const size = 4 + 5 + len + 1;
+  const one = Buffer.allocUnsafe(size);
+  one.writeInt32LE(size, 0);
+  one.set(bytes.subarray(4, 9 + len), 4);
+  one[size - 1] = 0;
+  return one;
 }
 
 /** Round-trips caller input through BSON into the type-exact shape, as the server would receive it. */

@@ -14,7 +14,7 @@ import { ObjectId, serialize, type Document } from 'bson';
 import type { CollectionBacking } from './collection-backing.js';
 import { storedFrom, type CollectionData, type StoredDocument } from './collection-data.js';
 import { canonicalKey, bsonEquals, bsonTypeAlias } from './bson-order.js';
-import { decodeForDriver, decodeView, encodeDocument, MAX_BSON_DOCUMENT_SIZE, normaliseInput, valueForDriver } from './bson-codec.js';
+import { decodeForDriver, decodeView, encodeDocument, idDocumentBytes, MAX_BSON_DOCUMENT_SIZE, normaliseInput, valueForDriver } from './bson-codec.js';
 import { hasOwn, isPlainDocument, pathValues, splitPath } from './doc-path.js';
 import { badValue, immutableId, invalidArgument } from './errors.js';
 import type { JournalRecord } from './folder-persistence.js';
@@ -250,8 +250,8 @@ export class MemoryCollection implements MongoCollectionLike {
       return new MemoryCursor<StoredDocument>(
         () => this.select(this.begin(), filter, options),
         (d) => {
-          const bytes = serialize({ _id: d.id }, RAW_WRITE);
-          return (raw ? Buffer.from(bytes) : decodeForDriver(bytes, options)) as Document;
+          const bytes = idDocumentBytes(d.bytes) ?? Buffer.from(serialize({ _id: d.id }, RAW_WRITE));
+          return (raw ? bytes : decodeForDriver(bytes, options)) as Document;
         },
       );
     }
