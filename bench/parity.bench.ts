@@ -1,4 +1,3 @@
-import type { Document } from 'bson';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,16 +7,15 @@ import { pgSettings } from '../src/postgres/pool-settings.js';
 import { migrationSetsFor } from '../src/container/migration-sets.js';
 import { authorityModule } from '../src/modules/authority/index.js';
 import { user } from '../src/modules/authority/entities.js';
-import { decodeDocument } from '../src/mongo/document-codec.js';
 import { connectMongo } from '../src/mongo/mongo-data-source.js';
 import { PostgresDataSource } from '../src/postgres/data-source.js';
 import { selectList, tableOf } from '../src/postgres/entity-sql.js';
 import { runMigrations } from '../src/postgres/migrations/index.js';
-import { toParams } from '../src/postgres/row-codec.js';
 import { dataParity, runVerify } from '../src/parity/index.js';
 import { ReadOnlyDataSource } from '../src/parity/read-only-data-source.js';
 import { createTestDatabase } from '../test/setup/environment.js';
-import { benchUserDoc, round } from './bench-support.js';
+import { round } from './bench-support.js';
+import { loadParityData } from './parity-data.js';
 
 /**
  * Parity rows/s next to the raw drains of both sides (SPEC 12), on N Authority users (default 100k;
@@ -32,8 +30,6 @@ const N = Number(process.env.BENCH_PARITY_N ?? (process.env.BENCH_SCALE === '1m'
 /** The issue's target: the whole verify at >= 80% of the slower raw drain. */
 const TARGET = 0.8;
 const BATCH = 1000;
-
-const userDoc = (i: number) => benchUserDoc(i, '65b0');
 
 async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const start = performance.now();
@@ -53,24 +49,7 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
     await runMigrations(db.adminUrl, migrationSetsFor([authorityModule]), { categories: ['startup'] });
     // Load both sides: the same documents, converted exactly as conversion would.
     const collection = mongo.db.collection(user.collection);
-    for (let start = 0; start < N; start += BATCH) {
-      const docs: Document[] = [];
-      for (let i = start; i < Math.min(N, start + BATCH); i++) docs.push(userDoc(i));
-      await collection.insertMany(docs);
-      const rows = docs.map((d) => decodeDocument(user, d));
-      const params: unknown[] = [];
-      const values: string[] = [];
-      let columns: string[] = [];
-      for (const { entity, legacyId } of rows) {
-        const p = toParams(user, entity);
-        columns = p.columns;
-        const base = params.length;
-        values.push(`(${[...p.params, legacyId].map((_, k) => `$${base + k + 1}`).join(', ')})`);
-        params.push(...p.params, legacyId);
-      }
-      await loader.query(`insert into ${tableOf(user)} (${[...columns, 'legacy_id'].map((c) => `"${c}"`).join(', ')}) values ${values.join(', ')}`, params);
-    }
-    await loader.query(`analyze ${tableOf(user)}`);
+    await loadParityData(collection, loader, N, BATCH);
     process.stderr.write(`parity bench: ${N} users loaded (${mongo.kind})\n`);
 
     const mongoDrain = await time(async () => {

@@ -181,6 +181,45 @@ describe('memory: store _id index and string lookups', function () {
     expect(positionsOf(await c.find({ tenant: 'nobody' }).toArray())).to.deep.equal([]);
   });
 
+  it('pages a large collection by a string equality in sort order, ties in natural order, the same after writes', async () => {
+    const c = client.db('idx').collection('sorted_pages');
+    // Inserted in a shuffled order: natural order is not _id order. rank has many ties.
+    const order = shuffled(Array.from({ length: 3000 }, (_, i) => i), 11);
+    const docOf = (i: number) => ({ _id: i, tenant: `t${i % 3}`, rank: i % 40, k: i % 7 });
+    await c.insertMany(order.map(docOf));
+    const natural = new Map(order.map((id, at) => [id, at]));
+    // Expected: the tenant's documents sorted by rank, equal ranks in natural order (stable sort).
+    const expected = (docs: { _id: number; tenant: string; rank: number; k: number }[], dir: 1 | -1, keep: (d: { k: number }) => boolean = () => true) =>
+      docs
+        .filter((d) => d.tenant === 't1' && keep(d))
+        .sort((a, b) => dir * (a.rank - b.rank) || natural.get(a._id)! - natural.get(b._id)!)
+        .map((d) => d._id);
+    const pages = async (sort: Record<string, 1 | -1>, filter: Record<string, unknown>, size: number) => {
+      const out: number[] = [];
+      // The same query page after page (skip and limit), as a list endpoint pages.
+      for (let skip = 0; ; skip += size) {
+        const page = await c.find({ tenant: 't1', ...filter }, { sort, skip, limit: size }).toArray();
+        out.push(...page.map((d) => d._id as number));
+        if (page.length < size) return out;
+      }
+    };
+    const docs = order.map(docOf);
+    expect(await pages({ rank: 1 }, {}, 37)).to.deep.equal(expected(docs, 1));
+    expect(await pages({ rank: -1 }, {}, 50)).to.deep.equal(expected(docs, -1));
+    expect(await pages({ rank: 1 }, { k: 3 }, 9)).to.deep.equal(expected(docs, 1, (d) => d.k === 3));
+    // Without a limit, every match in sort order.
+    expect((await c.find({ tenant: 't1' }, { sort: { rank: -1 } }).toArray()).map((d) => d._id)).to.deep.equal(expected(docs, -1));
+    // Writes in between: a changed rank, a moved tenant, a new document, a deleted one.
+    await c.updateOne({ _id: 4 }, { $set: { rank: 39 } });
+    await c.updateOne({ _id: 7 }, { $set: { tenant: 't2' } });
+    await c.insertOne({ _id: 5000, tenant: 't1', rank: 0, k: 3 });
+    await c.deleteOne({ _id: 10 });
+    const after = [...docs.map((d) => (d._id === 4 ? { ...d, rank: 39 } : d._id === 7 ? { ...d, tenant: 't2' } : d)).filter((d) => d._id !== 10), { _id: 5000, tenant: 't1', rank: 0, k: 3 }];
+    natural.set(5000, order.length);
+    expect(await pages({ rank: 1 }, {}, 37)).to.deep.equal(expected(after, 1));
+    expect(await pages({ rank: 1 }, { k: 3 }, 9)).to.deep.equal(expected(after, 1, (d) => d.k === 3));
+  });
+
   it('hands over the stored BSON with raw: true', async () => {
     const c = client.db('idx').collection('raw');
     const doc = { _id: 'r1', big: Long.fromNumber(5), ratio: new Double(3), n: new Int32(7), at: new Date(0) };

@@ -13,6 +13,11 @@ import { decodeView, idOfBytes, valueForDriver } from './bson-codec.js';
 import { duplicateKey } from './errors.js';
 import { ID_INDEX, IndexCatalog, type IndexSpec } from './index-catalog.js';
 import { IdOrder } from './id-order.js';
+import { sortDocuments } from './sort-projection.js';
+import type { Sort } from '../mongo-types.js';
+
+/** How many sorted candidate lists a collection keeps (a few tenants times a few orders). */
+const SORTED_LISTS = 32;
 
 /** One stored document. Its bytes are shared and must never be mutated. */
 export class StoredDocument {
@@ -65,6 +70,8 @@ export class CollectionData {
   /** Bumped by every change, so derived lookups (see `stringCandidates`) know when to rebuild. */
   private version = 0;
   private readonly byString = new Map<string, { version: number; values: Map<string, StoredDocument[]>; others: StoredDocument[] }>();
+  /** `sortedCandidates` lists, least recently used first; `docs` null until asked for a second time. */
+  private readonly sortedByString = new Map<string, { version: number; docs: StoredDocument[] | null }>();
 
   constructor(readonly namespace: string) {
     this.indexes = new IndexCatalog(namespace);
@@ -151,6 +158,30 @@ export class CollectionData {
     const exact = built.values.get(value) ?? [];
     if (built.others.length === 0) return exact;
     return [...exact, ...built.others].sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * `stringCandidates(field, value)` in the order of `sort` (stable: natural order among equals), as
+   * an index on the field and the sort keys would give them, so that a sorted page reads only as far
+   * as it needs. Null the first time a (field, value, sort) is seen at this version: the list is
+   * sorted when the same query comes again with no change in between (the next page), never for a
+   * collection that changes between every query. At most SORTED_LISTS are kept.
+   *
+   * @example
+   * data.sortedCandidates('tenantId', tenant, { createdAt: -1, _id: -1 }) ?? data.stringCandidates('tenantId', tenant);
+   */
+  sortedCandidates(field: string, value: string, sort: Sort): StoredDocument[] | null {
+    const key = JSON.stringify([field, value, Object.entries(sort)]);
+    const entry = this.sortedByString.get(key);
+    this.sortedByString.delete(key);
+    if (!entry || entry.version !== this.version) {
+      this.sortedByString.set(key, { version: this.version, docs: null });
+      if (this.sortedByString.size > SORTED_LISTS) this.sortedByString.delete(this.sortedByString.keys().next().value!);
+      return null;
+    }
+    this.sortedByString.set(key, entry);
+    entry.docs ??= sortDocuments(this.stringCandidates(field, value), sort, (d) => d.view);
+    return entry.docs;
   }
 
   /** Adds an index (idempotent for an identical spec); returns its name. */

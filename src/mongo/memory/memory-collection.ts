@@ -78,6 +78,19 @@ function pinnedId(filter: Filter): string | undefined {
 }
 
 const ORDERED_DEFAULT = true;
+
+/** The matches of `docs` (in result order) after `skip`, at most `limit` of them (0: all). */
+function firstMatches(docs: Iterable<StoredDocument>, test: (d: StoredDocument) => boolean, skip: number, limit: number): StoredDocument[] {
+  const out: StoredDocument[] = [];
+  const want = limit > 0 ? limit : Infinity;
+  let skipped = 0;
+  for (const d of docs) {
+    if (!test(d)) continue;
+    if (skipped < skip) skipped++;
+    else if (out.push(d) >= want) break;
+  }
+  return out;
+}
 /** Collections from this size on answer string-equality scans from `stringCandidates`. */
 const STRING_LOOKUP_MIN = 2048;
 /** How a projected raw document is re-encoded (types kept: it comes from the type-exact view). */
@@ -130,17 +143,9 @@ export class MemoryCollection implements MongoCollectionLike {
         : (d: StoredDocument) => matches(d.view);
     const { lo, hi } = idInterval(normalised, compareIds);
     const out: StoredDocument[] = [];
-    if (idDir !== undefined) {
-      let skipped = 0;
-      const want = limit > 0 ? limit : Infinity;
-      for (const d of data.byId.walk(lo, hi, idDir === -1)) {
-        if (!test(d)) continue;
-        if (skipped < skip) skipped++;
-        else if (out.push(d) >= want) break;
-      }
-      return out;
-    }
+    if (idDir !== undefined) return firstMatches(data.byId.walk(lo, hi, idDir === -1), test, skip, limit);
     let source: Iterable<StoredDocument> = data.docs.values();
+    let lookup: readonly [string, string] | null = null;
     const equalities = idOnly ? [] : stringEqualities(normalised);
     if ((lo || hi) && (options.unordered || data.byId.countBetween(lo, hi) * 8 < data.docs.size)) {
       const candidates = [...data.byId.walk(lo, hi, false)];
@@ -148,7 +153,8 @@ export class MemoryCollection implements MongoCollectionLike {
       source = candidates;
     } else if (equalities.length > 0 && data.docs.size >= STRING_LOOKUP_MIN) {
       // A large collection queried by a string field (a tenant): only the documents that may match.
-      source = data.stringCandidates(equalities[0]![0], equalities[0]![1]);
+      lookup = [equalities[0]![0], equalities[0]![1]];
+      source = data.stringCandidates(lookup[0], lookup[1]);
     }
     if (!sorted) {
       // Without a sort, stop scanning as soon as skip + limit documents matched.
@@ -158,6 +164,9 @@ export class MemoryCollection implements MongoCollectionLike {
       }
       return page(out);
     }
+    // The candidates already in result order (a page after a page): read only as far as the page.
+    const ordered = lookup ? data.sortedCandidates(lookup[0], lookup[1], options.sort!) : null;
+    if (ordered) return firstMatches(ordered, test, skip, limit);
     if (limit > 0) {
       const top = topSorted<StoredDocument>(options.sort, skip + limit);
       for (const d of source) if (test(d)) top.offer(d, d.view);

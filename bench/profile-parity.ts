@@ -1,0 +1,55 @@
+import { Session } from 'node:inspector/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/load-config.js';
+import { migrationSetsFor } from '../src/container/migration-sets.js';
+import { authorityModule } from '../src/modules/authority/index.js';
+import { user } from '../src/modules/authority/entities.js';
+import { connectMongo } from '../src/mongo/mongo-data-source.js';
+import { PostgresDataSource } from '../src/postgres/data-source.js';
+import { runMigrations } from '../src/postgres/migrations/index.js';
+import { runVerify } from '../src/parity/index.js';
+import { createTestDatabase } from '../test/setup/environment.js';
+import { loadParityData } from './parity-data.js';
+
+/**
+ * `node dist/bench/profile-parity.js OUT.cpuprofile [N]`: CPU profile of one in-process `verify`
+ * (one process, data and output parity, list probes capped at 70 items as in the benchmark) of N
+ * generated users (default 100k) on a `memory:/folder` store (MONGO_URL when set), loading left out
+ * of the profile (`-` for OUT: timing only). Summarise with `node dist/bench/profile-summary.js OUT`.
+ */
+const [out = 'parity.cpuprofile', n = '100000'] = process.argv.slice(2);
+const N = Number(n);
+const folder = process.env.MONGO_URL ? null : mkdtempSync(join(tmpdir(), 'parity-profile-'));
+const mongoUrl = process.env.MONGO_URL ?? `memory:${folder}`;
+const mongoDatabase = `parity_profile_${process.pid}`;
+const mongo = await connectMongo(mongoUrl, mongoDatabase);
+const db = await createTestDatabase('parity_profile');
+const loader = new PostgresDataSource({ url: db.adminUrl, pool: { min: 0, max: 2, connectionTimeoutMs: 10_000, idleTimeoutMs: 10_000, maxLifetimeMs: 600_000 }, statementTimeoutMs: 0 });
+try {
+  await runMigrations(loader, migrationSetsFor([authorityModule]), { categories: ['startup'], log: () => undefined });
+  await loadParityData(mongo.db.collection(user.collection), loader, N);
+  const config = loadConfig({ env: { POSTGRES_URL: db.adminUrl, MONGO_URL: mongoUrl, MONGO_DATABASE: mongoDatabase } });
+  const session = new Session();
+  if (out !== '-') {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  const started = performance.now();
+  const { report } = await runVerify({ config, module: authorityModule, collections: [user.collection], outDir: null, maxListItems: 70, workers: 1 });
+  const ms = performance.now() - started;
+  if (out !== '-') writeFileSync(out, JSON.stringify((await session.post('Profiler.stop')).profile));
+  const dataMs = Object.values(report.timings.dataMs).reduce((a, b) => a + b, 0);
+  process.stderr.write(
+    `verified ${report.summary.matchedRows} of ${N} rows (ok: ${report.summary.ok}) in ${(ms / 1000).toFixed(2)} s (${Math.round((N * 1000) / ms)} rows/s): ` +
+      `data ${(dataMs / 1000).toFixed(2)} s, ${report.summary.probes} output probes ${(report.timings.outputMs / 1000).toFixed(2)} s${out !== '-' ? `; profile in ${out}` : ''}\n`,
+  );
+} finally {
+  await loader.close();
+  await mongo.db.dropDatabase().catch(() => undefined);
+  await mongo.close();
+  await db.drop();
+  if (folder) rmSync(folder, { recursive: true, force: true });
+}
