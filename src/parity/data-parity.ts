@@ -9,7 +9,7 @@ import { tenantRegistryOf } from '../mongo/tenant-keys.js';
 import { legacyIdOf, mongoIdOf } from '../mongo/legacy-id.js';
 import type { MongoDbLike } from '../mongo/mongo-types.js';
 import type { PostgresDataSource } from '../postgres/data-source.js';
-import { comparedForm, diffFields, effectiveLegacyId, rowDigest } from './canonical-row.js';
+import { comparedForm, diffFields, digestHex, effectiveLegacyId, rowDigest } from './canonical-row.js';
 import { DigestIndex, formatUuid } from './digest-index.js';
 import { drainRows, rowsByIds } from './postgres-rows.js';
 import {
@@ -247,7 +247,7 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
         keepers.quarantined.offer(id, () => ({ id, legacyId, reason: quarantined, mongo: comparedForm(spec, entity, legacyId), withPostgres: false }));
       } else if (convert) {
         counts.missingInPostgres++;
-        suspect({ id, legacyId, kind: 'missingInPostgres', mongoSig: rowDigest(spec, entity, legacyId).toString('hex'), pgSig: 'absent' });
+        suspect({ id, legacyId, kind: 'missingInPostgres', mongoSig: digestHex(rowDigest(spec, entity, legacyId)), pgSig: 'absent' });
         keepers.missingInPostgres.offer(id, () => ({ id, legacyId, reason: null, mongo: comparedForm(spec, entity, legacyId), withPostgres: false }));
       } else {
         counts.outsideWindow++;
@@ -261,10 +261,10 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
     } else {
       index.markSeen(at);
       const digest = rowDigest(spec, entity, legacyId);
-      if (digest.equals(index.digestAt(at))) counts.matched++;
+      if (index.digestIs(at, digest)) counts.matched++;
       else {
         counts.differing++;
-        suspect({ id, legacyId, kind: 'differing', mongoSig: digest.toString('hex'), pgSig: index.digestAt(at).toString('hex') });
+        suspect({ id, legacyId, kind: 'differing', mongoSig: digestHex(digest), pgSig: index.digestHexAt(at) });
         keepers.differing.offer(id, () => ({ id, legacyId, reason: null, mongo: comparedForm(spec, entity, legacyId), withPostgres: true }));
       }
     }
@@ -319,7 +319,7 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
   for (const at of index.unseen()) {
     counts.missingInMongo++;
     const id = formatUuid(index.idAt(at));
-    suspect({ id, legacyId: null, kind: 'missingInMongo', mongoSig: 'absent', pgSig: index.digestAt(at).toString('hex') });
+    suspect({ id, legacyId: null, kind: 'missingInMongo', mongoSig: 'absent', pgSig: index.digestHexAt(at) });
     if (extraIds.length < sampleSize) extraIds.push(id);
   }
 

@@ -33,15 +33,19 @@ export class DigestIndex {
     this.prefixes = prefixes;
   }
 
-  /** Appends a row; ids must arrive in ascending byte order (equal ids allowed: duplicates). */
-  append(id: Buffer, digest: Buffer): void {
+  /**
+   * Appends a row; ids must arrive in ascending byte order (equal ids allowed: duplicates). The digest
+   * is 16 bytes, or a string of 16 latin1 characters (canonical-row.ts `rowDigest`).
+   */
+  append(id: Buffer, digest: Buffer | string): void {
     if (id.length !== 16 || digest.length < 16) throw new Error('DigestIndex: id must be 16 bytes and digest at least 16');
     if (this.count > 0 && Buffer.compare(id, this.idAt(this.count - 1)) < 0) {
       throw new Error(`DigestIndex: ids must be appended in ascending order (${formatUuid(id)} after ${formatUuid(this.idAt(this.count - 1))})`);
     }
     if ((this.count + 1) * 16 > this.ids.length) this.grow();
     id.copy(this.ids, this.count * 16);
-    digest.copy(this.digests, this.count * 16, 0, 16);
+    if (typeof digest === 'string') this.digests.write(digest, this.count * 16, 16, 'latin1');
+    else digest.copy(this.digests, this.count * 16, 0, 16);
     this.prefixes[this.count] = id.readUInt32BE(0);
     this.count++;
   }
@@ -57,6 +61,17 @@ export class DigestIndex {
 
   digestAt(i: number): Buffer {
     return this.digests.subarray(i * 16, i * 16 + 16);
+  }
+
+  /** Whether row `i` has this digest (16 latin1 characters, as appended). */
+  digestIs(i: number, digest: string): boolean {
+    const at = i * 16;
+    for (let k = 0; k < 16; k++) if (this.digests[at + k] !== digest.charCodeAt(k)) return false;
+    return true;
+  }
+
+  digestHexAt(i: number): string {
+    return this.digestAt(i).toString('hex');
   }
 
   /**

@@ -127,6 +127,9 @@ export async function outputParity(input: OutputParityInput): Promise<OutputPari
     }
   }
 
+  // Probes run a few at a time: one's MongoDB side works while another waits for PostgreSQL. Each
+  // probe still runs its two sides one after the other, and the reports are sorted at the end.
+  const tasks: (() => Promise<void>)[] = [];
   for (const spec of input.entities) {
     input.log?.(`output parity: ${spec.module}.${spec.name} on ${isTenantScoped(spec) ? input.tenants.length : 1} tenant(s)`);
     const keep = shouldConvert(spec, input.referenceTimes.get(spec.name) ?? input.now);
@@ -138,7 +141,7 @@ export async function outputParity(input: OutputParityInput): Promise<OutputPari
         notes.add('get(id) probes only entities whose legacy _id is a UUID: MongoRepository.get finds documents by their UUID _id, and the UUIDv5 of an ObjectId or string _id cannot be inverted; those entities are probed through findOne and list instead.');
       }
       const probes = genericProbes({ spec, pageSize: input.pageSize, maxListItems: input.maxListItems, keep, referenceTime: input.referenceTimes.get(spec.name) ?? input.now, samples });
-      for (const probe of probes) await runProbe(probe, 'generic', [tenant]);
+      for (const probe of probes) tasks.push(() => runProbe(probe, 'generic', [tenant]));
     }
   }
 
@@ -155,12 +158,34 @@ export async function outputParity(input: OutputParityInput): Promise<OutputPari
         if (!input.module.entities.some((s) => s.name === probe.entity)) throw new Error(`${input.module.name}: output probe ${probe.name} names unknown entity ${probe.entity}`);
         continue; // entity not selected (--collection) or tier C
       }
-      await runProbe(probe as ParityProbe, 'module', input.tenants);
+      tasks.push(() => runProbe(probe as ParityProbe, 'module', input.tenants));
     }
   }
+  await runLimited(tasks, PROBES_AT_ONCE);
 
   reports.sort((a, b) => a.order - b.order || cmp(a.kind, b.kind) || cmp(a.name, b.name) || cmp(a.tenant ?? '', b.tenant ?? ''));
   return { probes: reports.map(({ order: _order, ...r }) => r), notes: [...notes].sort() };
+}
+
+/** Probes in progress at once (see outputParity). */
+const PROBES_AT_ONCE = 4;
+
+/** Runs `tasks` with at most `limit` at once; after a failure starts no more, waits for the rest, and throws the first. */
+async function runLimited(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const lane = async () => {
+    while (failure === null && next < tasks.length) {
+      const task = tasks[next++]!;
+      try {
+        await task();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
+  if (failure) throw (failure as { error: unknown }).error;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -6,7 +6,7 @@ import { legacyIdOf, mongoIdOf } from '../mongo/legacy-id.js';
 import { PENDING_COLLECTION } from '../mongo/mongo-pending-log.js';
 import type { MongoDbLike } from '../mongo/mongo-types.js';
 import type { PostgresDataSource } from '../postgres/data-source.js';
-import { comparedForm, effectiveLegacyId, rowDigest } from './canonical-row.js';
+import { comparedForm, digestHex, effectiveLegacyId, rowDigest } from './canonical-row.js';
 import { rowsByIds } from './postgres-rows.js';
 
 /**
@@ -197,8 +197,8 @@ async function readBoth(input: SettleInput, suspects: readonly Suspect[]): Promi
     out.set(s.id, {
       mongo,
       postgres,
-      mongoSig: mongo === 'absent' || mongo === 'undecodable' ? mongo : rowDigest(spec, mongo.entity, mongo.legacyId).toString('hex'),
-      pgSig: postgres === 'absent' ? 'absent' : rowDigest(spec, postgres.entity, postgres.legacyId).toString('hex'),
+      mongoSig: mongo === 'absent' || mongo === 'undecodable' ? mongo : digestHex(rowDigest(spec, mongo.entity, mongo.legacyId)),
+      pgSig: postgres === 'absent' ? 'absent' : digestHex(rowDigest(spec, postgres.entity, postgres.legacyId)),
     });
   }
   return out;

@@ -27,7 +27,7 @@ describe('parity: compared text of a row', () => {
           continue; // demo data may hold deliberately bad documents
         }
         expect(comparedText(spec, decoded.entity, decoded.legacyId)).to.equal(canonicalJson(comparedForm(spec, decoded.entity, decoded.legacyId)));
-        expect(rowDigest(spec, decoded.entity, decoded.legacyId).equals(referenceDigest(spec, decoded.entity, decoded.legacyId))).to.equal(true);
+        expect(Buffer.from(rowDigest(spec, decoded.entity, decoded.legacyId), 'latin1').equals(referenceDigest(spec, decoded.entity, decoded.legacyId))).to.equal(true);
         checked++;
       }
     }
@@ -63,7 +63,7 @@ describe('parity: compared text of a row', () => {
     ];
     for (const entity of cases) {
       expect(comparedText(spec, entity, 'str:x"y')).to.equal(canonicalJson(comparedForm(spec, entity, 'str:x"y')));
-      expect(rowDigest(spec, entity, 'str:x"y').equals(referenceDigest(spec, entity, 'str:x"y'))).to.equal(true);
+      expect(Buffer.from(rowDigest(spec, entity, 'str:x"y'), 'latin1').equals(referenceDigest(spec, entity, 'str:x"y'))).to.equal(true);
     }
     // Different values never share a text.
     expect(comparedText(spec, cases[1]!, 'str:a')).to.not.equal(comparedText(spec, { ...cases[1]!, on: false }, 'str:a'));
