@@ -64,6 +64,8 @@ const PG_TIMESTAMPTZ = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?
  * parseTimestamptz('0001-02-29 12:34:56.789+00 BC', fallback).toISOString(); // '0000-02-29T12:34:56.789Z'
  */
 export function parseTimestamptz(text: string, fallback: (text: string) => unknown): unknown {
+  const utc = utcTimestamp(text);
+  if (utc !== null) return utc;
   const m = PG_TIMESTAMPTZ.exec(text);
   if (!m || (!m[12] && m[1]!.length === 4)) return fallback(text);
   const year = m[12] ? 1 - Number(m[1]) : Number(m[1]);
@@ -72,4 +74,44 @@ export function parseTimestamptz(text: string, fallback: (text: string) => unkno
   d.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), Number((m[7] ?? '').padEnd(3, '0').slice(0, 3)));
   const offsetSeconds = (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0));
   return new Date(d.getTime() - offsetSeconds * 1000);
+}
+
+/** Digit value of the character at `i`, or -1. */
+function digitAt(text: string, i: number): number {
+  const c = text.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
+
+/**
+ * The common case read fast: `YYYY-MM-DD HH:MM:SS[.f...]+00` (the session runs in UTC), years
+ * 1000..9999, to the millisecond (further digits cut, as the driver's parser does); null for
+ * anything else, which the general parser takes.
+ */
+function utcTimestamp(text: string): Date | null {
+  const n = text.length;
+  if (n < 22 || text.charCodeAt(n - 3) !== 43 || text.charCodeAt(n - 2) !== 48 || text.charCodeAt(n - 1) !== 48) return null;
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 32 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return null;
+  const two = (i: number) => {
+    const a = digitAt(text, i);
+    const b = digitAt(text, i + 1);
+    return a < 0 || b < 0 ? -1 : a * 10 + b;
+  };
+  const century = two(0);
+  const yy = two(2);
+  const month = two(5);
+  const day = two(8);
+  const hour = two(11);
+  const minute = two(14);
+  const second = two(17);
+  if (century < 10 || yy < 0 || month < 1 || day < 1 || hour < 0 || minute < 0 || second < 0) return null;
+  let ms = 0;
+  if (n > 22) {
+    if (text.charCodeAt(19) !== 46 || n - 23 > 6) return null;
+    for (let i = 20, scale = 100; i < n - 3; i++, scale /= 10) {
+      const d = digitAt(text, i);
+      if (d < 0) return null;
+      if (scale >= 1) ms += d * scale;
+    }
+  }
+  return new Date(Date.UTC(century * 100 + yy, month - 1, day, hour, minute, second, ms));
 }
