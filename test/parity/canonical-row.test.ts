@@ -60,6 +60,21 @@ describe('parity: compared text of a row', () => {
       { id: '0f8f1b2e-aaaa-5bbb-8ccc-123456789abc', zeta: 'quote " backslash \\ nl \n \u2028 \u0001 😀', Alpha: NaN, count: -12345678901234567890n, blob: Buffer.from([0, 255, 1]), tags: ['b', 'a', '"'], at: new Date(Date.UTC(1, 0, 1)), doc: { b: [1, { z: 1, a: -0 }], a: 1e21, c: 0.1 }, on: false, 'é': -0 },
       { id: '0f8f1b2e-aaaa-5bbb-8ccc-123456789abd', zeta: null, Alpha: -Infinity, count: null, blob: null, tags: [], at: null, doc: null, on: true, 'é': 2147483647 },
       { id: '0f8f1b2e-aaaa-5bbb-8ccc-123456789abe', Alpha: -0, count: 0n, blob: Buffer.alloc(0), doc: [] },
+      // Dates at and past the edges of years 1..9999, strings with lone surrogates and every control character.
+      ...[
+        Date.parse('0001-01-01T00:00:00.000Z'),
+        Date.parse('0001-01-01T00:00:00.000Z') - 1,
+        Date.parse('9999-12-31T23:59:59.999Z'),
+        Date.parse('9999-12-31T23:59:59.999Z') + 1,
+        -8_640_000_000_000_000,
+        8_640_000_000_000_000,
+        0,
+        -1,
+      ].map((t, i) => ({
+        id: `0f8f1b2e-aaaa-5bbb-8ccc-1234567890${String(i).padStart(2, '0')}`,
+        at: new Date(t),
+        zeta: ['lone \ud800 high', 'lone \udc00 low', '\udc00\ud800 reversed', String.fromCharCode(...Array.from({ length: 32 }, (_, c) => c)), 'plain ascii', 'é ü 中文', '\u007f del', '😀 pair'][i],
+      })),
     ];
     for (const entity of cases) {
       expect(comparedText(spec, entity, 'str:x"y')).to.equal(canonicalJson(comparedForm(spec, entity, 'str:x"y')));
