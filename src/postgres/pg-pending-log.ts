@@ -1,6 +1,6 @@
 import type { PendingEntry, PendingLog, NewPendingEntry } from '../dualwrite/pending-log.js';
 import type { TenantContext } from '../interfaces/tenant-context.js';
-import { maskUrl, type PostgresDataSource, type Tx } from './data-source.js';
+import { maskUrl, queryPrepared, type PostgresDataSource, type Tx } from './data-source.js';
 import type { PreludeTx } from './statement-prelude.js';
 
 const COLUMNS = `seq::text as seq, module, entity, tenant_id, entity_id, target, op, change, attempts, last_error`;
@@ -60,7 +60,8 @@ export class PostgresPendingLog implements PendingLog {
     const prelude = (tx as PreludeTx).prelude?.take() ?? null;
     const base = prelude?.params.length ?? 0;
     const $ = (n: number) => `$${base + n}`;
-    const res = await (tx as Tx).query<{ seq: string; earlier: boolean }>(
+    const res = await queryPrepared<{ seq: string; earlier: boolean }>(
+      tx as Tx,
       `with ${prelude ? `audit as (${prelude.sql}), ` : ''}ins as (
          insert into core.dualwrite_pending (module, entity, tenant_id, entity_id, target, op, change)
          values (${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)}, ${$(7)}) returning seq)
