@@ -141,9 +141,14 @@ function validatorOf(spec: EntitySpec): CompiledValidator {
 /**
  * Validates a whole entity and returns it with every declared field present (missing nullable
  * fields become null), JSON values in their domain form (typed-json.ts), no undeclared property,
- * and the input's overflow (`legacyExtra`, non-enumerable) carried over. Throws ValidationError naming the field.
+ * and the overflow (`legacyExtra`, non-enumerable) carried over: `extra`, by default the input's. Throws
+ * ValidationError naming the field.
  */
-export function validateEntity<T extends Record<string, unknown>>(spec: EntitySpec, entity: Record<string, unknown>): T {
+export function validateEntity<T extends Record<string, unknown>>(
+  spec: EntitySpec,
+  entity: Record<string, unknown>,
+  extra: Readonly<Record<string, unknown>> | null = legacyExtraOf(entity),
+): T {
   const { fields, known } = validatorOf(spec);
   const out: Record<string, unknown> = {};
   for (const { field, quick } of fields) {
@@ -164,5 +169,5 @@ export function validateEntity<T extends Record<string, unknown>>(spec: EntitySp
       throw new ValidationError(qualifiedName(spec), key, 'is not a declared field');
     }
   }
-  return withLegacyExtra(out, legacyExtraOf(entity)) as T;
+  return withLegacyExtra(out, extra) as T;
 }

@@ -214,12 +214,12 @@ export function decodeDocument(spec: EntitySpec, doc: Document, legacyId: string
     extra[key] = bsonToJson(doc[key], key);
   }
   entity.id = idFromLegacyId(spec.collection, legacyId);
-  withLegacyExtra(entity, extra);
   try {
     // Derived (generated) fields are computed from the document: a value they cannot derive from
-    // (an unparseable timestamp...) is a reason to quarantine the document, like any other.
-    if (spec.derive) Object.assign(entity, spec.derive(entity));
-    return { entity: validateEntity(spec, entity), legacyId };
+    // (an unparseable timestamp...) is a reason to quarantine the document, like any other. They
+    // see the overflow too; validation attaches it to the entity it returns.
+    if (spec.derive) Object.assign(entity, spec.derive(withLegacyExtra(entity, extra)));
+    return { entity: validateEntity(spec, entity, extra), legacyId };
   } catch (err) {
     if (err instanceof ValidationError) throw new ConversionError(err.path, err.message.replace(/^[^:]*: /, ''));
     if (err instanceof ConversionError) throw err;
