@@ -129,28 +129,62 @@ export interface PreparedBatch {
 }
 
 /**
+ * Builds a batch one outcome at a time (each row encoded for COPY as it comes), so that the work is
+ * spread over the reading of the batch instead of done at once when it is full: the batch loading
+ * meanwhile gets its turns of the event loop.
+ *
+ * @example
+ * const builder = new BatchBuilder(spec);
+ * for (const d of documents) builder.add(classify(spec, tier, d, referenceTime));
+ * const batch = builder.build();
+ */
+export class BatchBuilder {
+  private readonly encode: LoadPlan['encode'];
+  private rows: RowOutcome[] = [];
+  private quarantine: QuarantineEntry[] = [];
+  private skipped = 0;
+  private copyText = '';
+
+  constructor(spec: EntitySpec) {
+    this.encode = loadPlan(spec).encode;
+  }
+
+  get size(): number {
+    return this.rows.length + this.quarantine.length + this.skipped;
+  }
+
+  add(o: Outcome): void {
+    if (o.kind === 'row') {
+      this.rows.push(o);
+      this.copyText += this.encode(o.entity, o.legacyId);
+    } else if (o.kind === 'quarantine') {
+      this.quarantine.push(o);
+    } else {
+      this.skipped++;
+    }
+  }
+
+  /** The batch so far; the builder starts over empty. */
+  build(): PreparedBatch {
+    const batch = { rows: this.rows, quarantine: this.quarantine, skipped: this.skipped, copyText: this.copyText };
+    this.rows = [];
+    this.quarantine = [];
+    this.skipped = 0;
+    this.copyText = '';
+    return batch;
+  }
+}
+
+/**
  * Sorts a batch's outcomes and encodes its rows for COPY.
  *
  * @example
  * const batch = prepareBatch(spec, documents.map((d) => classify(spec, tier, d, referenceTime)));
  */
 export function prepareBatch(spec: EntitySpec, outcomes: readonly Outcome[]): PreparedBatch {
-  const { encode } = loadPlan(spec);
-  const rows: RowOutcome[] = [];
-  const quarantine: QuarantineEntry[] = [];
-  let skipped = 0;
-  let copyText = '';
-  for (const o of outcomes) {
-    if (o.kind === 'row') {
-      rows.push(o);
-      copyText += encode(o.entity, o.legacyId);
-    } else if (o.kind === 'quarantine') {
-      quarantine.push(o);
-    } else {
-      skipped++;
-    }
-  }
-  return { rows, quarantine, skipped, copyText };
+  const builder = new BatchBuilder(spec);
+  for (const o of outcomes) builder.add(o);
+  return builder.build();
 }
 
 /** First day of each distinct UTC month of the partition key in the batch. */

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import type { MongoCollectionLike, FindOptions } from '../mongo/mongo-types.js';
 import type { PostgresDataSource } from '../postgres/data-source.js';
-import { loadBatch, prepareBatch, type BatchTarget } from './batch-loader.js';
+import { BatchBuilder, loadBatch, type BatchTarget } from './batch-loader.js';
 import { classify } from './classify.js';
 import { LostClaimError } from './errors.js';
 import { idRangeFilter, type LowerBound } from '../mongo/id-ranges.js';
@@ -137,19 +137,21 @@ async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<vo
       // raw: the stored bytes (a real MongoDB); a source without raw support returns type-exact documents.
       const options = { sort: { _id: 1 }, batchSize: ctx.batchSize, raw: true, ...EXACT_DOCUMENT_READ } as FindOptions;
       const cursor = ctx.source.find(idRangeFilter(lower, range.upper), options);
-      let batch: SourceDocument[] = [];
+      // Each document is classified and encoded as it is read (see BatchBuilder); `last` is the
+      // batch's last document, whose `_id` becomes the checkpoint.
+      const builder = new BatchBuilder(ctx.spec);
+      let last: SourceDocument | null = null;
       // One batch loads while the next is read, classified and encoded; commits stay strictly in
       // order. (Two loads at once could deadlock where PostgreSQL cannot see it: the later batch
       // would hold row or partition locks the earlier one needs while it waits for it here.)
       let loading: Promise<unknown> | null = null;
       const flush = async (done: boolean) => {
-        const outcomes = batch.map((s) => classify(ctx.spec, ctx.tier, s, ctx.referenceTime, ctx.tenants));
         const tenantKeys = ctx.tenants?.unrecorded() ?? [];
-        const prepared = { ...prepareBatch(ctx.spec, outcomes), tenantKeys };
-        const last = batch.length ? { value: batch[batch.length - 1]!.id() } : null;
-        batch = [];
+        const prepared = { ...builder.build(), tenantKeys };
+        const checkpoint = last ? { value: last.id() } : null;
+        last = null;
         if (loading) await loading;
-        loading = loadBatch(ctx.ds, target, range, prepared, last, done).then((counts) => {
+        loading = loadBatch(ctx.ds, target, range, prepared, checkpoint, done).then((counts) => {
           ctx.tenants?.markRecorded(tenantKeys.map((k) => k.key));
           return counts;
         });
@@ -161,12 +163,13 @@ async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<vo
         for await (const item of cursor) {
           const source = SourceDocument.fromCursorItem(item);
           if (!source.exactBytes) ctx.onInexactBytes?.();
-          batch.push(source);
-          if (batch.length >= ctx.batchSize) await flush(false);
+          builder.add(classify(ctx.spec, ctx.tier, source, ctx.referenceTime, ctx.tenants));
+          last = source;
+          if (builder.size >= ctx.batchSize) await flush(false);
           // A source that answers from memory settles every read as a microtask: without a turn of
           // the event loop now and then, the batch loading meanwhile would not see its replies until
           // this whole batch is read, and the two would take turns instead of overlapping.
-          else if (loading && batch.length % YIELD_EVERY === 0) await yieldToIo();
+          else if (loading && builder.size % YIELD_EVERY === 0) await yieldToIo();
         }
         await flush(true);
         await loading;
