@@ -220,6 +220,30 @@ describe('memory: store _id index and string lookups', function () {
     expect(await pages({ rank: 1 }, { k: 3 }, 9)).to.deep.equal(expected(after, 1, (d) => d.k === 3));
   });
 
+  it('answers date ranges on a large collection exactly: arrays, other types and missing fields included', async () => {
+    const c = client.db('idx').collection('date_ranges');
+    const day = 86_400_000;
+    const base = Date.UTC(2025, 0, 1);
+    // Mostly dates; now and then an array of dates, a string, a Timestamp, a number or nothing.
+    const atOf = (i: number): unknown =>
+      i % 97 === 0 ? [new Date(base + (i % 50) * day), new Date(base + 400 * day)] : i % 89 === 0 ? '2025-01-10' : i % 83 === 0 ? new Timestamp({ t: 5, i: 1 }) : i % 79 === 0 ? 5 : i % 73 === 0 ? undefined : new Date(base + (i % 365) * day);
+    await c.insertMany(Array.from({ length: 3000 }, (_, i) => (atOf(i) === undefined ? { _id: i, t: `t${i % 2}` } : { _id: i, t: `t${i % 2}`, at: atOf(i) })));
+    const lo = base + 30 * day;
+    const hi = base + 60 * day;
+    // Expected by MongoDB's rules: a date in [lo, hi); an array matches when each bound holds for
+    // some element (not necessarily the same one: that would be $elemMatch).
+    const dateIn = (v: unknown, test: (t: number) => boolean) => v instanceof Date && test(v.getTime());
+    const inRange = (v: unknown): boolean =>
+      Array.isArray(v) ? v.some((e) => dateIn(e, (t) => t >= lo)) && v.some((e) => dateIn(e, (t) => t < hi)) : dateIn(v, (t) => t >= lo && t < hi);
+    const expected = (keep: (i: number) => boolean) => Array.from({ length: 3000 }, (_, i) => i).filter((i) => keep(i) && inRange(atOf(i)));
+    const ids = async (filter: Document) => (await c.find(filter, { sort: { _id: 1 } }).toArray()).map((d) => d._id);
+    expect(await ids({ at: { $gte: new Date(lo), $lt: new Date(hi) } })).to.deep.equal(expected(() => true));
+    expect(await ids({ $and: [{ t: 't1' }, { at: { $gte: new Date(lo), $lt: new Date(hi) } }] })).to.deep.equal(expected((i) => i % 2 === 1));
+    expect(await ids({ t: 't0', at: { $gt: new Date(lo - 1), $lte: new Date(hi - 1) } })).to.deep.equal(expected((i) => i % 2 === 0));
+    // A bound of another type is not a date range: the filter alone decides (numbers match numbers only).
+    expect(await ids({ at: { $gte: 0, $lt: 10 } })).to.deep.equal(Array.from({ length: 3000 }, (_, i) => i).filter((i) => atOf(i) === 5));
+  });
+
   it('hands over the stored BSON with raw: true', async () => {
     const c = client.db('idx').collection('raw');
     const doc = { _id: 'r1', big: Long.fromNumber(5), ratio: new Double(3), n: new Int32(7), at: new Date(0) };

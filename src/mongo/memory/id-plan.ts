@@ -171,6 +171,48 @@ export function stringMismatch(filter: Document): ((view: Document) => boolean) 
   };
 }
 
+type DateBound = { readonly key: string; readonly op: '$gt' | '$gte' | '$lt' | '$lte'; readonly at: number };
+const DATE_OPS = new Set(['$gt', '$gte', '$lt', '$lte']);
+
+/**
+ * The same quick test for top-level date ranges (`{ createdAt: { $gte: d1, $lt: d2 } }`, also inside
+ * a top-level `$and`): a document whose field holds a date outside the range cannot match (a date
+ * bound only ever matches dates). Arrays, other types and missing fields are left to the compiled
+ * filter. Undefined when the filter has no such range.
+ */
+export function dateRangeMismatch(filter: Document): ((view: Document) => boolean) | undefined {
+  const bounds: DateBound[] = [];
+  const collect = (f: Document) => {
+    for (const [key, value] of Object.entries(f)) {
+      if (key === '$and' && Array.isArray(value)) value.forEach((sub) => isPlainDocument(sub) && collect(sub));
+      else if (!key.startsWith('$') && !key.includes('.') && isPlainDocument(value)) {
+        const entries = Object.entries(value);
+        if (entries.length === 0 || !entries.every(([op, v]) => DATE_OPS.has(op) && v instanceof Date && !Number.isNaN(v.getTime()))) continue;
+        for (const [op, v] of entries) bounds.push({ key, op: op as DateBound['op'], at: (v as Date).getTime() });
+      }
+    }
+  };
+  collect(filter);
+  if (bounds.length === 0) return undefined;
+  return (view) => {
+    for (const { key, op, at } of bounds) {
+      const v = view[key];
+      if (!(v instanceof Date)) continue;
+      const t = v.getTime();
+      if (op === '$gte' ? !(t >= at) : op === '$gt' ? !(t > at) : op === '$lt' ? !(t < at) : !(t <= at)) return true;
+    }
+    return false;
+  };
+}
+
+/** Both quick tests at once (see stringMismatch and dateRangeMismatch); undefined when neither applies. */
+export function quickMismatch(filter: Document): ((view: Document) => boolean) | undefined {
+  const strings = stringMismatch(filter);
+  const dates = dateRangeMismatch(filter);
+  if (!strings || !dates) return strings ?? dates;
+  return (view) => strings(view) || dates(view);
+}
+
 /** The filter's top-level string equalities `[field, value]` (also inside a top-level `$and`). */
 export function stringEqualities(filter: Document): [string, string][] {
   const pairs: [string, string][] = [];

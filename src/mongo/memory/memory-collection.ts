@@ -23,7 +23,7 @@ import { MemoryCursor } from './memory-cursor.js';
 import { compileFilter, equalityFields } from './query-engine.js';
 import { compileProjection, idSortDirection, isIdOnlyProjection, sortDocuments, topSorted } from './sort-projection.js';
 import { compareIds } from './id-order.js';
-import { idInterval, readsIdOnly, stringEqualities, stringMismatch } from './id-plan.js';
+import { idInterval, quickMismatch, readsIdOnly, stringEqualities } from './id-plan.js';
 import { applyUpdate, ensureUpsertId, upsertSeed, validateUpdate } from './update-engine.js';
 import { MemoryChangeStream } from './change-stream.js';
 import type {
@@ -132,7 +132,7 @@ export class MemoryCollection implements MongoCollectionLike {
     }
     const normalised = normaliseInput(filter ?? {}, 'filter');
     const idOnly = readsIdOnly(normalised);
-    const mismatch = idOnly ? undefined : stringMismatch(normalised);
+    const mismatch = idOnly ? undefined : quickMismatch(normalised);
     const everything = Object.keys(normalised).length === 0;
     const test = everything
       ? () => true
