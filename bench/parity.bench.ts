@@ -1,21 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { BenchLine } from './run.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { pgSettings } from '../src/postgres/pool-settings.js';
-import { migrationSetsFor } from '../src/container/migration-sets.js';
 import { authorityModule } from '../src/modules/authority/index.js';
 import { user } from '../src/modules/authority/entities.js';
-import { connectMongo } from '../src/mongo/mongo-data-source.js';
-import { PostgresDataSource } from '../src/postgres/data-source.js';
 import { selectList, tableOf } from '../src/postgres/entity-sql.js';
-import { runMigrations } from '../src/postgres/migrations/index.js';
 import { dataParity, runVerify } from '../src/parity/index.js';
 import { ReadOnlyDataSource } from '../src/parity/read-only-data-source.js';
-import { createTestDatabase } from '../test/setup/environment.js';
 import { round } from './bench-support.js';
-import { loadParityData } from './parity-data.js';
+import { openParityData } from './parity-data.js';
 
 /**
  * Parity rows/s next to the raw drains of both sides (SPEC 12), on N Authority users (default 100k;
@@ -38,18 +30,10 @@ async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> 
 }
 
 export default async function run(emit: (line: BenchLine) => void): Promise<void> {
-  const db = await createTestDatabase('parity_bench');
-  // A folder store (not memory: alone): worker processes of `verify --workers` must read the same data.
-  const folder = process.env.MONGO_URL ? null : mkdtempSync(join(tmpdir(), 'parity-bench-'));
-  const mongoUrl = process.env.MONGO_URL ?? `memory:${folder}`;
-  const mongoDatabase = `parity_bench_${process.pid}`;
-  const mongo = await connectMongo(mongoUrl, mongoDatabase);
-  const loader = new PostgresDataSource({ url: db.adminUrl, pool: { min: 0, max: 2, connectionTimeoutMs: 10_000, idleTimeoutMs: 10_000, maxLifetimeMs: 600_000 }, statementTimeoutMs: 0 });
+  const data = await openParityData('parity_bench', N, BATCH);
+  const { db, mongo, mongoUrl, mongoDatabase } = data;
+  const collection = mongo.db.collection(user.collection);
   try {
-    await runMigrations(db.adminUrl, migrationSetsFor([authorityModule]), { categories: ['startup'] });
-    // Load both sides: the same documents, converted exactly as conversion would.
-    const collection = mongo.db.collection(user.collection);
-    await loadParityData(collection, loader, N, BATCH);
     process.stderr.write(`parity bench: ${N} users loaded (${mongo.kind})\n`);
 
     const mongoDrain = await time(async () => {
@@ -108,11 +92,6 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
       await pg.close();
     }
   } finally {
-    await loader.close();
-    await mongo.db.dropDatabase().catch(() => undefined);
-    await mongo.close();
-    await db.drop();
-    if (folder) rmSync(folder, { recursive: true, force: true });
+    await data.close();
   }
 }
-

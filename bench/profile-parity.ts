@@ -1,17 +1,10 @@
 import { Session } from 'node:inspector/promises';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../src/config/load-config.js';
-import { migrationSetsFor } from '../src/container/migration-sets.js';
 import { authorityModule } from '../src/modules/authority/index.js';
 import { user } from '../src/modules/authority/entities.js';
-import { connectMongo } from '../src/mongo/mongo-data-source.js';
-import { PostgresDataSource } from '../src/postgres/data-source.js';
-import { runMigrations } from '../src/postgres/migrations/index.js';
 import { runVerify } from '../src/parity/index.js';
-import { createTestDatabase } from '../test/setup/environment.js';
-import { loadParityData } from './parity-data.js';
+import { openParityData } from './parity-data.js';
 
 /**
  * `node dist/bench/profile-parity.js OUT.cpuprofile [N]`: CPU profile of one in-process `verify`
@@ -21,15 +14,9 @@ import { loadParityData } from './parity-data.js';
  */
 const [out = 'parity.cpuprofile', n = '100000'] = process.argv.slice(2);
 const N = Number(n);
-const folder = process.env.MONGO_URL ? null : mkdtempSync(join(tmpdir(), 'parity-profile-'));
-const mongoUrl = process.env.MONGO_URL ?? `memory:${folder}`;
-const mongoDatabase = `parity_profile_${process.pid}`;
-const mongo = await connectMongo(mongoUrl, mongoDatabase);
-const db = await createTestDatabase('parity_profile');
-const loader = new PostgresDataSource({ url: db.adminUrl, pool: { min: 0, max: 2, connectionTimeoutMs: 10_000, idleTimeoutMs: 10_000, maxLifetimeMs: 600_000 }, statementTimeoutMs: 0 });
+const data = await openParityData('parity_profile', N);
 try {
-  await runMigrations(loader, migrationSetsFor([authorityModule]), { categories: ['startup'], log: () => undefined });
-  await loadParityData(mongo.db.collection(user.collection), loader, N);
+  const { db, mongoUrl, mongoDatabase } = data;
   const config = loadConfig({ env: { POSTGRES_URL: db.adminUrl, MONGO_URL: mongoUrl, MONGO_DATABASE: mongoDatabase } });
   const session = new Session();
   if (out !== '-') {
@@ -47,9 +34,5 @@ try {
       `data ${(dataMs / 1000).toFixed(2)} s, ${report.summary.probes} output probes ${(report.timings.outputMs / 1000).toFixed(2)} s${out !== '-' ? `; profile in ${out}` : ''}\n`,
   );
 } finally {
-  await loader.close();
-  await mongo.db.dropDatabase().catch(() => undefined);
-  await mongo.close();
-  await db.drop();
-  if (folder) rmSync(folder, { recursive: true, force: true });
+  await data.close();
 }
