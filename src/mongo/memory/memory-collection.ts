@@ -91,6 +91,7 @@ function firstMatches(docs: Iterable<StoredDocument>, test: (d: StoredDocument) 
   }
   return out;
 }
+
 /** Collections from this size on answer string-equality scans from `stringCandidates`. */
 const STRING_LOOKUP_MIN = 2048;
 /** How a projected raw document is re-encoded (types kept: it comes from the type-exact view). */
