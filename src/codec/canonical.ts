@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import canonicalizeImport from 'canonicalize';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { fieldsOf } from './fields.js';
+import { isoDate } from './iso-date.js';
 import { typedToJson } from './typed-json.js';
 
 // canonicalize ships CommonJS with a default export; normalise the interop shape once.
@@ -41,7 +42,7 @@ export function canonicalEntity(spec: EntitySpec, entity: Record<string, unknown
 /** The canonical spelling of one non-JSON field value (see {@link canonicalEntity}). */
 export function canonicalScalar(value: unknown): unknown {
   if (value === undefined || value === null) return null;
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return isoDate(value);
   if (typeof value === 'bigint') return { $bigint: value.toString() };
   if (Buffer.isBuffer(value)) return { $bytes: value.toString('base64') };
   if (typeof value === 'number' && !Number.isFinite(value)) return { $float: String(value) };

@@ -175,18 +175,6 @@ export class BatchBuilder {
   }
 }
 
-/**
- * Sorts a batch's outcomes and encodes its rows for COPY.
- *
- * @example
- * const batch = prepareBatch(spec, documents.map((d) => classify(spec, tier, d, referenceTime)));
- */
-export function prepareBatch(spec: EntitySpec, outcomes: readonly Outcome[]): PreparedBatch {
-  const builder = new BatchBuilder(spec);
-  for (const o of outcomes) builder.add(o);
-  return builder.build();
-}
-
 /** First day of each distinct UTC month of the partition key in the batch. */
 function monthsOf(spec: EntitySpec, rows: readonly RowOutcome[]): Date[] {
   const field = fieldOf(spec, spec.partitionedBy!);
@@ -343,7 +331,7 @@ function isServerError(err: unknown): boolean {
  * LostClaimError (nothing written) when another worker took the range over.
  *
  * @example
- * const counts = await loadBatch(ds, target, range, prepareBatch(spec, outcomes), lastId, false);
+ * const counts = await loadBatch(ds, target, range, builder.build(), lastId, false);
  */
 export async function loadBatch(
   ds: PostgresDataSource,

@@ -1,5 +1,6 @@
 import { canonicalEntity, canonicalJson } from '../codec/canonical.js';
 import { fieldsOf } from '../codec/fields.js';
+import { isoDate } from '../codec/iso-date.js';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 
 /**
@@ -52,7 +53,7 @@ function canonicalList(items: readonly unknown[], options: CanonicalOptions): un
 function canon(value: unknown, options: CanonicalOptions): unknown {
   if (value === undefined || value === null) return null;
   if (Array.isArray(value)) return canonicalList(value, options);
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return isoDate(value);
   if (typeof value === 'bigint') return { $bigint: value.toString() };
   if (Buffer.isBuffer(value)) return { $bytes: value.toString('base64') };
   if (typeof value === 'number' && !Number.isFinite(value)) return { $float: String(value) };

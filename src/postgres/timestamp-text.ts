@@ -1,17 +1,10 @@
 /** Timestamps as PostgreSQL input text (COPY and parameters share it: src/conversion/pg-text.ts, row-codec.ts). */
-
-const DIGITS2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const DIGITS3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-const DAY_MS = 86_400_000;
-/** 10000-01-01T00:00:00Z: from there on `toISOString` writes six-digit years. */
-const YEAR_10000_MS = 253_402_300_800_000;
+import { DIGITS2, DIGITS3, isoDate, YEAR_10000_MS } from '../codec/iso-date.js';
 
 /**
  * PostgreSQL input text of a timestamptz, exact to the millisecond, for any date PostgreSQL can hold
  * (4713 BC to 294276 AD) and every path (COPY text, query parameters). For 1970..9999 it is
- * `date.toISOString()`, computed from the epoch milliseconds (conversion writes a few timestamps per
- * document, and the built-in is slow; the calendar arithmetic is the proleptic Gregorian
- * days-to-civil conversion). Other years are spelled as PostgreSQL prints them,
+ * `date.toISOString()` (through the fast `isoDate`). Other years are spelled as PostgreSQL prints them,
  * `4369-04-02 04:26:40.000+00 BC` or `10000-01-01 00:00:00.000+00`: `toISOString`'s `-004368-...`
  * and `+010000-...` are forms PostgreSQL does not parse.
  *
@@ -20,24 +13,7 @@ const YEAR_10000_MS = 253_402_300_800_000;
  */
 export function isoTimestamp(date: Date): string {
   const ms = date.getTime();
-  if (!(ms >= 0 && ms < YEAR_10000_MS)) return eraTimestamp(date);
-  const days = Math.floor(ms / DAY_MS);
-  let rest = ms - days * DAY_MS;
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const hour = Math.floor(rest / 3_600_000);
-  rest -= hour * 3_600_000;
-  const minute = Math.floor(rest / 60_000);
-  rest -= minute * 60_000;
-  const second = Math.floor(rest / 1000);
-  return `${year}-${DIGITS2[month]}-${DIGITS2[day]}T${DIGITS2[hour]}:${DIGITS2[minute]}:${DIGITS2[second]}.${DIGITS3[rest - second * 1000]}Z`;
+  return ms >= 0 && ms < YEAR_10000_MS ? isoDate(date) : eraTimestamp(date);
 }
 
 /** Dates outside 1970..9999: years 1..9999 by the built-in, others with the era spelled out (ISO year 0 is 1 BC). */

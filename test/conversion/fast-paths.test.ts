@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { v5 as uuidv5 } from 'uuid';
 import { fieldsOf, type ResolvedField } from '../../src/codec/fields.js';
+import { isoDate } from '../../src/codec/iso-date.js';
 import { uuidTextKind } from '../../src/codec/uuid-text.js';
 import { uuidV5 } from '../../src/codec/uuid-v5.js';
 import { copyLine, copyRowEncoder, isoTimestamp, legacyExtraText, pgText } from '../../src/conversion/pg-text.js';
@@ -53,6 +54,14 @@ describe('conversion fast paths equal their references', () => {
     expect(isoTimestamp(new Date('-004368-04-02T04:26:40.000Z'))).to.equal('4369-04-02 04:26:40.000+00 BC');
     expect(isoTimestamp(new Date('+010000-01-01T00:00:00.000Z'))).to.equal('10000-01-01 00:00:00.000+00');
     expect(isoTimestamp(new Date(8.64e15))).to.equal('275760-09-13 00:00:00.000+00');
+  });
+
+  it('isoDate equals toISOString for every date, invalid ones included', () => {
+    const random = rng(3);
+    const edges = [0, -1, 1, 253_402_300_799_999, 253_402_300_800_000, -62_135_596_800_000, -8.64e15, 8.64e15];
+    const times = [...edges, ...Array.from({ length: 20_000 }, () => Math.floor((random() * 2 - 1) * 8.64e15 * (random() < 0.5 ? 1 : 0.0001)))];
+    for (const t of times) expect(isoDate(new Date(t)), String(t)).to.equal(new Date(t).toISOString());
+    expect(() => isoDate(new Date(Number.NaN))).to.throw(RangeError);
   });
 
   it('uuidTextKind agrees with the UUID regular expressions', () => {
