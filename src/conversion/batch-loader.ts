@@ -123,7 +123,8 @@ export interface PreparedBatch {
   readonly rows: readonly RowOutcome[];
   readonly quarantine: readonly QuarantineEntry[];
   readonly skipped: number;
-  readonly copyText: string;
+  /** The rows' COPY text as UTF-8, encoded once (a string would be encoded again by each load attempt, in its path). */
+  readonly copyText: Buffer;
   /** Named tenant keys met so far and not yet in core.tenant_registry: recorded with this batch. */
   readonly tenantKeys?: readonly TenantMapping[];
 }
@@ -143,7 +144,8 @@ export class BatchBuilder {
   private rows: RowOutcome[] = [];
   private quarantine: QuarantineEntry[] = [];
   private skipped = 0;
-  private copyText = '';
+  /** The rows' COPY lines, joined once when the batch is built (a flat string encodes faster than a long concatenation). */
+  private lines: string[] = [];
 
   constructor(spec: EntitySpec) {
     this.encode = loadPlan(spec).encode;
@@ -156,7 +158,7 @@ export class BatchBuilder {
   add(o: Outcome): void {
     if (o.kind === 'row') {
       this.rows.push(o);
-      this.copyText += this.encode(o.entity, o.legacyId);
+      this.lines.push(this.encode(o.entity, o.legacyId));
     } else if (o.kind === 'quarantine') {
       this.quarantine.push(o);
     } else {
@@ -166,11 +168,11 @@ export class BatchBuilder {
 
   /** The batch so far; the builder starts over empty. */
   build(): PreparedBatch {
-    const batch = { rows: this.rows, quarantine: this.quarantine, skipped: this.skipped, copyText: this.copyText };
+    const batch = { rows: this.rows, quarantine: this.quarantine, skipped: this.skipped, copyText: Buffer.from(this.lines.join(''), 'utf8') };
     this.rows = [];
     this.quarantine = [];
     this.skipped = 0;
-    this.copyText = '';
+    this.lines = [];
     return batch;
   }
 }
@@ -190,7 +192,7 @@ async function setTenant(tx: Tx, tenantId: string): Promise<void> {
   await tx.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
 }
 
-async function copyIn(tx: Tx, sql: string, text: string): Promise<void> {
+async function copyIn(tx: Tx, sql: string, text: Buffer): Promise<void> {
   await pipeline(Readable.from([text]), tx.client.query(pgCopy.from(sql)));
 }
 

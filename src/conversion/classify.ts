@@ -1,6 +1,7 @@
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { ConversionError } from '../interfaces/errors.js';
 import { decodeDocument } from '../mongo/document-codec.js';
+import { decodeDocumentBytes } from '../mongo/direct-decode.js';
 import { legacyIdOf } from '../mongo/legacy-id.js';
 import type { SourceDocument } from './source-document.js';
 import type { EffectiveTier } from './tiers.js';
@@ -30,6 +31,9 @@ export function cleanReason(reason: string): string {
  * const outcome = classify(userSpec, { tier: 'A' }, SourceDocument.fromCursorItem(raw), new Date());
  */
 export function classify(spec: EntitySpec, tier: EffectiveTier, source: SourceDocument, referenceTime: Date, tenants?: TenantRegistry): Outcome {
+  // The stored bytes of a document in the plain shape decode in one pass (same entity); the rest goes below.
+  const direct = source.exactBytes ? decodeDocumentBytes(spec, source.bytes, tenants) : null;
+  if (direct) return kept(tier, direct.entity, direct.legacyId, source, referenceTime);
   let doc;
   try {
     doc = source.driverDocument();
@@ -51,6 +55,11 @@ export function classify(spec: EntitySpec, tier: EffectiveTier, source: SourceDo
     if (err instanceof ConversionError) return { kind: 'quarantine', legacyId, reason: cleanReason(err.message), source };
     throw new Error(`${spec.collection} ${legacyId}: ${(err as Error).message}`, { cause: err });
   }
+  return kept(tier, entity, legacyId, source, referenceTime);
+}
+
+/** A decoded document's outcome: a row, or skipped when a tier B rule leaves it out. */
+function kept(tier: EffectiveTier, entity: Record<string, unknown>, legacyId: string, source: SourceDocument, referenceTime: Date): Outcome {
   if (tier.tier === 'B' && !tier.keep(entity, referenceTime)) return { kind: 'skipped', legacyId };
   return { kind: 'row', legacyId, entity, source };
 }

@@ -136,6 +136,27 @@ describe('memory: store _id index and string lookups', function () {
     expect(positionsOf(await c.find({ _id: { $in: [1, Long.fromNumber(0)] } }, { sort: { _id: -1 } }).toArray())).to.deep.equal([7, 5]);
   });
 
+  it('answers ObjectId ranges (a conversion range) by the index walk alone, every bound form, sorted or not', async () => {
+    const c = await seeded('oid-ranges', 13);
+    // ORDERED[23..26] are the ObjectIds; the other classes sit on both sides of them.
+    const oid = (i: number) => ORDERED[i]!.id;
+    const natural = shuffled(ORDERED.map((_, i) => i), 13);
+    const cases: [Document, number[]][] = [
+      [{ _id: { $gte: oid(23), $lt: oid(26) } }, [23, 24, 25]],
+      [{ _id: { $gt: oid(23), $lte: oid(26) } }, [24, 25, 26]],
+      [{ _id: { $gt: oid(23), $lt: oid(24) } }, []],
+      [{ _id: { $gte: oid(26), $lt: oid(23) } }, []],
+      [{ _id: { $gte: oid(24), $lte: oid(24) } }, [24]],
+    ];
+    for (const [filter, want] of cases) {
+      const label = JSON.stringify(filter);
+      expect(positionsOf(await c.find(filter, { sort: { _id: 1 } }).toArray()), label).to.deep.equal(want);
+      expect(positionsOf(await c.find(filter, { sort: { _id: -1 }, limit: 2 }).toArray()), label).to.deep.equal([...want].reverse().slice(0, 2));
+      expect(positionsOf(await c.find(filter).toArray()), `${label} unsorted`).to.deep.equal(natural.filter((i) => want.includes(i)));
+      expect(await c.countDocuments(filter), `${label} count`).to.equal(want.length);
+    }
+  });
+
   it('keeps the order through many inserts in random order, replacements and deletes, and after a reload', async () => {
     const c = client.db('idx').collection('many');
     const ids = shuffled(Array.from({ length: 3000 }, (_, i) => i), 3);

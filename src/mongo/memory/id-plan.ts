@@ -141,6 +141,23 @@ export function idInterval(filter: Document, cmp: Cmp): IdInterval {
   return out;
 }
 
+const isObjectId = (v: unknown) => (v as { _bsontype?: string } | null)?._bsontype === 'ObjectId';
+
+/**
+ * Whether the filter is exactly `{ _id: { $gt|$gte: a, $lt|$lte: b } }` with ObjectIds a and b (a range
+ * of a conversion or parity shard): then the `_id` index walk over its interval yields exactly the
+ * matches, since ObjectIds order by their bytes everywhere, and the compiled filter need not run.
+ */
+export function isObjectIdRange(filter: Document): boolean {
+  const keys = Object.keys(filter);
+  if (keys.length !== 1 || keys[0] !== '_id' || !isPlainDocument(filter._id)) return false;
+  const cond = filter._id as Document;
+  const ops = Object.keys(cond);
+  const lower = ops.filter((op) => op === '$gt' || op === '$gte');
+  const upper = ops.filter((op) => op === '$lt' || op === '$lte');
+  return ops.length === 2 && lower.length === 1 && upper.length === 1 && isObjectId(cond[lower[0]!]) && isObjectId(cond[upper[0]!]);
+}
+
 /** Whether the filter reads no field but `_id` (and paths inside it). */
 export function readsIdOnly(filter: Document): boolean {
   for (const [key, value] of Object.entries(filter)) {

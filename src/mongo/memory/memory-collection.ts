@@ -23,7 +23,7 @@ import { MemoryCursor } from './memory-cursor.js';
 import { compileFilter, equalityFields } from './query-engine.js';
 import { compileProjection, idSortDirection, isIdOnlyProjection, sortDocuments, topSorted } from './sort-projection.js';
 import { compareIds } from './id-order.js';
-import { idInterval, quickMismatch, readsIdOnly, stringEqualities } from './id-plan.js';
+import { idInterval, isObjectIdRange, quickMismatch, readsIdOnly, stringEqualities } from './id-plan.js';
 import { applyUpdate, ensureUpsertId, upsertSeed, validateUpdate } from './update-engine.js';
 import { MemoryChangeStream } from './change-stream.js';
 import type {
@@ -115,7 +115,8 @@ export class MemoryCollection implements MongoCollectionLike {
    * A sort led by `_id` walks the `_id` index over the interval the filter confines `_id` to; other
    * queries scan (the interval's candidates only, in natural order, when it is narrow), and a sorted
    * query with a limit keeps only the first skip + limit matches while scanning. A filter that reads
-   * `_id` alone never decodes a document. `unordered` (counting) waives the natural order.
+   * `_id` alone never decodes a document, and a range of ObjectIds is the walk itself (no filter runs).
+   * `unordered` (counting) waives the natural order.
    */
   private select(data: CollectionData, filter: Filter | undefined, options: SelectOptions & { unordered?: boolean } = {}): StoredDocument[] {
     const matches = compileFilter(filter);
@@ -135,7 +136,7 @@ export class MemoryCollection implements MongoCollectionLike {
     const idOnly = readsIdOnly(normalised);
     const mismatch = idOnly ? undefined : quickMismatch(normalised);
     const everything = Object.keys(normalised).length === 0;
-    const test = everything
+    let test = everything
       ? () => true
       : idOnly
       ? (d: StoredDocument) => matches(d.idView)
@@ -143,8 +144,10 @@ export class MemoryCollection implements MongoCollectionLike {
         ? (d: StoredDocument) => !mismatch(d.view) && matches(d.view)
         : (d: StoredDocument) => matches(d.view);
     const { lo, hi } = idInterval(normalised, compareIds);
+    // A walk of the `_id` index over an ObjectId range yields its matches and nothing else.
+    const walkMatches = isObjectIdRange(normalised);
     const out: StoredDocument[] = [];
-    if (idDir !== undefined) return firstMatches(data.byId.walk(lo, hi, idDir === -1), test, skip, limit);
+    if (idDir !== undefined) return firstMatches(data.byId.walk(lo, hi, idDir === -1), walkMatches ? () => true : test, skip, limit);
     let source: Iterable<StoredDocument> = data.docs.values();
     let lookup: readonly [string, string] | null = null;
     const equalities = idOnly ? [] : stringEqualities(normalised);
@@ -152,6 +155,7 @@ export class MemoryCollection implements MongoCollectionLike {
       const candidates = [...data.byId.walk(lo, hi, false)];
       if (!options.unordered) candidates.sort((a, b) => a.seq - b.seq);
       source = candidates;
+      if (walkMatches) test = () => true;
     } else if (equalities.length > 0 && data.docs.size >= STRING_LOOKUP_MIN) {
       // A large collection queried by a string field (a tenant): only the documents that may match.
       lookup = [equalities[0]![0], equalities[0]![1]];
