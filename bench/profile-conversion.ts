@@ -17,7 +17,8 @@ import { benchUserDoc } from './bench-support.js';
  * (one worker) of N generated users (default 100k) from the `memory:` store, seeding and migrations
  * left out of the profile (`-` for OUT: no profile, timing and memory only). Open OUT in Chrome
  * DevTools, or summarise the top self times with `node dist/bench/profile-summary.js OUT`. Also
- * prints the resident memory the conversion added (peak minus before: the source is already resident).
+ * prints this process's CPU time per document (steadier than the wall time on a busy machine) and the
+ * resident memory the conversion added (peak minus before: the source is already resident).
  */
 const [out = 'conversion.cpuprofile', n = '100000'] = process.argv.slice(2);
 const N = Number(n);
@@ -50,16 +51,19 @@ try {
   const rssBefore = process.memoryUsage.rss();
   let rssPeak = rssBefore;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 50);
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const report = await runConversion({ config, module: 'Authority', collection: user.collection, batchSize: Number(process.env.BATCH ?? 1000), rangeSize: Number(process.env.RANGE ?? N), workers: 1, progress: 'none', log: () => undefined });
   const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   gc?.();
   const heapKept = process.memoryUsage().heapUsed - heapBefore;
   if (profiling) writeFileSync(out, JSON.stringify((await session.post('Profiler.stop')).profile));
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
   process.stderr.write(
-    `converted ${report.collections[0]?.converted} of ${N} in ${(ms / 1000).toFixed(2)} s (${Math.round((N * 1000) / ms)} rows/s); ` +
+    `converted ${report.collections[0]?.converted} of ${N} in ${(ms / 1000).toFixed(2)} s (${Math.round((N * 1000) / ms)} rows/s), ` +
+      `this process's CPU ${((cpu.user + cpu.system) / N).toFixed(1)} µs per document; ` +
       `resident memory ${mib(rssBefore)} MiB before, +${mib(rssPeak - rssBefore)} MiB at the peak${gc ? `, live heap kept after the run ${mib(heapKept)} MiB` : ''}${profiling ? `; profile in ${out}` : ''}\n`,
   );
 } finally {

@@ -144,8 +144,9 @@ export class BatchBuilder {
   private rows: RowOutcome[] = [];
   private quarantine: QuarantineEntry[] = [];
   private skipped = 0;
-  /** The rows' COPY lines, joined once when the batch is built (a flat string encodes faster than a long concatenation). */
-  private lines: string[] = [];
+  /** The rows' COPY text as UTF-8, written line by line as the rows come (cheaper than one long string encoded at the end). */
+  private text = Buffer.allocUnsafe(1 << 16);
+  private textLength = 0;
 
   constructor(spec: EntitySpec) {
     this.encode = loadPlan(spec).encode;
@@ -158,7 +159,7 @@ export class BatchBuilder {
   add(o: Outcome): void {
     if (o.kind === 'row') {
       this.rows.push(o);
-      this.lines.push(this.encode(o.entity, o.legacyId));
+      this.append(this.encode(o.entity, o.legacyId));
     } else if (o.kind === 'quarantine') {
       this.quarantine.push(o);
     } else {
@@ -166,13 +167,25 @@ export class BatchBuilder {
     }
   }
 
-  /** The batch so far; the builder starts over empty. */
+  private append(line: string): void {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+    const need = this.textLength + line.length * 3;
+    if (need > this.text.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.text.length * 2));
+      this.text.copy(grown, 0, 0, this.textLength);
+      this.text = grown;
+    }
+    this.textLength += this.text.write(line, this.textLength, 'utf8');
+  }
+
+  /** The batch so far; the builder starts over empty (with a new text buffer: the batch keeps this one). */
   build(): PreparedBatch {
-    const batch = { rows: this.rows, quarantine: this.quarantine, skipped: this.skipped, copyText: Buffer.from(this.lines.join(''), 'utf8') };
+    const batch = { rows: this.rows, quarantine: this.quarantine, skipped: this.skipped, copyText: this.text.subarray(0, this.textLength) };
     this.rows = [];
     this.quarantine = [];
     this.skipped = 0;
-    this.lines = [];
+    this.text = Buffer.allocUnsafe(this.text.length);
+    this.textLength = 0;
     return batch;
   }
 }
