@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Document } from 'bson';
 import { user } from '../src/modules/authority/entities.js';
 import { encodeDocument } from '../src/mongo/document-codec.js';
@@ -50,4 +51,20 @@ export function benchUserDoc(i: number, oidPrefix: string): Document {
     },
     `oid:${oidPrefix}${i.toString(16).padStart(20, '0')}`,
   );
+}
+
+/**
+ * CPU seconds the whole machine has spent busy so far (user, nice, system, irq and softirq of
+ * /proc/stat, every process: node, PostgreSQL, the rest), or null off Linux. The difference over a
+ * run, divided by its rows, is what a row costs the machine; cores / that cost is the most any number
+ * of workers could reach on it.
+ */
+export function machineCpuSeconds(): number | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = fields;
+    return (user + nice + system + irq + softirq) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
 }

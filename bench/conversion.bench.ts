@@ -16,7 +16,8 @@ import { PostgresDataSource } from '../src/postgres/data-source.js';
 import { tableOf } from '../src/postgres/entity-sql.js';
 import { runMigrations } from '../src/postgres/migrations/index.js';
 import { createTestDatabase, type TestDatabase } from '../test/setup/environment.js';
-import { benchUserDoc, perSecond, round } from './bench-support.js';
+import { availableParallelism } from 'node:os';
+import { benchUserDoc, machineCpuSeconds, perSecond, round } from './bench-support.js';
 
 /**
  * `convert` rows/s against its limit (SPEC 12), on N legacy Authority users in MONGO_URL, else the
@@ -36,7 +37,9 @@ import { benchUserDoc, perSecond, round } from './bench-support.js';
  *   throughput): planning, range cursors, decode + validation, COPY, quarantine, a checkpoint per
  *   batch in the batch's transaction. Ranges of N / 8 documents, claimed by the workers as they go.
  * Each `convert` line gives its ratio to the limit and the target (0.5 with one worker, 0.8 with
- * two); `conversion.rss_*` give the resident memory: what the one-worker run added to this process
+ * two). `conversion.cpu_*` give the machine's CPU time per row (every process: node and PostgreSQL
+ * both, from /proc/stat) and `conversion.ceiling_*` what the machine's cores could give at that cost
+ * with perfect parallelism: on 2 cores, the raw COPY alone takes a share. `conversion.rss_*` give the resident memory: what the one-worker run added to this process
  * (peak minus before: the source's own documents are already resident), and the peak of a worker
  * process, whose own copy of the memory: source (`conversion.source_bytes` of BSON) is included.
  */
@@ -101,6 +104,8 @@ async function migratedDatabase(prefix: string): Promise<TestDatabase> {
 interface ConvertRun {
   readonly rowsPerSecond: number;
   readonly ms: number;
+  /** Machine-wide CPU seconds the run took (every process), or null off Linux. */
+  readonly cpuSeconds: number | null;
   readonly rssBefore: number;
   readonly rssPeak: { self: number; children: number };
 }
@@ -109,6 +114,7 @@ async function convert(db: TestDatabase, mongoUrl: string, mongoDatabase: string
   const config = loadConfig({ env: { POSTGRES_ADMIN_URL: db.adminUrl, POSTGRES_URL: db.adminUrl, MONGO_URL: mongoUrl, MONGO_DATABASE: mongoDatabase } });
   const rssBefore = process.memoryUsage.rss();
   const rss = rssSampler();
+  const cpuBefore = machineCpuSeconds();
   const started = performance.now();
   const report = await runConversion({
     config,
@@ -121,10 +127,11 @@ async function convert(db: TestDatabase, mongoUrl: string, mongoDatabase: string
     log: () => undefined,
   });
   const ms = performance.now() - started;
+  const cpuAfter = machineCpuSeconds();
   const rssPeak = rss.stop();
   const summary = report.collections[0]!;
   if (!report.ok || summary.converted !== N) throw new Error(`conversion (${workers} worker(s)) did not convert ${N} rows: ${JSON.stringify(summary)}`);
-  return { rowsPerSecond: perSecond(N, ms), ms, rssBefore, rssPeak };
+  return { rowsPerSecond: perSecond(N, ms), ms, cpuSeconds: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore, rssBefore, rssPeak };
 }
 
 async function seed(url: string, database: string): Promise<void> {
@@ -178,15 +185,19 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
     const ds = new PostgresDataSource({ url: one.adminUrl, pool: { min: 0, max: 2, connectionTimeoutMs: 10_000, idleTimeoutMs: 10_000, maxLifetimeMs: 600_000 }, statementTimeoutMs: 0 });
     let copyMs = Infinity;
     let copyIndexedMs = Infinity;
+    let copyIndexedCpu: number | null = null;
     const columns = `id, tenant_id, created_at, updated_at, username, email, display_name, password_hash, status, mfa_enabled, last_login_at, legacy_id, legacy_extra`;
     const chunks: Buffer[] = [];
     const copyInto = async (table: string) => {
       await ds.query(`truncate ${table}`);
+      const cpuBefore = machineCpuSeconds();
       const started = performance.now();
       await ds.transaction(async (tx) => {
         await pipeline(Readable.from(chunks), tx.client.query(pgCopy.from(`copy ${table} (${columns}) from stdin`)));
       });
       const ms = performance.now() - started;
+      const cpuAfter = machineCpuSeconds();
+      if (table.endsWith('_indexed') && cpuBefore !== null && cpuAfter !== null) copyIndexedCpu = Math.min(copyIndexedCpu ?? Infinity, cpuAfter - cpuBefore);
       const copied = Number((await ds.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]!.n);
       if (copied !== N) throw new Error(`copied ${copied} of ${N}`);
       return ms;
@@ -222,11 +233,19 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
     emit({ name: 'conversion.raw_copy_indexed', n: N, value: copyIndexed, unit: 'rows/s', baseline: null, ratio: null });
     emit({ name: 'conversion.limit', n: N, value: limit, unit: 'rows/s', baseline: drain <= copyIndexed ? 'conversion.source_drain' : 'conversion.raw_copy_indexed', ratio: null });
     const mb = (bytes: number) => round(bytes / 2 ** 20, 1);
+    const usPerRow = (cpu: number) => round((cpu * 1e6) / N, 1);
+    const cores = availableParallelism();
     const report = (workers: 1 | 2, r: ConvertRun) => {
       const ratio = round(r.rowsPerSecond / limit);
       emit({ name: `conversion.convert_w${workers}`, n: N, value: r.rowsPerSecond, unit: 'rows/s', baseline: 'conversion.limit', ratio, target: TARGETS[workers], met: ratio >= TARGETS[workers] });
       emit({ name: `conversion.time_w${workers}`, n: N, value: round(r.ms / 1000, 2), unit: 's', baseline: null, ratio: null });
+      if (r.cpuSeconds === null) return;
+      emit({ name: `conversion.cpu_w${workers}`, n: N, value: usPerRow(r.cpuSeconds), unit: 'µs CPU per row, machine-wide (node and PostgreSQL)', baseline: null, ratio: null });
+      // The most any number of workers could reach at this CPU cost per row on this machine's cores.
+      const ceiling = Math.round((cores * N) / r.cpuSeconds);
+      emit({ name: `conversion.ceiling_w${workers}`, n: N, value: ceiling, unit: `rows/s (${cores} cores / CPU per row)`, baseline: 'conversion.limit', ratio: round(ceiling / limit) });
     };
+    if (copyIndexedCpu !== null) emit({ name: 'conversion.cpu_copy_indexed', n: N, value: usPerRow(copyIndexedCpu), unit: 'µs CPU per row, machine-wide (the raw COPY: the floor)', baseline: null, ratio: null });
     report(1, w1);
     emit({ name: 'conversion.rss_w1', n: N, value: mb(w1.rssPeak.self - w1.rssBefore), unit: 'MiB added (peak - before)', baseline: null, ratio: null });
     report(2, w2);

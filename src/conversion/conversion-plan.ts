@@ -47,6 +47,11 @@ export interface ConversionOptions {
   readonly configFile?: string | null;
   /** Worker-process mode: join the running pass, never create or plan one, report nothing. */
   readonly worker?: boolean;
+  /**
+   * A worker process started before its parent planned the pass waits for this (true: join the pass;
+   * false: nothing to join), after warming up (see startWorkerProcesses).
+   */
+  readonly startSignal?: () => Promise<boolean>;
   readonly retry?: RetryPolicy;
 }
 

@@ -15,7 +15,7 @@ import { progressReporter } from './progress.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';
 import { completedSummary, failedSummary, finishedSummary, nothingToJoinSummary, type CollectionSummary, type ConversionReport } from './summary.js';
 import { effectiveTier, TIER_OPTIONS, type EffectiveTier } from './tiers.js';
-import { runWorkerProcesses } from './worker-processes.js';
+import { startWorkerProcesses, type StartedWorkers } from './worker-processes.js';
 import { workPass } from './worker.js';
 
 export { resolveTargets, type ConversionOptions } from './conversion-plan.js';
@@ -113,17 +113,45 @@ async function convertCollection(env: RunEnv, spec: EntitySpec, tier: EffectiveT
   };
   let passNumber: number | null = null;
   let referenceTime: Date | null = null;
+  // --workers N: the N-1 worker processes start now and warm up while this process plans the pass.
+  // Their lines go through the progress reporter once there is one (it keeps the bar tidy).
+  let childLog = env.log;
+  const children: StartedWorkers | null =
+    env.workers > 1
+      ? startWorkerProcesses(
+          env.workers - 1,
+          {
+            module: spec.module,
+            collection: spec.collection,
+            tier: tier.tier,
+            batchSize: env.batchSize,
+            leaseSeconds: env.leaseSeconds,
+            throttleMs: env.throttleMs,
+            configFile: env.options.configFile ?? null,
+            env: childEnv(env.options.config),
+          },
+          (line) => childLog(line),
+        )
+      : null;
   try {
+    if (env.options.startSignal) {
+      // Started ahead of the plan: read the source once (the memory: store loads its folder, a server
+      // connection opens) while the parent plans, then wait for its word.
+      await source.findOne({}, { projection: { _id: 1 } });
+      if (!(await env.options.startSignal())) return nothingToJoinSummary(base, began);
+    }
     const prepared = await withRetry(`${jobId} prepare`, () => prepareJob(env, spec, tier, source, jobId), env.retry, env.log);
     if (prepared.kind === 'nothing-to-join') {
       return nothingToJoinSummary(base, began);
     }
     if (prepared.kind !== 'run') return finishedSummary(base, prepared.kind, prepared.job, prepared.pass, began);
+    children?.go();
     const { job, pass } = prepared;
     passNumber = pass.pass;
     referenceTime = job.referenceTime;
     const before = processedOf(await passTotals(env.ds, jobId, pass.pass));
     const reporter = progressReporter(env.options.worker ? 'none' : (env.options.progress ?? 'auto'), jobId, Number(pass.planned), Number(before), env.log);
+    childLog = (line) => reporter.log(line);
     let polling = false;
     let seen = Number(before);
     const timer = setInterval(() => {
@@ -152,29 +180,13 @@ async function convertCollection(env: RunEnv, spec: EntitySpec, tier: EffectiveT
         onInexactBytes: () => env.warnInexact((line) => reporter.log(line)),
         tenants: env.tenants,
       };
-      if (env.workers > 1) {
+      if (children) {
         // This process is one of the workers: it is warm (modules loaded, source open, ranges just
-        // planned) and starts at once, while the N-1 worker processes start up beside it.
-        const [children, own] = await Promise.allSettled([
-          runWorkerProcesses(
-            env.workers - 1,
-            {
-              module: spec.module,
-              collection: spec.collection,
-              tier: tier.tier,
-              batchSize: env.batchSize,
-              leaseSeconds: env.leaseSeconds,
-              throttleMs: env.throttleMs,
-              configFile: env.options.configFile ?? null,
-              env: childEnv(env.options.config),
-            },
-            ctx.log,
-          ),
-          workPass(ctx),
-        ]);
+        // planned) and starts at once, beside the N-1 worker processes.
+        const [failures, own] = await Promise.allSettled([children.done, workPass(ctx)]);
         if (own.status === 'rejected') throw own.reason;
-        if (children.status === 'rejected') throw children.reason;
-        if (children.value.length) throw new ConversionFailedError(children.value.join('; '));
+        if (failures.status === 'rejected') throw failures.reason;
+        if (failures.value.length) throw new ConversionFailedError(failures.value.join('; '));
         // All workers ended well; should a pass still be open (a worker killed between its last range
         // and the finish), this process completes it.
         if ((await readPass(env.ds, jobId, pass.pass)).status !== 'finished') await workPass(ctx);
@@ -198,6 +210,10 @@ async function convertCollection(env: RunEnv, spec: EntitySpec, tier: EffectiveT
     // What the pass holds so far (best effort: the database may be what failed).
     const totals = passNumber === null ? null : await passTotals(env.ds, jobId, passNumber).catch(() => null);
     return failedSummary(base, passNumber, referenceTime, totals, (err as Error).message, began);
+  } finally {
+    // Workers never told to go (nothing to run, or planning failed) stand down; none is left behind.
+    children?.cancel();
+    await children?.done;
   }
 }
 

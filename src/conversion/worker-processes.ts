@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -25,14 +25,29 @@ export function cliEntryPoint(): string {
   return fileURLToPath(new URL('../cli/main.js', import.meta.url));
 }
 
+/** Worker processes started ahead of the plan: told to go once the pass is planned, or to stand down. */
+export interface StartedWorkers {
+  /** The pass is planned: the workers join it. */
+  go(): void;
+  /** There is nothing to join: the workers exit without working (no-op after `go`). */
+  cancel(): void;
+  /** One message per failed worker (its exit code and last lines of stderr), empty when all succeeded. */
+  readonly done: Promise<string[]>;
+}
+
 /**
- * Runs `count` worker processes to completion; resolves with one message per failed worker
- * (its exit code and last lines of stderr), empty when all succeeded.
+ * Starts `count` worker processes that warm up (modules loaded, connections open, the source read
+ * once) while this process plans the pass, then wait for `go` (or `cancel`) on their standard input:
+ * on a small machine their start-up costs about as long as the planning does, so this hides it.
+ * A worker whose parent dies before `go` sees its input end and exits with nothing done.
  *
  * @example
- * const failures = await runWorkerProcesses(4, spec, (l) => process.stderr.write(l + '\n'));
+ * const workers = startWorkerProcesses(1, spec, log);
+ * const prepared = await prepareJob(...);
+ * if (prepared.kind === 'run') workers.go(); else workers.cancel();
+ * const failures = await workers.done;
  */
-export async function runWorkerProcesses(count: number, spec: WorkerProcessSpec, log: (line: string) => void): Promise<string[]> {
+export function startWorkerProcesses(count: number, spec: WorkerProcessSpec, log: (line: string) => void): StartedWorkers {
   const args = [
     cliEntryPoint(),
     'convert',
@@ -43,9 +58,48 @@ export async function runWorkerProcesses(count: number, spec: WorkerProcessSpec,
     '--lease-seconds', String(spec.leaseSeconds),
     '--throttle-ms', String(spec.throttleMs),
     '--worker',
+    '--wait-for-go',
     ...(spec.configFile ? ['--config', spec.configFile] : []),
   ];
-  return runCliProcesses(count, args, spec.env, log);
+  const children = spawnCliProcesses(count, args, spec.env, log, true);
+  let signalled = false;
+  const signal = (line: string | null) => {
+    if (signalled) return;
+    signalled = true;
+    for (const child of children.processes) {
+      // A child that already ended (it could not start) has a closed pipe: nothing to tell it.
+      child.stdin?.on('error', () => undefined);
+      if (line !== null) child.stdin?.write(`${line}\n`);
+      child.stdin?.end();
+    }
+  };
+  return { go: () => signal(GO), cancel: () => signal(null), done: children.done };
+}
+
+/** What a parent writes to a waiting worker's standard input to start it. */
+export const GO = 'go';
+
+/**
+ * Waits for this worker process's go-ahead on standard input (see startWorkerProcesses): true on
+ * `go`, false when the input ends without it (the parent found nothing to join, or died).
+ *
+ * @example
+ * if (!(await goSignal())) return; // nothing to join
+ */
+export function goSignal(input: NodeJS.ReadableStream = process.stdin): Promise<boolean> {
+  return new Promise((resolve) => {
+    const lines = createInterface({ input });
+    let answered = false;
+    lines.on('line', (line) => {
+      if (answered) return;
+      answered = true;
+      lines.close();
+      resolve(line.trim() === GO);
+    });
+    lines.on('close', () => {
+      if (!answered) resolve(false);
+    });
+  });
 }
 
 /**
@@ -68,9 +122,22 @@ export function workerNodeFlags(): string[] {
  * const failures = await runCliProcesses(2, [cliEntryPoint(), 'verify', '--module', 'Authority', '--join', runId], {}, log);
  */
 export async function runCliProcesses(count: number, args: readonly string[], env: Readonly<Record<string, string>>, log: (line: string) => void): Promise<string[]> {
+  return spawnCliProcesses(count, args, env, log, false).done;
+}
+
+/** The processes of runCliProcesses, with a pipe to each one's standard input when `withInput`. */
+function spawnCliProcesses(
+  count: number,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  log: (line: string) => void,
+  withInput: boolean,
+): { processes: ChildProcess[]; done: Promise<string[]> } {
+  const processes: ChildProcess[] = [];
   const runs = Array.from({ length: count }, (_, i) =>
     new Promise<string | null>((resolve) => {
-      const child = spawn(process.execPath, [...workerNodeFlags(), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [...workerNodeFlags(), ...args], { env: { ...process.env, ...env }, stdio: [withInput ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
+      processes.push(child);
       const tail: string[] = [];
       createInterface({ input: child.stderr! }).on('line', (line) => {
         tail.push(line);
@@ -84,5 +151,5 @@ export async function runCliProcesses(count: number, args: readonly string[], en
       });
     }),
   );
-  return (await Promise.all(runs)).filter((r): r is string => r !== null);
+  return { processes, done: Promise.all(runs).then((results) => results.filter((r): r is string => r !== null)) };
 }

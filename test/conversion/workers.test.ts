@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import pg from 'pg';
 import { runConversion } from '../../src/conversion/index.js';
+import { goSignal } from '../../src/conversion/worker-processes.js';
 import { user } from '../../src/modules/authority/entities.js';
 import { startConversionEnv, type ConversionEnv } from './conversion-env.js';
 import { CLI, expectExactlyConverted, seed, userDoc, waitFor } from './legacy-docs.js';
@@ -45,6 +47,39 @@ describe('conversion: several workers and transient errors', function () {
     expect(workers.has(`${(await import('node:os')).hostname()}:${process.pid}`), 'the parent converts too').to.equal(true);
     // The parent reported progress from the shared counters.
     expect(lines.some((l) => /Authority\/authority_users: 1500\/1500 rows \(100%\)/.test(l)), lines.join('\n')).to.equal(true);
+  });
+
+  it('--workers 2 on a finished job: the worker process started ahead of the plan stands down, nothing changes', async () => {
+    const N = 120;
+    await seed(env, 'authority_users', Array.from({ length: N }, (_, i) => userDoc(i)));
+    const first = await runConversion({ config: env.config, module: 'Authority', collection: 'authority_users', progress: 'none', log: () => undefined });
+    expect(first.ok, JSON.stringify(first)).to.equal(true);
+    const before = (await env.admin.query(`select seq, claimed_by, claims, batches from core.conversion_range order by seq`)).rows;
+    const lines: string[] = [];
+    const started = Date.now();
+    const again = await runConversion({ config: env.config, module: 'Authority', collection: 'authority_users', workers: 2, progress: 'none', log: (l) => lines.push(l) });
+    expect(again.ok, `${JSON.stringify(again)}\n${lines.join('\n')}`).to.equal(true);
+    expect(again.collections[0]!.outcome).to.equal('already-finished');
+    // The worker process was told there is nothing to join: it left at once, without error or claim.
+    expect(Date.now() - started, 'no wait for a lease or a timeout').to.be.below(15_000);
+    expect(lines.filter((l) => /error/i.test(l)), lines.join('\n')).to.deep.equal([]);
+    expect((await env.admin.query(`select seq, claimed_by, claims, batches from core.conversion_range order by seq`)).rows).to.deep.equal(before);
+    expect(await expectExactlyConverted(env, user)).to.equal(N);
+  });
+
+  it('a worker started ahead of the plan joins on "go" and stands down when its input ends', async () => {
+    const go = new PassThrough();
+    const joined = goSignal(go);
+    go.end('go\n');
+    expect(await joined).to.equal(true);
+    const silent = new PassThrough();
+    const stood = goSignal(silent);
+    silent.end();
+    expect(await stood).to.equal(false);
+    const other = new PassThrough();
+    const refused = goSignal(other);
+    other.end('stop\n');
+    expect(await refused).to.equal(false);
   });
 
   it('takes over the range of a worker on another host once its lease has expired', async () => {

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { ConversionOptionsError, formatSummary, runConversion, TIER_OPTIONS, type TierOption } from '../../conversion/index.js';
+import { goSignal } from '../../conversion/worker-processes.js';
 import { cliLog, configFrom, ExitCode, EXIT, lineLog, out, positiveInt, printJson, UsageError, withConfigOption } from '../cli-support.js';
 
 interface ConvertFlags {
@@ -16,6 +17,7 @@ interface ConvertFlags {
   json?: boolean;
   progress?: boolean;
   worker?: boolean;
+  waitForGo?: boolean;
   config?: string;
 }
 
@@ -25,6 +27,12 @@ function nonNegativeInt(name: string): (value: string) => number {
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be an integer >= 0, got ${JSON.stringify(value)}`);
     return n;
   };
+}
+
+/** The first call's promise, for every call (the go-ahead is read once per process). */
+function once<T>(f: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= f());
 }
 
 function isoDate(value: string): string {
@@ -54,7 +62,8 @@ export function registerConvert(program: Command): void {
     .option('--reference-time <iso>', 'tier-B "now" of a new job (default: now; an existing job keeps its own)', isoDate)
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--no-progress', 'no progress bar or progress lines')
-    .addOption(new Option('--worker', 'worker-process mode (used by --workers)').hideHelp());
+    .addOption(new Option('--worker', 'worker-process mode (used by --workers)').hideHelp())
+    .addOption(new Option('--wait-for-go', 'worker started before the plan: warm up, then wait for "go" on stdin (used by --workers)').hideHelp());
   withConfigOption(cmd).action(async (flags: ConvertFlags) => {
     const config = configFrom(flags, { mongo: true });
     const log = cliLog({ module: flags.module, ...(flags.collection ? { collection: flags.collection } : {}), ...(flags.worker ? { worker: true } : {}) });
@@ -75,6 +84,7 @@ export function registerConvert(program: Command): void {
         progress: flags.progress === false || flags.worker ? 'none' : 'auto',
         configFile: flags.config ?? null,
         worker: Boolean(flags.worker),
+        ...(flags.waitForGo ? { startSignal: once(() => goSignal()) } : {}),
         log: lineLog(log),
       });
     } catch (error) {
