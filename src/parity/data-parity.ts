@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { serialize, type Document } from 'bson';
+import { deserialize, serialize, type Document } from 'bson';
 import { isTenantScoped, fieldOf, qualifiedName } from '../codec/fields.js';
 import { idFromLegacyId } from '../codec/ids.js';
 import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { isUuid } from '../interfaces/tenant-context.js';
 import { decodeDocument, EXACT_DOCUMENT_READ } from '../mongo/document-codec.js';
+import { decodeDocumentBytes } from '../mongo/direct-decode.js';
 import { tenantRegistryOf } from '../mongo/tenant-keys.js';
 import { legacyIdOf, mongoIdOf } from '../mongo/legacy-id.js';
-import type { MongoDbLike } from '../mongo/mongo-types.js';
+import type { FindOptions, MongoDbLike } from '../mongo/mongo-types.js';
 import type { PostgresDataSource } from '../postgres/data-source.js';
 import { comparedForm, diffFields, digestHex, effectiveLegacyId, rowDigest } from './canonical-row.js';
 import { DigestIndex, formatUuid } from './digest-index.js';
@@ -203,37 +204,61 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
 
   // 2. MongoDB: every document in _id order, looked up by its converted id.
   let ordinal = 0;
-  const cursor = input.mongo.collection(spec.collection).find({}, { sort: { _id: 1 }, batchSize: 1000, ...EXACT_DOCUMENT_READ });
+  // raw: the stored bytes. A document in the plain shape is decoded from them in one pass
+  // (direct-decode.ts: the same entity); any other is read as the driver reads it, and decoded as before.
+  const cursor = input.mongo.collection(spec.collection).find({}, { sort: { _id: 1 }, batchSize: 1000, raw: true, ...EXACT_DOCUMENT_READ } as FindOptions);
+  // The last document read, for a read error: its legacy id, or its `_id` as read.
+  let lastLegacyId: string | null = null;
   let lastId: unknown = undefined;
+  const readFailed = (err: Error) => {
+    const after = lastLegacyId ?? (lastId === undefined ? '(none yet)' : describeId(lastId));
+    return new Error(`${spec.collection}: reading the legacy documents failed after _id ${after}: ${err.message}`, { cause: err });
+  };
   const documents = async function* () {
     try {
       yield* cursor;
     } catch (err) {
-      const after = lastId === undefined ? '(none yet)' : describeId(lastId);
-      throw new Error(`${spec.collection}: reading the legacy documents failed after _id ${after}: ${(err as Error).message}`, { cause: err });
+      throw readFailed(err as Error);
     }
   };
-  for await (const doc of documents()) {
+  for await (const item of documents()) {
     ordinal++;
-    lastId = doc._id;
-    // Another range's document: its id alone decides (the id decoding gives, or none).
-    if (!whole && !inRange(range, routingId(spec, doc))) continue;
-    counts.mongoDocuments++;
-    if (tenantField) {
-      const tenant = doc[tenantField];
-      // A set lookup before the pattern: the same few tenants come back on every document.
-      if (typeof tenant === 'string' && !tenants.has(tenant)) {
-        // A named tenant is probed under the UUID the registry maps it to (README "Tenant registry").
-        const uuid = isUuid(tenant) ? tenant : registry.tryUuidOf(tenant);
-        if (uuid !== null) tenants.add(uuid);
+    const bytes = item instanceof Uint8Array ? Buffer.from(item.buffer, item.byteOffset, item.byteLength) : null;
+    let decoded = bytes ? decodeDocumentBytes(spec, bytes, registry) : null;
+    if (decoded) {
+      lastLegacyId = decoded.legacyId;
+      if (!whole && !inRange(range, decoded.entity.id as string)) continue;
+      counts.mongoDocuments++;
+      // The registry already mapped the document's tenant (a string) to its UUID.
+      if (tenantField) tenants.add(decoded.entity.tenantId as string);
+    } else {
+      let doc: Document;
+      try {
+        doc = bytes ? deserialize(bytes, EXACT_DOCUMENT_READ) : (item as Document);
+      } catch (err) {
+        // As the driver's own read of the batch would have failed.
+        throw readFailed(err as Error);
       }
-    }
-    let decoded;
-    try {
-      decoded = decodeDocument(spec, doc, undefined, registry);
-    } catch (err) {
-      undecodable(doc, err as Error, ordinal);
-      continue;
+      lastLegacyId = null;
+      lastId = doc._id;
+      // Another range's document: its id alone decides (the id decoding gives, or none).
+      if (!whole && !inRange(range, routingId(spec, doc))) continue;
+      counts.mongoDocuments++;
+      if (tenantField) {
+        const tenant = doc[tenantField];
+        // A set lookup before the pattern: the same few tenants come back on every document.
+        if (typeof tenant === 'string' && !tenants.has(tenant)) {
+          // A named tenant is probed under the UUID the registry maps it to (README "Tenant registry").
+          const uuid = isUuid(tenant) ? tenant : registry.tryUuidOf(tenant);
+          if (uuid !== null) tenants.add(uuid);
+        }
+      }
+      try {
+        decoded = decodeDocument(spec, doc, undefined, registry);
+      } catch (err) {
+        undecodable(doc, err as Error, ordinal);
+        continue;
+      }
     }
     const { entity, legacyId } = decoded;
     const id = entity.id as string;
