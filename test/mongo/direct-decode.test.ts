@@ -10,6 +10,7 @@ import { decodeDocument } from '../../src/mongo/document-codec.js';
 import { decodeDocumentBytes } from '../../src/mongo/direct-decode.js';
 import { legacyIdOf } from '../../src/mongo/legacy-id.js';
 import { SourceDocument } from '../../src/conversion/source-document.js';
+import { DemoRandom } from '../../src/modules/shared/demo-random.js';
 
 /**
  * The one-pass decoder (src/mongo/direct-decode.ts) against the general path it stands in for
@@ -22,16 +23,10 @@ import { SourceDocument } from '../../src/conversion/source-document.js';
 const TENANT = '11111111-1111-4111-8111-111111111111';
 const PINS = { globex: '5b1d0c4e-2f3a-4b5c-8d6e-7f8091a2b3c4' };
 
-/** Deterministic pseudo-random numbers (mulberry32): the same documents on every run. */
+/** Deterministic pseudo-random numbers: the same documents on every run. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new DemoRandom(seed, 'direct-decode');
+  return () => r.next();
 }
 
 type General = { ok: true; legacyId: string; entity: Record<string, unknown> } | { ok: false; error: string };
