@@ -6,6 +6,7 @@ import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { isUuid } from '../interfaces/tenant-context.js';
 import { decodeDocument, EXACT_DOCUMENT_READ } from '../mongo/document-codec.js';
 import { decodeDocumentBytes } from '../mongo/direct-decode.js';
+import { SourceDocument } from '../conversion/source-document.js';
 import { tenantRegistryOf } from '../mongo/tenant-keys.js';
 import { legacyIdOf, mongoIdOf } from '../mongo/legacy-id.js';
 import type { FindOptions, MongoDbLike } from '../mongo/mongo-types.js';
@@ -236,8 +237,14 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
       try {
         doc = bytes ? deserialize(bytes, EXACT_DOCUMENT_READ) : (item as Document);
       } catch (err) {
-        // As the driver's own read of the batch would have failed.
-        throw readFailed(err as Error);
+        if (!bytes) throw readFailed(err as Error);
+        // Bytes no driver reads: conversion quarantined them as unreadable BSON; account for them so.
+        const { legacyId, id } = quarantineKey(spec, null, bytes);
+        lastLegacyId = legacyId;
+        if (!whole && !inRange(range, id)) continue;
+        counts.mongoDocuments++;
+        undecodable(null, bytes, err as Error, ordinal);
+        continue;
       }
       lastLegacyId = null;
       lastId = doc._id;
@@ -256,7 +263,7 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
       try {
         decoded = decodeDocument(spec, doc, undefined, registry);
       } catch (err) {
-        undecodable(doc, err as Error, ordinal);
+        undecodable(doc, bytes, err as Error, ordinal);
         continue;
       }
     }
@@ -303,16 +310,13 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
     }
   }
 
-  function undecodable(doc: Document, err: Error, n: number): void {
-    let legacyId: string | null = null;
-    let id: string | null = null;
-    try {
-      legacyId = legacyIdOf(doc._id);
-      id = idFromLegacyId(spec.collection, legacyId);
-    } catch {
-      // An _id with no canonical form: conversion quarantines it under the hash of its BSON.
-      legacyId = unreadableId(doc);
-    }
+  /**
+   * A document that does not decode, or does not even read (`bytes` that no driver reads, such as
+   * invalid UTF-8): conversion quarantined it under the legacy id of its `_id`, or, when the `_id` has
+   * no canonical form, under the hash of its BSON (the stored bytes when read raw).
+   */
+  function undecodable(doc: Document | null, bytes: Buffer | null, err: Error, n: number): void {
+    const { legacyId, id } = quarantineKey(spec, doc, bytes);
     let inPostgres = false;
     if (id) {
       const at = index.find(uuidInto(id, scratch));
@@ -525,11 +529,20 @@ export function parsePartial(text: string): RangePartial {
 }
 
 /**
- * `unreadable:<sha256 of the BSON>`, the quarantine key conversion gives a document whose `_id` has
- * no canonical form, computed the same way (the driver's serialisation of the document as read).
+ * The key conversion quarantines an undecodable document under (classify.ts): the legacy id of its
+ * `_id` and the id it converts to; `unreadable:<sha256 of the BSON>` (and no id) when the `_id` has no
+ * canonical form or cannot be read. From the stored bytes when read raw (as conversion does), else from
+ * the driver's serialisation of the document as read.
  */
-function unreadableId(doc: Document): string {
-  return `unreadable:${createHash('sha256').update(serialize(doc, { checkKeys: false, ignoreUndefined: false, serializeFunctions: false })).digest('hex')}`;
+function quarantineKey(spec: EntitySpec, doc: Document | null, bytes: Buffer | null): { legacyId: string; id: string | null } {
+  const source = bytes ? SourceDocument.fromCursorItem(bytes) : null;
+  try {
+    const legacyId = legacyIdOf(source ? source.id() : doc!._id);
+    return { legacyId, id: idFromLegacyId(spec.collection, legacyId) };
+  } catch {
+    if (source) return { legacyId: source.unreadableId(), id: null };
+    return { legacyId: `unreadable:${createHash('sha256').update(serialize(doc!, { checkKeys: false, ignoreUndefined: false, serializeFunctions: false })).digest('hex')}`, id: null };
+  }
 }
 
 function describeId(id: unknown): string {
