@@ -38,7 +38,7 @@ export function classify(spec: EntitySpec, tier: EffectiveTier, source: SourceDo
   try {
     doc = source.driverDocument();
   } catch (err) {
-    const legacyId = legacyIdOrUnreadable(source, source.id());
+    const legacyId = legacyIdOrUnreadable(source);
     return { kind: 'quarantine', legacyId, reason: cleanReason(`unreadable BSON: ${(err as Error).message}`), source };
   }
   let legacyId: string;
@@ -64,9 +64,9 @@ function kept(tier: EffectiveTier, entity: Record<string, unknown>, legacyId: st
   return { kind: 'row', legacyId, entity, source };
 }
 
-function legacyIdOrUnreadable(source: SourceDocument, id: unknown): string {
+function legacyIdOrUnreadable(source: SourceDocument): string {
   try {
-    return legacyIdOf(id);
+    return legacyIdOf(source.id());
   } catch {
     return source.unreadableId();
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { deserialize, EJSON, serialize, type Document } from 'bson';
+import { idDocumentBytes } from '../mongo/bson-id-element.js';
 import { EXACT_READ } from '../mongo/id-ranges.js';
 
 /**
@@ -71,7 +72,17 @@ export class SourceDocument {
 
   /** The `_id`, type-exact: the checkpoint value. */
   id(): unknown {
-    if (this.exactView || this.exactBytes) return this.exactDocument()._id;
+    if (this.exactView || this.exactBytes) {
+      try {
+        return this.exactDocument()._id;
+      } catch (err) {
+        // The rest of the document is unreadable (an illegal boolean byte...): its `_id` element,
+        // stored first, may still be read on its own so the quarantine row keeps the real key.
+        const one = idDocumentBytes(this.bytes);
+        if (!one) throw err;
+        return deserialize(one, { ...EXACT_READ, validation: { utf8: false } })._id;
+      }
+    }
     // A decoded document: its `_id` alone, serialised and read back exactly, is what the whole
     // document's exact view would hold (each BSON element is encoded on its own).
     const doc = this.driverView!;

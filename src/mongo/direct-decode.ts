@@ -174,6 +174,61 @@ function valueSize(type: number, b: Buffer, at: number, n: number): number {
   }
 }
 
+/** `oid:<hex>` or `str:<s>` of an `_id` element's value, as legacyIdOf gives it, or null (another type, or a string the codec refuses). */
+function idText(type: number, b: Buffer, at: number, size: number): string | null {
+  if (type === OBJECT_ID) return `oid:${b.toString('hex', at, at + 12)}`;
+  if (type !== STRING) return null;
+  const s = stringAt(b, at + 4, at + size - 1);
+  return s === null ? null : `str:${s}`;
+}
+
+/**
+ * Walks the top-level elements of a document's BSON, checking its structure as bson does:
+ * `visit(type, keyStart, keyEnd, valueAt, valueSize)` for each, in order; false from it stops the walk.
+ * True when the whole document was walked; false when it stopped, or the bytes are malformed, or an
+ * element has a type this file does not read.
+ */
+function walkElements(b: Buffer, visit: (type: number, keyStart: number, keyEnd: number, at: number, size: number) => boolean): boolean {
+  const n = b.length;
+  if (n < 5 || int32At(b, 0) !== n || b[n - 1] !== 0) return false;
+  let i = 4;
+  for (;;) {
+    if (i >= n) return false;
+    const type = b[i++]!;
+    if (type === 0) break;
+    const keyStart = i;
+    while (i < n && b[i] !== 0) i++;
+    if (i >= n) return false;
+    const keyEnd = i++;
+    const size = valueSize(type, b, i, n);
+    if (size < 0 || i + size > n || !visit(type, keyStart, keyEnd, i, size)) return false;
+    i += size;
+  }
+  return i === n;
+}
+
+const isIdKey = (b: Buffer, start: number, end: number) => end - start === 3 && b[start] === 0x5f && b[start + 1] === 0x69 && b[start + 2] === 0x64;
+
+/**
+ * The legacy id of a document in the plain shape, read from its bytes without decoding the rest
+ * (exactly one `_id`, an ObjectId or a string; every element of a type read here), or null: decode the
+ * document to know. What a sharded verification needs to tell whether a document is in its range.
+ *
+ * @example
+ * legacyIdOfBytes(bytes); // 'oid:65c0...' | null
+ */
+export function legacyIdOfBytes(b: Buffer): string | null {
+  let legacyId: string | null = null;
+  const whole = walkElements(b, (type, keyStart, keyEnd, at, size) => {
+    // A top-level `$ref`/`$id` makes bson read the document as a DBRef, `_id` and all: the general path decides.
+    if (!isIdKey(b, keyStart, keyEnd)) return b[keyStart] !== 0x24;
+    if (legacyId !== null) return false; // a duplicate key: bson keeps the last, the general path decides
+    legacyId = idText(type, b, at, size);
+    return legacyId !== null;
+  });
+  return whole ? legacyId : null;
+}
+
 /**
  * The decoded document, as `decodeDocument(spec, deserialize(bytes, driver's type-exact read))` would
  * return it, or null: take the general path (which may accept, quarantine or refuse the document).
@@ -184,39 +239,22 @@ function valueSize(type: number, b: Buffer, at: number, n: number): number {
 export function decodeDocumentBytes(spec: EntitySpec, b: Buffer, tenants?: TenantRegistry): DecodedDocument | null {
   const plan = planOf(spec);
   if (!plan) return null;
-  const n = b.length;
-  if (n < 5 || int32At(b, 0) !== n || b[n - 1] !== 0) return null;
   const values: unknown[] = new Array(plan.slots.length).fill(ABSENT);
   let legacyId: string | null = null;
-  let i = 4;
-  for (;;) {
-    if (i >= n) return null;
-    const type = b[i++]!;
-    if (type === 0) break;
-    const keyStart = i;
-    while (i < n && b[i] !== 0) i++;
-    if (i >= n) return null;
-    const slot = slotOfKey(plan, b, keyStart, i);
-    i++;
-    const size = valueSize(type, b, i, n);
-    if (size < 0 || i + size > n) return null;
+  const whole = walkElements(b, (type, keyStart, keyEnd, at, size) => {
+    const slot = slotOfKey(plan, b, keyStart, keyEnd);
     if (slot === -2) {
-      if (legacyId !== null) return null; // a duplicate key: bson keeps the last, the general path decides
-      if (type === OBJECT_ID) legacyId = `oid:${b.toString('hex', i, i + 12)}`;
-      else if (type === STRING) {
-        const s = stringAt(b, i + 4, i + size - 1);
-        if (s === null) return null;
-        legacyId = `str:${s}`;
-      } else return null;
-    } else {
-      if (slot < 0 || values[slot] !== ABSENT) return null; // overflow or duplicate
-      const value = slotValue(plan.slots[slot]!, type, b, i, i + size);
-      if (value === GENERAL) return null;
-      values[slot] = value;
+      if (legacyId !== null) return false; // a duplicate key: bson keeps the last, the general path decides
+      legacyId = idText(type, b, at, size);
+      return legacyId !== null;
     }
-    i += size;
-  }
-  if (i !== n || legacyId === null) return null;
+    if (slot < 0 || values[slot] !== ABSENT) return false; // overflow or duplicate
+    const value = slotValue(plan.slots[slot]!, type, b, at, at + size);
+    if (value === GENERAL) return false;
+    values[slot] = value;
+    return true;
+  });
+  if (!whole || legacyId === null) return null;
   for (let s = 0; s < values.length; s++) {
     if (values[s] === ABSENT) {
       if (!plan.slots[s]!.field.nullable) return null;

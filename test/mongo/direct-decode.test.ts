@@ -7,7 +7,7 @@ import { fieldsOf, type ResolvedField } from '../../src/codec/fields.js';
 import { legacyExtraOf } from '../../src/codec/legacy-extra.js';
 import { TenantRegistry } from '../../src/codec/tenant-registry.js';
 import { decodeDocument } from '../../src/mongo/document-codec.js';
-import { decodeDocumentBytes } from '../../src/mongo/direct-decode.js';
+import { decodeDocumentBytes, legacyIdOfBytes } from '../../src/mongo/direct-decode.js';
 import { legacyIdOf } from '../../src/mongo/legacy-id.js';
 import { SourceDocument } from '../../src/conversion/source-document.js';
 import { DemoRandom } from '../../src/modules/shared/demo-random.js';
@@ -49,7 +49,11 @@ interface Tally {
 
 /** Compares both paths on one document; returns whether the fast path answered. */
 function compare(spec: EntitySpec, bytes: Buffer, label: string): boolean {
+  // The `_id` alone (a sharded verification's range test): when it answers, it is the legacy id conversion keys the document by.
+  const quick = legacyIdOfBytes(bytes);
+  if (quick !== null) expect(quick, `${label}: legacyIdOfBytes`).to.equal(legacyIdOf(SourceDocument.fromCursorItem(bytes).id()));
   const fast = decodeDocumentBytes(spec, bytes, new TenantRegistry(PINS));
+  if (fast !== null) expect(quick, `${label}: a decoded document's _id reads alone too`).to.equal(fast.legacyId);
   if (fast === null) return false;
   const slow = general(spec, bytes, new TenantRegistry(PINS));
   if (!slow.ok) expect.fail(`${label}: the fast path accepted a document the general path refuses (${slow.error})`);
@@ -215,12 +219,14 @@ describe('one-pass BSON decoding (direct-decode)', function () {
     for (const id of ids) compare(user, bytesOf({ ...base, _id: id }), `_id ${String(id)}`);
     const { _id: _, ...noId } = base;
     expect(decodeDocumentBytes(user, bytesOf(noId), new TenantRegistry(PINS))).to.equal(null);
+    expect(legacyIdOfBytes(bytesOf(noId))).to.equal(null);
     expect(compare(user, bytesOf({ ...base, _id: 'str-id' }), 'string _id')).to.equal(true);
     // An undeclared field becomes the overflow: the general path's to build.
     expect(decodeDocumentBytes(user, bytesOf({ ...base, extra: 1 }), new TenantRegistry(PINS))).to.equal(null);
     for (const [key, value] of [['username', 'first'], ['_id', new ObjectId('65a1b2c3d4e5f60718293a4b')], ['status', 'locked']] as const) {
       const bytes = withDuplicateKey(base, key, value);
       expect(decodeDocumentBytes(user, bytes, new TenantRegistry(PINS)), `duplicate ${key}`).to.equal(null);
+      if (key === '_id') expect(legacyIdOfBytes(bytes), 'duplicate _id').to.equal(null);
       expect(general(user, bytes, new TenantRegistry(PINS)).ok, `duplicate ${key} is still readable`).to.equal(true);
     }
   });
