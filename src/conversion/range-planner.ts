@@ -1,6 +1,7 @@
 import type { FindOptions, MongoCollectionLike } from '../mongo/mongo-types.js';
 import { deserialize } from 'bson';
 import { EXACT_READ, isBoundaryCandidate } from '../mongo/id-ranges.js';
+import { cursorBatches } from '../mongo/cursor-batches.js';
 
 /** One planned range: `lower <= _id < upper`, null = open; `planned` documents were in it when planned. */
 export interface PlannedRange {
@@ -30,8 +31,8 @@ export async function planRanges(collection: MongoCollectionLike, rangeSize: num
   let total = 0;
   // raw: each `{ _id }` stays BSON bytes; only the ids where a range may end are decoded (type-exact).
   const cursor = collection.find({}, { sort: { _id: 1 }, projection: { _id: 1 }, batchSize: Math.min(rangeSize, 10_000), raw: true } as FindOptions);
-  try {
-    for await (const item of cursor) {
+  for await (const items of cursorBatches(cursor)) {
+    for (const item of items) {
       if (inRange >= rangeSize) {
         const id = idOf(item);
         if (isBoundaryCandidate(id)) {
@@ -43,8 +44,6 @@ export async function planRanges(collection: MongoCollectionLike, rangeSize: num
       inRange++;
       total++;
     }
-  } finally {
-    await cursor.close();
   }
   ranges.push({ seq: ranges.length + 1, lower, upper: null, planned: inRange });
   return { ranges, total };

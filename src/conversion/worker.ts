@@ -8,6 +8,7 @@ import { BatchBuilder, loadBatch, type BatchTarget } from './batch-loader.js';
 import { classify } from './classify.js';
 import { LostClaimError } from './errors.js';
 import { idRangeFilter, type LowerBound } from '../mongo/id-ranges.js';
+import { cursorBatches } from '../mongo/cursor-batches.js';
 import { claimRange, finishPass, liveClaims, passTotals, rangePosition, readPass, releaseClaim, type ClaimedRange } from './job-store.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import { abandonedTokens, CLAIMER_ID } from '../postgres/range-claims.js';
@@ -164,16 +165,19 @@ async function processRange(ctx: WorkerContext, range: ClaimedRange): Promise<vo
         if (!done && ctx.throttleMs > 0) await sleep(ctx.throttleMs);
       };
       try {
-        for await (const item of cursor) {
-          const source = SourceDocument.fromCursorItem(item);
-          if (!source.exactBytes) ctx.onInexactBytes?.();
-          builder.add(classify(ctx.spec, ctx.tier, source, ctx.referenceTime, ctx.tenants));
-          last = source;
-          if (builder.size >= ctx.batchSize) await flush(false);
-          // A source that answers from memory settles every read as a microtask: without a turn of
-          // the event loop now and then, the batch loading meanwhile would not see its replies until
-          // this whole batch is read, and the two would take turns instead of overlapping.
-          else if (loading && builder.size % YIELD_EVERY === 0) await yieldToIo();
+        for await (const items of cursorBatches(cursor)) {
+          for (const item of items) {
+            const source = SourceDocument.fromCursorItem(item);
+            if (!source.exactBytes) ctx.onInexactBytes?.();
+            builder.add(classify(ctx.spec, ctx.tier, source, ctx.referenceTime, ctx.tenants));
+            last = source;
+            if (builder.size >= ctx.batchSize) await flush(false);
+            // The documents of a server batch are at hand at once (and a source that answers from
+            // memory settles every read as a microtask): without a turn of the event loop now and
+            // then, the batch loading meanwhile would not see its replies until this batch is read,
+            // and the two would take turns instead of overlapping.
+            else if (loading && builder.size % YIELD_EVERY === 0) await yieldToIo();
+          }
         }
         await flush(true);
         await loading;

@@ -34,6 +34,10 @@ export interface IndexOptions {
 }
 
 export interface MongoCursorLike extends AsyncIterable<Document> {
+  /** The next document (fetching the next batch when none is buffered), or null at the end. */
+  next(): Promise<Document | null>;
+  /** The documents already buffered, taken off the cursor without waiting (the driver's `FindCursor` has it). */
+  readBufferedDocuments(max?: number): Document[];
   toArray(): Promise<Document[]>;
   close(): Promise<void>;
 }

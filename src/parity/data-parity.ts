@@ -6,6 +6,7 @@ import type { EntitySpec } from '../interfaces/entity-spec.js';
 import { isUuid } from '../interfaces/tenant-context.js';
 import { decodeDocument, EXACT_DOCUMENT_READ } from '../mongo/document-codec.js';
 import { decodeDocumentBytes, legacyIdOfBytes } from '../mongo/direct-decode.js';
+import { cursorBatches } from '../mongo/cursor-batches.js';
 import { SourceDocument } from '../conversion/source-document.js';
 import { tenantRegistryOf } from '../mongo/tenant-keys.js';
 import { legacyIdOf, mongoIdOf } from '../mongo/legacy-id.js';
@@ -215,105 +216,107 @@ export async function parityRange(input: DataParityInput, range: IdRange): Promi
     const after = lastLegacyId ?? (lastId === undefined ? '(none yet)' : describeId(lastId));
     return new Error(`${spec.collection}: reading the legacy documents failed after _id ${after}: ${err.message}`, { cause: err });
   };
-  const documents = async function* () {
+  const batches = async function* () {
     try {
-      yield* cursor;
+      yield* cursorBatches(cursor);
     } catch (err) {
       throw readFailed(err as Error);
     }
   };
-  for await (const item of documents()) {
-    ordinal++;
-    const bytes = item instanceof Uint8Array ? Buffer.from(item.buffer, item.byteOffset, item.byteLength) : null;
-    if (!whole && bytes) {
-      // A shard of a shared verification: another range's document is told by its `_id` alone, undecoded.
-      const quick = legacyIdOfBytes(bytes);
-      if (quick !== null && !inRange(range, idFromLegacyId(spec.collection, quick))) {
-        lastLegacyId = quick;
-        continue;
-      }
-    }
-    let decoded = bytes ? decodeDocumentBytes(spec, bytes, registry) : null;
-    if (decoded) {
-      lastLegacyId = decoded.legacyId;
-      if (!whole && !inRange(range, decoded.entity.id as string)) continue;
-      counts.mongoDocuments++;
-      // The registry already mapped the document's tenant (a string) to its UUID.
-      if (tenantField) tenants.add(decoded.entity.tenantId as string);
-    } else {
-      let doc: Document;
-      try {
-        doc = bytes ? deserialize(bytes, EXACT_DOCUMENT_READ) : (item as Document);
-      } catch (err) {
-        if (!bytes) throw readFailed(err as Error);
-        // Bytes no driver reads: conversion quarantined them as unreadable BSON; account for them so.
-        const { legacyId, id } = quarantineKey(spec, null, bytes);
-        lastLegacyId = legacyId;
-        if (!whole && !inRange(range, id)) continue;
-        counts.mongoDocuments++;
-        undecodable(null, bytes, err as Error, ordinal);
-        continue;
-      }
-      lastLegacyId = null;
-      lastId = doc._id;
-      // Another range's document: its id alone decides (the id decoding gives, or none).
-      if (!whole && !inRange(range, routingId(spec, doc))) continue;
-      counts.mongoDocuments++;
-      if (tenantField) {
-        const tenant = doc[tenantField];
-        // A set lookup before the pattern: the same few tenants come back on every document.
-        if (typeof tenant === 'string' && !tenants.has(tenant)) {
-          // A named tenant is probed under the UUID the registry maps it to (README "Tenant registry").
-          const uuid = isUuid(tenant) ? tenant : registry.tryUuidOf(tenant);
-          if (uuid !== null) tenants.add(uuid);
+  for await (const items of batches()) {
+    for (const item of items) {
+      ordinal++;
+      const bytes = item instanceof Uint8Array ? Buffer.from(item.buffer, item.byteOffset, item.byteLength) : null;
+      if (!whole && bytes) {
+        // A shard of a shared verification: another range's document is told by its `_id` alone, undecoded.
+        const quick = legacyIdOfBytes(bytes);
+        if (quick !== null && !inRange(range, idFromLegacyId(spec.collection, quick))) {
+          lastLegacyId = quick;
+          continue;
         }
       }
-      try {
-        decoded = decodeDocument(spec, doc, undefined, registry);
-      } catch (err) {
-        undecodable(doc, bytes, err as Error, ordinal);
-        continue;
-      }
-    }
-    const { entity, legacyId } = decoded;
-    const id = entity.id as string;
-    const convert = expected(entity);
-    const at = index.find(uuidInto(id, scratch));
-    const quarantined = quarantine.get(legacyId);
-    if (at < 0) {
-      if (quarantined !== undefined) {
-        // Decodes, yet PostgreSQL refused the row when it was converted: the quarantine accounts for it.
-        counts.quarantined++;
-        keepers.quarantined.offer(id, () => ({ id, legacyId, reason: quarantined, mongo: comparedForm(spec, entity, legacyId), withPostgres: false }));
-      } else if (convert) {
-        counts.missingInPostgres++;
-        suspect({ id, legacyId, kind: 'missingInPostgres', mongoSig: digestHex(rowDigest(spec, entity, legacyId)), pgSig: 'absent' });
-        keepers.missingInPostgres.offer(id, () => ({ id, legacyId, reason: null, mongo: comparedForm(spec, entity, legacyId), withPostgres: false }));
+      let decoded = bytes ? decodeDocumentBytes(spec, bytes, registry) : null;
+      if (decoded) {
+        lastLegacyId = decoded.legacyId;
+        if (!whole && !inRange(range, decoded.entity.id as string)) continue;
+        counts.mongoDocuments++;
+        // The registry already mapped the document's tenant (a string) to its UUID.
+        if (tenantField) tenants.add(decoded.entity.tenantId as string);
       } else {
-        counts.outsideWindow++;
-        keepers.outsideWindow.offer(id, () => ({ id, legacyId, reason: tierRule(spec), mongo: null, withPostgres: false }));
+        let doc: Document;
+        try {
+          doc = bytes ? deserialize(bytes, EXACT_DOCUMENT_READ) : (item as Document);
+        } catch (err) {
+          if (!bytes) throw readFailed(err as Error);
+          // Bytes no driver reads: conversion quarantined them as unreadable BSON; account for them so.
+          const { legacyId, id } = quarantineKey(spec, null, bytes);
+          lastLegacyId = legacyId;
+          if (!whole && !inRange(range, id)) continue;
+          counts.mongoDocuments++;
+          undecodable(null, bytes, err as Error, ordinal);
+          continue;
+        }
+        lastLegacyId = null;
+        lastId = doc._id;
+        // Another range's document: its id alone decides (the id decoding gives, or none).
+        if (!whole && !inRange(range, routingId(spec, doc))) continue;
+        counts.mongoDocuments++;
+        if (tenantField) {
+          const tenant = doc[tenantField];
+          // A set lookup before the pattern: the same few tenants come back on every document.
+          if (typeof tenant === 'string' && !tenants.has(tenant)) {
+            // A named tenant is probed under the UUID the registry maps it to (README "Tenant registry").
+            const uuid = isUuid(tenant) ? tenant : registry.tryUuidOf(tenant);
+            if (uuid !== null) tenants.add(uuid);
+          }
+        }
+        try {
+          decoded = decodeDocument(spec, doc, undefined, registry);
+        } catch (err) {
+          undecodable(doc, bytes, err as Error, ordinal);
+          continue;
+        }
       }
-    } else if (index.seen(at)) {
-      counts.differing++;
-      const seed = () => ({ id, legacyId, reason: 'another legacy document converts to the same id', mongo: comparedForm(spec, entity, legacyId), withPostgres: true });
-      keepers.differing.offer(id, seed);
-      otherDiffering.offer(id, seed);
-    } else {
-      index.markSeen(at);
-      const digest = rowDigest(spec, entity, legacyId);
-      if (index.digestIs(at, digest)) counts.matched++;
-      else {
+      const { entity, legacyId } = decoded;
+      const id = entity.id as string;
+      const convert = expected(entity);
+      const at = index.find(uuidInto(id, scratch));
+      const quarantined = quarantine.get(legacyId);
+      if (at < 0) {
+        if (quarantined !== undefined) {
+          // Decodes, yet PostgreSQL refused the row when it was converted: the quarantine accounts for it.
+          counts.quarantined++;
+          keepers.quarantined.offer(id, () => ({ id, legacyId, reason: quarantined, mongo: comparedForm(spec, entity, legacyId), withPostgres: false }));
+        } else if (convert) {
+          counts.missingInPostgres++;
+          suspect({ id, legacyId, kind: 'missingInPostgres', mongoSig: digestHex(rowDigest(spec, entity, legacyId)), pgSig: 'absent' });
+          keepers.missingInPostgres.offer(id, () => ({ id, legacyId, reason: null, mongo: comparedForm(spec, entity, legacyId), withPostgres: false }));
+        } else {
+          counts.outsideWindow++;
+          keepers.outsideWindow.offer(id, () => ({ id, legacyId, reason: tierRule(spec), mongo: null, withPostgres: false }));
+        }
+      } else if (index.seen(at)) {
         counts.differing++;
-        suspect({ id, legacyId, kind: 'differing', mongoSig: digestHex(digest), pgSig: index.digestHexAt(at) });
-        keepers.differing.offer(id, () => ({ id, legacyId, reason: null, mongo: comparedForm(spec, entity, legacyId), withPostgres: true }));
+        const seed = () => ({ id, legacyId, reason: 'another legacy document converts to the same id', mongo: comparedForm(spec, entity, legacyId), withPostgres: true });
+        keepers.differing.offer(id, seed);
+        otherDiffering.offer(id, seed);
+      } else {
+        index.markSeen(at);
+        const digest = rowDigest(spec, entity, legacyId);
+        if (index.digestIs(at, digest)) counts.matched++;
+        else {
+          counts.differing++;
+          suspect({ id, legacyId, kind: 'differing', mongoSig: digestHex(digest), pgSig: index.digestHexAt(at) });
+          keepers.differing.offer(id, () => ({ id, legacyId, reason: null, mongo: comparedForm(spec, entity, legacyId), withPostgres: true }));
+        }
       }
-    }
-    if (convert && quarantined === undefined && input.lookupSamples > 0) {
-      const tenant = isTenantScoped(spec) ? (entity.tenantId as string) : '';
-      const n = perTenant.get(tenant) ?? 0;
-      if (n < input.lookupSamples) {
-        lookups.push({ tenant, ordinal, legacyId, entity });
-        perTenant.set(tenant, n + 1);
+      if (convert && quarantined === undefined && input.lookupSamples > 0) {
+        const tenant = isTenantScoped(spec) ? (entity.tenantId as string) : '';
+        const n = perTenant.get(tenant) ?? 0;
+        if (n < input.lookupSamples) {
+          lookups.push({ tenant, ordinal, legacyId, entity });
+          perTenant.set(tenant, n + 1);
+        }
       }
     }
   }

@@ -72,6 +72,12 @@ function filtered(inner: MongoCursorLike, excluded: ReadonlySet<string>, skip: n
   const iterator = documents();
   return {
     [Symbol.asyncIterator]: () => iterator,
+    next: async () => {
+      const step = await iterator.next();
+      return step.done ? null : step.value;
+    },
+    // Nothing is buffered here: each document is filtered as it is asked for.
+    readBufferedDocuments: () => [],
     toArray: async () => {
       const out: Document[] = [];
       for await (const doc of iterator) out.push(doc);

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Binary, Decimal128, deserialize, Double, Int32, Long, ObjectId, UUID, type Document } from 'bson';
 import { MongoClient } from 'mongodb';
+import { cursorBatches } from '../../src/mongo/cursor-batches.js';
 import { isMemoryUrl, MemoryMongoClient, memoryUrlFolder } from '../../src/mongo/memory/memory-store.js';
 import {
   DUPLICATE_KEY_CODE,
@@ -363,6 +364,29 @@ for (const backend of backends) {
         expect(page.map((d) => d._id)).to.deep.equal([6, 9, 12, 15]);
         const first = await c.findOne({ g: 2 }, { sort: { n: 1 } });
         expect(first!._id).to.equal(17);
+      });
+
+      it('reads a cursor a batch at a time: next(), then the rest of the batch with readBufferedDocuments()', async () => {
+        const c = coll();
+        await c.insertMany(Array.from({ length: 7 }, (_, i) => ({ _id: i })));
+        const cursor = c.find({}, { sort: { _id: 1 }, batchSize: 3 });
+        expect(cursor.readBufferedDocuments(), 'nothing is buffered before the first read').to.deep.equal([]);
+        const batches: unknown[][] = [];
+        for (let doc = await cursor.next(); doc !== null; doc = await cursor.next()) {
+          batches.push([doc._id, ...cursor.readBufferedDocuments().map((d) => d._id)]);
+        }
+        expect(batches).to.deep.equal([[0, 1, 2], [3, 4, 5], [6]]);
+        expect(cursor.readBufferedDocuments()).to.deep.equal([]);
+        await cursor.close();
+        // cursorBatches gives the same batches, and at most `max` comes off the buffer when asked.
+        const viaHelper: unknown[][] = [];
+        for await (const batch of cursorBatches(c.find({}, { sort: { _id: 1 }, batchSize: 3 }))) viaHelper.push(batch.map((d) => d._id));
+        expect(viaHelper).to.deep.equal(batches);
+        const limited = c.find({}, { sort: { _id: 1 }, batchSize: 3 });
+        await limited.next();
+        expect(limited.readBufferedDocuments(1).map((d) => d._id)).to.deep.equal([1]);
+        expect((await limited.next())!._id).to.equal(2);
+        await limited.close();
       });
     });
 

@@ -267,6 +267,7 @@ export class MemoryCollection implements MongoCollectionLike {
           const bytes = idDocumentBytes(d.bytes) ?? Buffer.from(serialize({ _id: d.id }, RAW_WRITE));
           return (raw ? bytes : decodeForDriver(bytes, options)) as Document;
         },
+        options.batchSize,
       );
     }
     // Compiled lazily, like the driver's cursor, so errors surface on the first read.
@@ -282,6 +283,7 @@ export class MemoryCollection implements MongoCollectionLike {
             const doc = decodeForDriver(bytes, options);
             return project ? project(doc) : doc;
           },
+      options.batchSize,
     );
   }
 

@@ -14,16 +14,20 @@ import type { MongoCursorLike } from '../mongo-types.js';
 export class MemoryCursor<T = Uint8Array> implements MongoCursorLike {
   private snapshot?: readonly T[];
   private position = 0;
+  /** End of the batch a server would have sent with the last fetch: what `readBufferedDocuments` may take. */
+  private bufferEnd = 0;
   private closed = false;
 
   /**
    * @param open - runs the query and returns the ordered matching documents (their bytes, or what
    *   `render` needs of them; called once).
    * @param render - turns one of them into the document handed to the caller.
+   * @param batchSize - documents per batch, as the find's `batchSize` asks a server (0: the server's first-batch default, 101).
    */
   constructor(
     private readonly open: () => readonly T[],
     private readonly render: (item: T) => Document,
+    private readonly batchSize = 0,
   ) {}
 
   private ensureOpen(): readonly T[] {
@@ -35,13 +39,31 @@ export class MemoryCursor<T = Uint8Array> implements MongoCursorLike {
   async next(): Promise<Document | null> {
     const docs = this.ensureOpen();
     if (this.closed || this.position >= docs.length) return null;
+    this.fetchIfEmpty(docs);
     return this.render(docs[this.position++]!);
+  }
+
+  /** An empty buffer: a server would send the next batch now. */
+  private fetchIfEmpty(docs: readonly T[]): void {
+    if (this.position >= this.bufferEnd) this.bufferEnd = Math.min(docs.length, this.position + (this.batchSize || 101));
+  }
+
+  /** The rest of the current batch (at most `max`), without waiting; empty before the first read, as the driver's. */
+  readBufferedDocuments(max?: number): Document[] {
+    if (this.closed || this.snapshot === undefined) return [];
+    const docs = this.snapshot;
+    const end = Math.min(this.bufferEnd, docs.length, max === undefined ? Infinity : this.position + max);
+    const out: Document[] = [];
+    while (this.position < end) out.push(this.render(docs[this.position++]!));
+    return out;
   }
 
   /** Whether another document is available. */
   async hasNext(): Promise<boolean> {
     const docs = this.ensureOpen();
-    return !this.closed && this.position < docs.length;
+    if (this.closed || this.position >= docs.length) return false;
+    this.fetchIfEmpty(docs);
+    return true;
   }
 
   /** All remaining documents; the cursor is exhausted afterwards. */
@@ -57,6 +79,7 @@ export class MemoryCursor<T = Uint8Array> implements MongoCursorLike {
     this.closed = true;
     this.snapshot = [];
     this.position = 0;
+    this.bufferEnd = 0;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Document, void, undefined> {
