@@ -278,7 +278,8 @@ export async function runLiveCutover(o: HarnessOptions): Promise<HarnessReport> 
     const plan = checksFor(from, to);
     const checks = 'checks' in plan ? await runChecks(plan.checks, { ds, mongo, config: configFor(phase), module, maxLagMs: 60_000, maxVerifyAgeMs: 3_600_000, reportsDir, now: new Date() }) : [];
     const failed = 'reason' in plan ? [plan.reason] : checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
-    if (failed.length) throw new Error(`cutover ${from} -> ${to} refused: ${failed.join('; ')}`);
+    // What the refused verify found (its first samples), so that a refusal can be diagnosed from the log.
+    if (failed.length) throw new Error(`cutover ${from} -> ${to} refused: ${failed.join('; ')}${errors.length ? `; noted: ${errors.join(' | ')}` : ''}`);
     if (!(await recordMove(ds, module.name, { from, to, at: new Date().toISOString(), kind, checks }))) throw new Error(`cutover ${from} -> ${to}: moved by someone else`);
     log(`cutover ${kind} ${from} -> ${to}`);
     await restart(to);
