@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { deserialize, EJSON, serialize, type Document } from 'bson';
-import { idDocumentBytes } from '../mongo/bson-id-element.js';
+import { idDocumentBytes } from '../mongo/bson-elements.js';
 import { EXACT_READ } from '../mongo/id-ranges.js';
 
 /**

@@ -6,6 +6,7 @@ import { withLegacyExtra } from '../codec/legacy-extra.js';
 import { uuidTextKind } from '../codec/uuid-text.js';
 import type { TenantRegistry } from '../codec/tenant-registry.js';
 import type { DecodedDocument } from './document-codec.js';
+import { elementValueSize, idIsFirst } from './bson-elements.js';
 
 /**
  * `deserialize` + `legacyIdOf` + `decodeDocument` in one pass over a document's BSON, for documents in
@@ -149,31 +150,6 @@ function slotValue(slot: Slot, type: number, b: Buffer, at: number, end: number)
   }
 }
 
-/** Bytes taken by a value of `type` at `at` (within the document's `n` bytes), or -1: not a type read here, or malformed. */
-function valueSize(type: number, b: Buffer, at: number, n: number): number {
-  switch (type) {
-    case STRING: {
-      if (at + 4 > n) return -1;
-      const len = int32At(b, at);
-      // bson's own checks: a positive length within the buffer, ending with its NUL.
-      return len > 0 && len <= n - at - 4 && b[at + 4 + len - 1] === 0 ? 4 + len : -1;
-    }
-    case OBJECT_ID:
-      return 12;
-    case BOOLEAN:
-      return 1;
-    case DATE:
-    case DOUBLE:
-      return 8;
-    case INT32:
-      return 4;
-    case NULL:
-      return 0;
-    default:
-      return -1;
-  }
-}
-
 /** `oid:<hex>` or `str:<s>` of an `_id` element's value, as legacyIdOf gives it, or null (another type, or a string the codec refuses). */
 function idText(type: number, b: Buffer, at: number, size: number): string | null {
   if (type === OBJECT_ID) return `oid:${b.toString('hex', at, at + 12)}`;
@@ -185,8 +161,8 @@ function idText(type: number, b: Buffer, at: number, size: number): string | nul
 /**
  * Walks the top-level elements of a document's BSON, checking its structure as bson does:
  * `visit(type, keyStart, keyEnd, valueAt, valueSize)` for each, in order; false from it stops the walk.
- * True when the whole document was walked; false when it stopped, or the bytes are malformed, or an
- * element has a type this file does not read.
+ * True when the whole document was walked; false when it stopped, or the bytes are malformed (the
+ * values themselves are the visitor's to read and check).
  */
 function walkElements(b: Buffer, visit: (type: number, keyStart: number, keyEnd: number, at: number, size: number) => boolean): boolean {
   const n = b.length;
@@ -200,7 +176,7 @@ function walkElements(b: Buffer, visit: (type: number, keyStart: number, keyEnd:
     while (i < n && b[i] !== 0) i++;
     if (i >= n) return false;
     const keyEnd = i++;
-    const size = valueSize(type, b, i, n);
+    const size = elementValueSize(b, type, i, n);
     if (size < 0 || i + size > n || !visit(type, keyStart, keyEnd, i, size)) return false;
     i += size;
   }
@@ -210,14 +186,18 @@ function walkElements(b: Buffer, visit: (type: number, keyStart: number, keyEnd:
 const isIdKey = (b: Buffer, start: number, end: number) => end - start === 3 && b[start] === 0x5f && b[start + 1] === 0x69 && b[start + 2] === 0x64;
 
 /**
- * The legacy id of a document in the plain shape, read from its bytes without decoding the rest
- * (exactly one `_id`, an ObjectId or a string; every element of a type read here), or null: decode the
- * document to know. What a sharded verification needs to tell whether a document is in its range.
+ * The legacy id conversion keys a document by (`legacyIdOf(SourceDocument.id())`), read from its
+ * bytes without decoding the rest, or null: decode the document to know. It answers when the `_id`
+ * is stored first (as a server stores it), once, as an ObjectId or a string, and no top-level key
+ * starts with `$`. Then the key is the same whether the rest of the document reads or not
+ * (`SourceDocument.id()` reads that first element on its own when the rest cannot be read). What a
+ * sharded verification needs to tell whether a document is in its range.
  *
  * @example
  * legacyIdOfBytes(bytes); // 'oid:65c0...' | null
  */
 export function legacyIdOfBytes(b: Buffer): string | null {
+  if (!idIsFirst(b)) return null;
   let legacyId: string | null = null;
   const whole = walkElements(b, (type, keyStart, keyEnd, at, size) => {
     // A top-level `$ref`/`$id` makes bson read the document as a DBRef, `_id` and all: the general path decides.

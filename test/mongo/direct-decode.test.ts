@@ -8,6 +8,7 @@ import { legacyExtraOf } from '../../src/codec/legacy-extra.js';
 import { TenantRegistry } from '../../src/codec/tenant-registry.js';
 import { decodeDocument } from '../../src/mongo/document-codec.js';
 import { decodeDocumentBytes, legacyIdOfBytes } from '../../src/mongo/direct-decode.js';
+import { idIsFirst } from '../../src/mongo/bson-elements.js';
 import { legacyIdOf } from '../../src/mongo/legacy-id.js';
 import { SourceDocument } from '../../src/conversion/source-document.js';
 import { DemoRandom } from '../../src/modules/shared/demo-random.js';
@@ -52,8 +53,10 @@ function compare(spec: EntitySpec, bytes: Buffer, label: string): boolean {
   // The `_id` alone (a sharded verification's range test): when it answers, it is the legacy id conversion keys the document by.
   const quick = legacyIdOfBytes(bytes);
   if (quick !== null) expect(quick, `${label}: legacyIdOfBytes`).to.equal(legacyIdOf(SourceDocument.fromCursorItem(bytes).id()));
+  // It reads a stored-first `_id` only (the element conversion falls back on when the rest is unreadable).
+  if (!idIsFirst(bytes)) expect(quick, `${label}: legacyIdOfBytes of an _id not stored first`).to.equal(null);
   const fast = decodeDocumentBytes(spec, bytes, new TenantRegistry(PINS));
-  if (fast !== null) expect(quick, `${label}: a decoded document's _id reads alone too`).to.equal(fast.legacyId);
+  if (fast !== null && idIsFirst(bytes)) expect(quick, `${label}: a decoded document's _id reads alone too`).to.equal(fast.legacyId);
   if (fast === null) return false;
   const slow = general(spec, bytes, new TenantRegistry(PINS));
   if (!slow.ok) expect.fail(`${label}: the fast path accepted a document the general path refuses (${slow.error})`);
@@ -238,6 +241,24 @@ describe('one-pass BSON decoding (direct-decode)', function () {
         for (const [k, bytes] of mutations(bytesOf(plainDocument(spec, i, rnd)), rnd).entries()) compare(spec, bytes, `${spec.collection} #${i} mutation ${k}`);
       }
     }
+  });
+
+  it('reads the _id stored first alone, whatever the rest holds or spoils, as conversion keys the document', () => {
+    const _id = new ObjectId('65a1b2c3d4e5f60718293a4b');
+    const rich = { _id, tags: ['a', 'b'], nested: { n: Long.fromNumber(2 ** 40), d: new Decimal128('1.5') }, bin: new Binary(Buffer.from([1, 2]), 4), re: /x+/i, flag: true };
+    expect(legacyIdOfBytes(bytesOf(rich))).to.equal(`oid:${_id.toHexString()}`);
+    // The same document with its boolean byte spoiled: no driver reads it, yet its key is the same.
+    const spoiled = bytesOf(rich);
+    spoiled[spoiled.length - 2] = 2;
+    expect(() => SourceDocument.fromCursorItem(spoiled).driverDocument()).to.throw(/boolean/);
+    expect(legacyIdOfBytes(spoiled)).to.equal(`oid:${_id.toHexString()}`);
+    expect(legacyIdOf(SourceDocument.fromCursorItem(spoiled).id())).to.equal(`oid:${_id.toHexString()}`);
+    // Stored second: conversion could not read it alone from a spoiled document, so neither does this.
+    const second = bytesOf({ flag: true, _id });
+    expect(legacyIdOfBytes(second)).to.equal(null);
+    second[second.indexOf(Buffer.from('flag\0')) + 5] = 2;
+    expect(legacyIdOfBytes(second)).to.equal(null);
+    expect(() => SourceDocument.fromCursorItem(second).id(), 'conversion keys it by the hash of its bytes').to.throw(/boolean/);
   });
 
   it('agrees on the demo documents of every module', () => {

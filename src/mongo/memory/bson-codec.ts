@@ -20,7 +20,7 @@
  */
 import { calculateObjectSize, deserialize, ObjectId, serialize, type DeserializeOptions, type Document } from 'bson';
 import { documentTooLarge } from './errors.js';
-import { idDocumentBytes } from '../bson-id-element.js';
+import { idDocumentBytes } from '../bson-elements.js';
 
 export { idDocumentBytes };
 
