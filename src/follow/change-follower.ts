@@ -8,7 +8,7 @@ import { isTenantScoped } from '../codec/fields.js';
 import { migrationSetsFor } from '../container/migration-sets.js';
 import type { Entity, EntitySpec } from '../interfaces/entity-spec.js';
 import type { ModuleDefinition } from '../interfaces/module-definition.js';
-import { PersistenceError, ValidationError } from '../interfaces/errors.js';
+import { DuplicateKeyError, PersistenceError, ValidationError } from '../interfaces/errors.js';
 import { tenantContext, type TenantContext } from '../interfaces/tenant-context.js';
 import { legacyIdOf } from '../mongo/legacy-id.js';
 import { tenantRegistryOf } from '../mongo/tenant-keys.js';
@@ -279,8 +279,8 @@ export class ChangeFollower {
     if (outcome.kind === 'row') {
       const entity = outcome.entity as unknown as Entity & { tenantId?: string };
       const tenantKeys = tenants.unrecorded();
-      try {
-        const applied = await this.transaction(async (tx) => {
+      const upsert = () =>
+        this.transaction(async (tx) => {
           await recordTenantKeys(tx, tenantKeys, `follow ${spec.module}.${spec.name}`);
           const ctx = await this.setTenant(tx, spec, isTenantScoped(spec) ? (entity.tenantId as string) : null);
           await repo.applyReplicaTx(tx, ctx, { op: 'upsert', id: entity.id, entity, at: entity.updatedAt, legacyId: outcome.legacyId, audit: null });
@@ -289,11 +289,23 @@ export class ChangeFollower {
           await advance(tx, module, spec.collection, token, 'applied', at);
           return 'applied' as const;
         });
+      try {
+        let applied: EventOutcome;
+        try {
+          applied = await upsert();
+        } catch (err) {
+          if (!(err instanceof DuplicateKeyError)) throw err;
+          // The row holding the key may be one the backfill loaded after its document was deleted
+          // (a tombstone waits for it): sweep those now, then try once more.
+          await sweepTombstones(this.options.ds, module, spec.collection, tableOf(spec));
+          applied = await upsert();
+        }
         tenants.markRecorded(tenantKeys.map((k) => k.key));
         return applied;
       } catch (err) {
-        // PostgreSQL refused the row (a CHECK, an immutable fact changed): quarantine it with that reason.
-        if (!(err instanceof ValidationError)) throw err;
+        // PostgreSQL refused the row (a CHECK, an immutable fact changed, a unique key another live
+        // document holds): quarantine it with that reason, as conversion does.
+        if (!(err instanceof ValidationError) && !(err instanceof DuplicateKeyError)) throw err;
         return this.quarantine(spec, t.jobId, outcome.legacyId, err.message, source, token, at);
       }
     }

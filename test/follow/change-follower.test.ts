@@ -138,9 +138,26 @@ describe('follow: change-stream catch-up during and after a backfill', function 
         await env.admin.query(`insert into authority."user" (${cols}) values (${[...params, legacyId].map((_, i) => `$${i + 1}`).join(', ')}) on conflict do nothing`, [...params, legacyId]);
       }
       expect((await env.admin.query(`select count(*)::int as n from authority."user"`)).rows[0].n).to.equal(2);
-      await follower.run({ once: true });
-      const rows = (await env.admin.query(`select legacy_id, display_name from authority."user" order by legacy_id`)).rows;
-      expect(rows).to.deep.equal([{ legacy_id: `oid:${(docs[1]!._id as ObjectId).toHexString()}`, display_name: 'newest' }]);
+      // A new document takes the username of the deleted one before the sweep: the resurrected row
+      // still holds that unique key when the follower applies it (it sweeps, then applies).
+      const successor: Document = { ...userDoc(4), tenantId: older!.tenantId, username: older!.username, displayName: 'successor' };
+      await coll.insertOne(successor);
+      const after = await follower.run({ once: true });
+      expect(after.collections[0]!.eventsQuarantined).to.equal(0);
+      const rows = (await env.admin.query(`select legacy_id, display_name from authority."user" order by display_name`)).rows;
+      expect(rows).to.deep.equal([
+        { legacy_id: `oid:${(docs[1]!._id as ObjectId).toHexString()}`, display_name: 'newest' },
+        { legacy_id: `oid:${(successor._id as ObjectId).toHexString()}`, display_name: 'successor' },
+      ]);
+      // A live document already holding the key: the change is quarantined with PostgreSQL's reason, the follower goes on.
+      const clash: Document = { ...userDoc(5), tenantId: older!.tenantId, username: older!.username };
+      await coll.insertOne(clash);
+      const clashed = await follower.run({ once: true });
+      expect(clashed.collections[0]!.eventsQuarantined).to.equal(1);
+      const clashRow = (await env.admin.query(`select reason from core.conversion_quarantine where legacy_id = $1`, [`oid:${(clash._id as ObjectId).toHexString()}`])).rows;
+      expect(clashRow).to.have.length(1);
+      expect(clashRow[0].reason).to.match(/username|already exists/);
+      await coll.deleteOne({ _id: clash._id });
       // A change that cannot be converted exactly joins the quarantine with its reason and tenant,
       // and leaves it when the document is deleted at the source.
       const odd: Document = { ...userDoc(3), legacyNote: 'nul\u0000' };
@@ -153,7 +170,7 @@ describe('follow: change-stream catch-up during and after a backfill', function 
       expect(q[0].tenant_id).to.equal(odd.tenantId);
       await coll.deleteOne({ _id: odd._id });
       const last = await follower.run({ once: true });
-      expect(last.collections[0]!.eventsQuarantined).to.equal(1);
+      expect(last.collections[0]!.eventsQuarantined).to.equal(2);
       expect((await env.admin.query(`select count(*)::int as n from core.conversion_quarantine where legacy_id = $1`, [legacyId])).rows[0].n).to.equal(0);
     } finally {
       await ds.close();
