@@ -99,8 +99,14 @@ function header(generation: Buffer): Buffer {
   return h;
 }
 
-/** Parses complete records in `buf` from `offset`; returns where parsing stopped (a torn tail stays unread). */
-function parseRecords(buf: Buffer, offset: number, file: string, onPut: (bytes: Uint8Array) => void, onDelete: (id: unknown) => void): number {
+/**
+ * Parses complete records in `buf` from `offset`; returns where parsing stopped (a torn tail stays
+ * unread). `share`: hand out views of `buf` instead of copies. A whole load shares (the file holds
+ * little else than the live documents: the journal is compacted before it reaches twice their size,
+ * see `append`), which spares a copy and an allocation per document; the records appended since a
+ * load are copied, so that a few new documents do not pin a whole file read again.
+ */
+function parseRecords(buf: Buffer, offset: number, file: string, share: boolean, onPut: (bytes: Uint8Array) => void, onDelete: (id: unknown) => void): number {
   let pos = offset;
   while (pos + 5 <= buf.length) {
     const op = buf[pos]!;
@@ -110,7 +116,7 @@ function parseRecords(buf: Buffer, offset: number, file: string, onPut: (bytes: 
     }
     if (pos + 1 + size > buf.length) break;
     const bytes = buf.subarray(pos + 1, pos + 1 + size);
-    if (op === OP_PUT) onPut(Buffer.from(bytes)); // a copy: does not pin the whole file buffer
+    if (op === OP_PUT) onPut(share ? bytes : Buffer.from(bytes));
     else onDelete(deserialize(bytes, { promoteValues: false, promoteLongs: false, bsonRegExp: true })._id);
     pos += 1 + size;
   }
@@ -165,7 +171,7 @@ export class CollectionFiles {
     const current = specs ?? data.indexes.list().filter((s) => s.name !== '_id_');
     if (this.dataStamp && generation === this.generation && stamp.ino === this.dataStamp.ino && buf.length >= this.consumed) {
       // Only appended to since we last looked: apply the new records.
-      this.consumed = parseRecords(buf, this.consumed, this.dataPath, (bytes) => data.put(storedFrom(bytes)), (id) => data.remove(canonicalKey(id)));
+      this.consumed = parseRecords(buf, this.consumed, this.dataPath, false, (bytes) => data.put(storedFrom(bytes)), (id) => data.remove(canonicalKey(id)));
       data.exists = true;
       if (specs) data.resetIndexes(specs);
     } else {
@@ -174,6 +180,7 @@ export class CollectionFiles {
         buf,
         HEADER_SIZE,
         this.dataPath,
+        true,
         (bytes) => {
           const d = storedFrom(bytes);
           docs.set(d.idKey, d);

@@ -5,8 +5,9 @@
  * - `memory:` is ephemeral: data lives in this process only, shared by every `memory:` client of the
  *   process (like one server), until the process exits or the database is dropped.
  * - `memory:/some/folder` (or `memory:relative/folder`) persists every database under that folder, so
- *   separate processes (CLI `seed`, then `convert`, then `verify`) see the same data; each client keeps
- *   a cache and picks up other clients' writes before every operation.
+ *   separate processes (CLI `seed`, then `convert`, then `verify`) see the same data. The clients of
+ *   one process on one folder share one cache, as clients of one server share its memory (a second
+ *   client does not load the folder again); every operation first picks up other processes' writes.
  *
  * Documents go through the official `bson` serialiser with the driver's options, and read back exactly
  * as the `mongodb` driver returns them with its default options (see `bson-codec.ts`); queries go
@@ -49,7 +50,7 @@ export function memoryUrlFolder(url: string): string | undefined {
   return path.resolve(decodeURIComponent(rest));
 }
 
-/** One server's worth of databases: the process-wide ephemeral one, or one per persisted client. */
+/** One server's worth of databases: the process-wide ephemeral one, or the one of a folder (see folderServer). */
 class MemoryServer {
   private readonly databases = new Map<string, DatabaseState>();
 
@@ -66,6 +67,25 @@ class MemoryServer {
 }
 
 const EPHEMERAL = new MemoryServer();
+
+/**
+ * The server of each folder while a client of it is alive (weakly held: a folder nobody uses any
+ * more is not kept in memory).
+ */
+const FOLDER_SERVERS = new Map<string, WeakRef<MemoryServer>>();
+const FORGET_FOLDER = new FinalizationRegistry<string>((folder) => {
+  if (FOLDER_SERVERS.get(folder)?.deref() === undefined) FOLDER_SERVERS.delete(folder);
+});
+
+function folderServer(folder: string): MemoryServer {
+  let server = FOLDER_SERVERS.get(folder)?.deref();
+  if (!server) {
+    server = new MemoryServer(folder);
+    FOLDER_SERVERS.set(folder, new WeakRef(server));
+    FORGET_FOLDER.register(server, folder);
+  }
+  return server;
+}
 
 /**
  * A client of the `memory:` store, shaped like the driver's `MongoClient` as far as our code uses it.
@@ -87,7 +107,7 @@ export class MemoryMongoClient {
     const folder = memoryUrlFolder(url);
     if (folder === undefined) return new MemoryMongoClient(EPHEMERAL, url);
     assertWritableFolder(folder);
-    return new MemoryMongoClient(new MemoryServer(folder), url);
+    return new MemoryMongoClient(folderServer(folder), url);
   }
 
   /** The folder this client persists to, undefined when ephemeral. */
