@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrationSetsFor } from '../src/container/migration-sets.js';
@@ -23,6 +23,23 @@ export interface ParityData {
   readonly mongoDatabase: string;
   /** The owner's data source on `db` (loading, ANALYZE). */
   readonly loader: PostgresDataSource;
+  /**
+   * The legacy store for one measured run, up and with cold caches (see {@link ColdStore}); the
+   * MONGO_URL server itself when one is set.
+   */
+  coldStore(): Promise<ColdStore>;
+  close(): Promise<void>;
+}
+
+/**
+ * A legacy store as a measured `verify` should meet it: up (a `memory:/folder` copy of the data,
+ * loaded by a client this process holds, as a server holds its data; an in-process `verify` shares
+ * it, a worker process loads its own) and with no cache a run before it warmed (the `memory:` store
+ * keeps the documents it decoded and the sorted lists it built): runs measured one after the other
+ * start alike.
+ */
+export interface ColdStore {
+  readonly mongoUrl: string;
   close(): Promise<void>;
 }
 
@@ -49,6 +66,21 @@ export async function openParityData(prefix: string, n: number, batch = 1000): P
     await db.drop();
     if (folder) rmSync(folder, { recursive: true, force: true });
   };
+  const coldStore = async (): Promise<ColdStore> => {
+    if (!folder) return { mongoUrl, close: async () => undefined };
+    const copy = mkdtempSync(join(tmpdir(), `${prefix}-run-`));
+    cpSync(folder, copy, { recursive: true });
+    const url = `memory:${copy}`;
+    const client = await connectMongo(url, mongoDatabase);
+    await client.db.collection(user.collection).countDocuments({}); // loads it
+    return {
+      mongoUrl: url,
+      close: async () => {
+        await client.close();
+        rmSync(copy, { recursive: true, force: true });
+      },
+    };
+  };
   try {
     await runMigrations(loader, migrationSetsFor([authorityModule]), { categories: ['startup'], log: () => undefined });
     await loadUsers(mongo.db.collection(user.collection), loader, n, batch);
@@ -56,7 +88,7 @@ export async function openParityData(prefix: string, n: number, batch = 1000): P
     await close();
     throw err;
   }
-  return { db, mongo, mongoUrl, mongoDatabase, loader, close };
+  return { db, mongo, mongoUrl, mongoDatabase, loader, coldStore, close };
 }
 
 async function loadUsers(collection: MongoCollectionLike, loader: PostgresDataSource, n: number, batch: number): Promise<void> {

@@ -72,6 +72,8 @@ export class CollectionData {
   private readonly byString = new Map<string, { version: number; values: Map<string, StoredDocument[]>; others: StoredDocument[] }>();
   /** `sortedCandidates` lists, least recently used first; `docs` null until asked for a second time. */
   private readonly sortedByString = new Map<string, { version: number; docs: StoredDocument[] | null }>();
+  /** The version the last `sortedCandidates` call saw: equal to `version` while the collection is at rest. */
+  private sortedQueryVersion = -1;
 
   constructor(readonly namespace: string) {
     this.indexes = new IndexCatalog(namespace);
@@ -163,9 +165,11 @@ export class CollectionData {
   /**
    * `stringCandidates(field, value)` in the order of `sort` (stable: natural order among equals), as
    * an index on the field and the sort keys would give them, so that a sorted page reads only as far
-   * as it needs. Null the first time a (field, value, sort) is seen at this version: the list is
-   * sorted when the same query comes again with no change in between (the next page), never for a
-   * collection that changes between every query. At most SORTED_LISTS are kept.
+   * as it needs. Null the first time a (field, value, sort) is seen at this version while the
+   * collection changes between sorted queries: the list is sorted when the same query comes again with
+   * no change in between (the next page), never for a collection that changes between every query.
+   * A collection at rest since the last sorted query (nothing written in between: a verification's
+   * probes, one list after another) sorts it at once. At most SORTED_LISTS are kept.
    *
    * @example
    * data.sortedCandidates('tenantId', tenant, { createdAt: -1, _id: -1 }) ?? data.stringCandidates('tenantId', tenant);
@@ -174,14 +178,18 @@ export class CollectionData {
     const key = JSON.stringify([field, value, Object.entries(sort)]);
     const entry = this.sortedByString.get(key);
     this.sortedByString.delete(key);
-    if (!entry || entry.version !== this.version) {
+    const atRest = this.sortedQueryVersion === this.version;
+    this.sortedQueryVersion = this.version;
+    if ((!entry || entry.version !== this.version) && !atRest) {
       this.sortedByString.set(key, { version: this.version, docs: null });
       if (this.sortedByString.size > SORTED_LISTS) this.sortedByString.delete(this.sortedByString.keys().next().value!);
       return null;
     }
-    this.sortedByString.set(key, entry);
-    entry.docs ??= sortDocuments(this.stringCandidates(field, value), sort, (d) => d.view);
-    return entry.docs;
+    const current = entry && entry.version === this.version ? entry : { version: this.version, docs: null };
+    this.sortedByString.set(key, current);
+    if (this.sortedByString.size > SORTED_LISTS) this.sortedByString.delete(this.sortedByString.keys().next().value!);
+    current.docs ??= sortDocuments(this.stringCandidates(field, value), sort, (d) => d.view);
+    return current.docs;
   }
 
   /** Adds an index (idempotent for an identical spec); returns its name. */
