@@ -177,6 +177,14 @@ function subtypeOf(v: unknown): number {
   return bsonTag(v) === 'Binary' ? (v as Binary).sub_type : 0;
 }
 
+/** ObjectIds by their 12 bytes: the order of their hex strings, without making them. */
+export function compareObjectIds(a: ObjectId, b: ObjectId): number {
+  const x = a.id;
+  const y = b.id;
+  for (let i = 0; i < 12; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  return 0;
+}
+
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
@@ -228,7 +236,7 @@ export function compareBson(a: unknown, b: unknown): number {
       return cmp(x.length, y.length) || cmp(subtypeOf(a), subtypeOf(b)) || compareBytes(x, y);
     }
     case TypeRank.objectId:
-      return cmp((a as ObjectId).toHexString(), (b as ObjectId).toHexString());
+      return compareObjectIds(a as ObjectId, b as ObjectId);
     case TypeRank.bool:
       return cmp(Number(a), Number(b));
     case TypeRank.date:

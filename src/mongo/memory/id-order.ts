@@ -15,7 +15,7 @@
  * for (const d of order.walk(lowerBound(ObjectId(a), true), upperBound(ObjectId(b), false), false)) use(d);
  */
 import type { ObjectId } from 'bson';
-import { compareBson, compareStrings, typeRank } from './bson-order.js';
+import { compareBson, compareObjectIds, compareStrings, typeRank } from './bson-order.js';
 
 /** What the index keeps of a document. */
 export interface Ordered {
@@ -30,16 +30,8 @@ function tagOf(v: unknown): string | undefined {
   return typeof v === 'object' && v !== null ? (v as { _bsontype?: string })._bsontype : undefined;
 }
 
-function compareObjectIds(a: ObjectId, b: ObjectId): number {
-  const x = a.id;
-  const y = b.id;
-  for (let i = 0; i < 12; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
-  return 0;
-}
-
 /**
- * {@link compareBson} for `_id` values, with direct paths for the usual id types (byte order of
- * ObjectIds equals the order of their hex strings, which the general comparison uses).
+ * {@link compareBson} for `_id` values, with direct paths for the usual id types.
  */
 export function compareIds(a: unknown, b: unknown): number {
   if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b);

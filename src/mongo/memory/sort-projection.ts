@@ -29,6 +29,13 @@ function directionOf(field: string, v: unknown): 1 | -1 {
 
 /** The value a document sorts by for one key: min (ascending) or max (descending) of what the path reaches. */
 function sortValue(view: Document, key: SortKey): unknown {
+  if (key.parts.length === 1 && isPlainDocument(view)) {
+    // A top-level field holding no array (the usual sort key): its value, as the general walk gives it.
+    const part = key.parts[0]!;
+    if (!hasOwn(view, part)) return null;
+    const v: unknown = view[part];
+    if (!Array.isArray(v)) return v;
+  }
   const values = pathValues(view, key.parts);
   if (values.length === 0) return null;
   let best = values[0];
