@@ -13,6 +13,8 @@ import * as path from 'node:path';
 import { Binary, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, serialize, Timestamp, type Document } from 'bson';
 import { MemoryMongoClient } from '../../src/mongo/memory/memory-store.js';
 import { idRangeFilter } from '../../src/mongo/id-ranges.js';
+import { normaliseInput } from '../../src/mongo/memory/bson-codec.js';
+import { compileFilter, compileIdFilter } from '../../src/mongo/memory/query-engine.js';
 import type { MongoCollectionLike } from '../../src/mongo/mongo-types.js';
 
 /** `_id`s in MongoDB's order, each with its type class (for type-bracketed `$gt` / `$lt`). */
@@ -134,6 +136,42 @@ describe('memory: store _id index and string lookups', function () {
     expect(positionsOf(await c.find({ _id: { $gte: new ObjectId('000000000000000000000000') }, n: { $gte: 25 } }, { sort: { _id: 1 } }).toArray())).to.deep.equal([25, 26]);
     // $in on numbers across int32 / int64 / double / decimal: equal values match (1 == Int32(1)).
     expect(positionsOf(await c.find({ _id: { $in: [1, Long.fromNumber(0)] } }, { sort: { _id: -1 } }).toArray())).to.deep.equal([7, 5]);
+  });
+
+  it('tests range-cursor filters on the _id alone exactly as the compiled filter does', () => {
+    const filters: Document[] = [
+      { $or: [{ _id: { $lt: 0 } }, { _id: { $gt: true } }] },
+      { $and: [{ _id: { $gte: '' } }, { _id: { $lt: 'b' } }] },
+      { _id: { $type: ['string', 'bool'] } },
+      { _id: { $type: 'number', $gt: new Int32(-5) } },
+      { _id: { $gte: new MinKey() } },
+      { _id: { $lte: new MaxKey() } },
+      { $or: [{ _id: { $type: ['minKey', 'double'] } }, { $and: [{ _id: { $gt: new Date(-1000) } }, { _id: { $lte: new Date(0) } }] }] },
+    ];
+    for (let i = 0; i <= ORDERED.length; i += 2) {
+      for (let j = i + 1; j <= ORDERED.length; j += 3) {
+        const lower = i < ORDERED.length && i > 0 ? { value: ORDERED[i]!.id, inclusive: i % 4 === 0 } : null;
+        filters.push(idRangeFilter(lower, j < ORDERED.length ? ORDERED[j]!.id : null));
+      }
+    }
+    let compiled = 0;
+    for (const filter of filters) {
+      const normalised = normaliseInput(filter, 'filter');
+      const byId = compileIdFilter(normalised);
+      if (Object.keys(normalised).length === 0) continue;
+      expect(byId, JSON.stringify(filter)).to.not.equal(undefined);
+      compiled++;
+      const reference = compileFilter(filter);
+      for (const { id } of ORDERED) {
+        const v = normaliseInput({ _id: id }, 'filter')._id;
+        expect(byId!(v), `${JSON.stringify(filter)} on ${String(id)}`).to.equal(reference({ _id: v }));
+      }
+    }
+    expect(compiled).to.be.greaterThan(50);
+    // Anything else is left to the compiled filter.
+    expect(compileIdFilter({ _id: { $in: [1] } })).to.equal(undefined);
+    expect(compileIdFilter({ _id: 1 })).to.equal(undefined);
+    expect(compileIdFilter({ _id: { $gt: 1 }, n: 1 })).to.equal(undefined);
   });
 
   it('answers ObjectId ranges (a conversion range) by the index walk alone, every bound form, sorted or not', async () => {

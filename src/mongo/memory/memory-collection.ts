@@ -20,7 +20,7 @@ import { badValue, immutableId, invalidArgument } from './errors.js';
 import type { JournalRecord } from './folder-persistence.js';
 import { buildIndexSpec } from './index-catalog.js';
 import { MemoryCursor } from './memory-cursor.js';
-import { compileFilter, equalityFields } from './query-engine.js';
+import { compileFilter, compileIdFilter, equalityFields } from './query-engine.js';
 import { compileProjection, idSortDirection, isIdOnlyProjection, sortDocuments, topSorted } from './sort-projection.js';
 import { compareIds } from './id-order.js';
 import { idInterval, isObjectIdRange, quickMismatch, readsIdOnly, stringEqualities } from './id-plan.js';
@@ -136,8 +136,12 @@ export class MemoryCollection implements MongoCollectionLike {
     const idOnly = readsIdOnly(normalised);
     const mismatch = idOnly ? undefined : quickMismatch(normalised);
     const everything = Object.keys(normalised).length === 0;
+    // A range cursor's filter (`_id` ranges and types only) tests the `_id` itself, without mingo.
+    const idTest = idOnly && !everything ? compileIdFilter(normalised) : undefined;
     let test = everything
       ? () => true
+      : idTest
+      ? (d: StoredDocument) => idTest(d.id)
       : idOnly
       ? (d: StoredDocument) => matches(d.idView)
       : mismatch

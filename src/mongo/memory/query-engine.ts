@@ -88,6 +88,13 @@ function rangeOperator(accept: (c: number) => boolean): QueryOperator {
   });
 }
 
+const RANGE_ACCEPT: Readonly<Record<string, (c: number) => boolean>> = {
+  $gt: (c) => c > 0,
+  $gte: (c) => c >= 0,
+  $lt: (c) => c < 0,
+  $lte: (c) => c <= 0,
+};
+
 function truthy(v: unknown): boolean {
   return isNumeric(v) ? compareNumbers(v, 0) !== 0 : Boolean(v);
 }
@@ -106,9 +113,14 @@ function typeAliases(rhs: unknown): string[] {
   });
 }
 
-const $type: QueryOperator = (selector, value) => {
+/** Whether a value is of one of the `$type` argument's types. */
+function typeTest(value: unknown): (v: unknown) => boolean {
   const wanted = typeAliases(value);
-  const test = (v: unknown): boolean => wanted.some((w) => (w === 'number' ? isNumeric(v) : bsonTypeAlias(v) === w));
+  return (v) => wanted.some((w) => (w === 'number' ? isNumeric(v) : bsonTypeAlias(v) === w));
+}
+
+const $type: QueryOperator = (selector, value) => {
+  const test = typeTest(value);
   return (obj) => {
     const lhs = lookup(obj, selector);
     if (lhs === undefined) return false;
@@ -159,10 +171,10 @@ const CONTEXT = Context.init({
     $ne: fieldOperator((l, r, d) => !eqMatch(l, r, d)),
     $in: fieldOperator(inMatch),
     $nin: fieldOperator((l, r, d) => !inMatch(l, r, d)),
-    $gt: rangeOperator((c) => c > 0),
-    $gte: rangeOperator((c) => c >= 0),
-    $lt: rangeOperator((c) => c < 0),
-    $lte: rangeOperator((c) => c <= 0),
+    $gt: rangeOperator(RANGE_ACCEPT.$gt!),
+    $gte: rangeOperator(RANGE_ACCEPT.$gte!),
+    $lt: rangeOperator(RANGE_ACCEPT.$lt!),
+    $lte: rangeOperator(RANGE_ACCEPT.$lte!),
   },
 });
 
@@ -239,4 +251,45 @@ export function equalityFields(filter: Document): [string, unknown][] {
   };
   collect(normaliseInput(filter, 'filter'));
   return out;
+}
+
+/**
+ * The filter as a test of the `_id` value alone, without mingo, when it is made only of `_id`
+ * ranges and types (`$gt`, `$gte`, `$lt`, `$lte`, `$type`) under `$and` / `$or`: the shape of a
+ * conversion or parity range cursor (see idRangeFilter in src/mongo/id-ranges.ts). The same rules as
+ * the compiled filter (an `_id` is never an array); undefined for any other filter.
+ *
+ * @example
+ * compileIdFilter({ $or: [{ _id: { $type: ['string'] } }, { _id: { $lt: new ObjectId(hex) } }] })!(doc._id);
+ */
+export function compileIdFilter(normalised: Document): ((id: unknown) => boolean) | undefined {
+  const tests: ((id: unknown) => boolean)[] = [];
+  for (const [key, value] of Object.entries(normalised)) {
+    if (key === '$and' || key === '$or') {
+      if (!Array.isArray(value) || value.length === 0) return undefined;
+      const subs: ((id: unknown) => boolean)[] = [];
+      for (const sub of value) {
+        const t = isPlainDocument(sub) ? compileIdFilter(sub) : undefined;
+        if (!t) return undefined;
+        subs.push(t);
+      }
+      tests.push(key === '$and' ? (id) => subs.every((t) => t(id)) : (id) => subs.some((t) => t(id)));
+    } else if (key === '_id' && isPlainDocument(value) && Object.keys(value).length > 0) {
+      for (const [op, arg] of Object.entries(value)) {
+        const accept = RANGE_ACCEPT[op];
+        if (accept) {
+          const rank = typeRank(arg);
+          tests.push((id) => typeRank(id) === rank && accept(compareBson(id, arg)));
+        } else if (op === '$type') {
+          tests.push(typeTest(arg));
+        } else {
+          return undefined;
+        }
+      }
+    } else {
+      return undefined;
+    }
+  }
+  if (tests.length === 0) return undefined;
+  return tests.length === 1 ? tests[0] : (id) => tests.every((t) => t(id));
 }
