@@ -17,7 +17,7 @@ import { tableOf } from '../src/postgres/entity-sql.js';
 import { runMigrations } from '../src/postgres/migrations/index.js';
 import { createTestDatabase, type TestDatabase } from '../test/setup/environment.js';
 import { availableParallelism } from 'node:os';
-import { benchUserDoc, machineCpuSeconds, perSecond, round } from './bench-support.js';
+import { benchUserDoc, machineCpuSeconds, perSecond, residentUsers, round } from './bench-support.js';
 
 /**
  * `convert` rows/s against its limit (SPEC 12), on N legacy Authority users in MONGO_URL, else the
@@ -215,9 +215,8 @@ export default async function run(emit: (line: BenchLine) => void): Promise<void
       copyIndexedMs = await copyInto('public.conversion_scratch_indexed');
 
       // 4. The conversion, two worker processes.
-      const resident = await connectMongo(workersUrl, mongoDatabase);
+      const resident = await residentUsers(workersUrl, mongoDatabase);
       try {
-        await resident.db.collection(user.collection).countDocuments({}); // loads it
         w2 = await convert(two, workersUrl, mongoDatabase, 2);
       } finally {
         await resident.close();

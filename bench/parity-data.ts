@@ -13,7 +13,7 @@ import { tableOf } from '../src/postgres/entity-sql.js';
 import { runMigrations } from '../src/postgres/migrations/index.js';
 import { toParams } from '../src/postgres/row-codec.js';
 import { createTestDatabase, type TestDatabase } from '../test/setup/environment.js';
-import { benchUserDoc } from './bench-support.js';
+import { benchUserDoc, residentUsers } from './bench-support.js';
 
 /** Both sides of a parity benchmark, loaded with the same N users (see openParityData). */
 export interface ParityData {
@@ -71,12 +71,11 @@ export async function openParityData(prefix: string, n: number, batch = 1000): P
     const copy = mkdtempSync(join(tmpdir(), `${prefix}-run-`));
     cpSync(folder, copy, { recursive: true });
     const url = `memory:${copy}`;
-    const client = await connectMongo(url, mongoDatabase);
-    await client.db.collection(user.collection).countDocuments({}); // loads it
+    const resident = await residentUsers(url, mongoDatabase);
     return {
       mongoUrl: url,
       close: async () => {
-        await client.close();
+        await resident.close();
         rmSync(copy, { recursive: true, force: true });
       },
     };

@@ -45,11 +45,6 @@ export class StoredDocument {
     this.cached ??= decodeView(this.bytes);
     return this.cached;
   }
-
-  /** `{ _id }` alone: what a filter that reads nothing but `_id` needs (not kept: it is cheap). */
-  get idView(): Document {
-    return { _id: this.id };
-  }
 }
 
 export function storedFrom(bytes: Uint8Array): StoredDocument {
@@ -180,14 +175,12 @@ export class CollectionData {
     this.sortedByString.delete(key);
     const atRest = this.sortedQueryVersion === this.version;
     this.sortedQueryVersion = this.version;
-    if ((!entry || entry.version !== this.version) && !atRest) {
-      this.sortedByString.set(key, { version: this.version, docs: null });
-      if (this.sortedByString.size > SORTED_LISTS) this.sortedByString.delete(this.sortedByString.keys().next().value!);
-      return null;
-    }
     const current = entry && entry.version === this.version ? entry : { version: this.version, docs: null };
+    // Most recently used last; the least recently used goes past SORTED_LISTS.
     this.sortedByString.set(key, current);
     if (this.sortedByString.size > SORTED_LISTS) this.sortedByString.delete(this.sortedByString.keys().next().value!);
+    // Seen for the first time at this version, while writes come between sorted queries: a bounded sort instead.
+    if (current !== entry && !atRest) return null;
     current.docs ??= sortDocuments(this.stringCandidates(field, value), sort, (d) => d.view);
     return current.docs;
   }

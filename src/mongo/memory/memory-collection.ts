@@ -136,14 +136,13 @@ export class MemoryCollection implements MongoCollectionLike {
     const idOnly = readsIdOnly(normalised);
     const mismatch = idOnly ? undefined : quickMismatch(normalised);
     const everything = Object.keys(normalised).length === 0;
-    // A range cursor's filter (`_id` ranges and types only) tests the `_id` itself, without mingo.
-    const idTest = idOnly && !everything ? compileIdFilter(normalised) : undefined;
+    // A filter reading `_id` alone tests the `_id` itself: a range cursor's (`_id` ranges and types
+    // only) without mingo, any other on `{ _id }` alone, never decoding a document.
+    const idTest = idOnly && !everything ? (compileIdFilter(normalised) ?? ((id: unknown) => matches({ _id: id }))) : undefined;
     let test = everything
       ? () => true
       : idTest
       ? (d: StoredDocument) => idTest(d.id)
-      : idOnly
-      ? (d: StoredDocument) => matches(d.idView)
       : mismatch
         ? (d: StoredDocument) => !mismatch(d.view) && matches(d.view)
         : (d: StoredDocument) => matches(d.view);

@@ -80,12 +80,14 @@ function fieldOperator(pred: FieldPredicate): QueryOperator {
   };
 }
 
-/** `$gt` and friends: only values of the same canonical type class compare (server type bracketing). */
+/** `$gt` and friends on one value: only values of the same canonical type class compare (server type bracketing). */
+function rangeTest(accept: (c: number) => boolean, rhs: unknown): (x: unknown) => boolean {
+  const rank = typeRank(rhs);
+  return (x) => typeRank(x) === rank && accept(compareBson(x, rhs));
+}
+
 function rangeOperator(accept: (c: number) => boolean): QueryOperator {
-  return fieldOperator((lhs, rhs, depth) => {
-    const rank = typeRank(rhs);
-    return candidates(lhs, depth).some((x) => typeRank(x) === rank && accept(compareBson(x, rhs)));
-  });
+  return fieldOperator((lhs, rhs, depth) => candidates(lhs, depth).some(rangeTest(accept, rhs)));
 }
 
 const RANGE_ACCEPT: Readonly<Record<string, (c: number) => boolean>> = {
@@ -278,8 +280,7 @@ export function compileIdFilter(normalised: Document): ((id: unknown) => boolean
       for (const [op, arg] of Object.entries(value)) {
         const accept = RANGE_ACCEPT[op];
         if (accept) {
-          const rank = typeRank(arg);
-          tests.push((id) => typeRank(id) === rank && accept(compareBson(id, arg)));
+          tests.push(rangeTest(accept, arg));
         } else if (op === '$type') {
           tests.push(typeTest(arg));
         } else {
